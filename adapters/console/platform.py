@@ -1,0 +1,101 @@
+"""The terminal platform: one local channel and one local person, rendered with rich.
+
+It implements the core's Platform port like the chat adapters do, so the whole product can be used
+(and demonstrated) without any chat workspace.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from bot.messages import Message
+from bot.ports import Posted
+
+WORKSPACE = "console:local"
+CHANNEL = f"{WORKSPACE}:general"
+USER = f"{WORKSPACE}:you"
+
+STYLE = {"error": "red", "score": "green", "pending": "yellow", "question": "cyan", "digest": "magenta"}
+
+
+@dataclass
+class Sent:
+    kind: str  # post | reply | dm
+    target: str
+    message: Message
+    thread_key: str
+
+
+@dataclass
+class ConsolePlatform:
+    console: Console = field(default_factory=Console)
+    image_dir: Path | None = None
+    admins: set[str] = field(default_factory=lambda: {USER})
+    name: str = "console"
+    sent: list[Sent] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def _next_id(self) -> str:
+        return str(next(self._ids))
+
+    async def post(self, channel_key: str, message: Message) -> Posted:
+        thread = f"{channel_key}:{self._next_id()}"
+        self._record("post", channel_key, message, thread)
+        return Posted(thread, thread)
+
+    async def reply(self, thread_key: str, message: Message, *, reply_to: str | None = None) -> Posted:
+        msg_id = f"{thread_key}:r{self._next_id()}"
+        self._record("reply", thread_key, message, thread_key)
+        return Posted(thread_key, msg_id)
+
+    async def dm(self, user_key: str, message: Message) -> Posted:
+        thread = f"{user_key}:dm"
+        self._record("dm", user_key, message, thread)
+        return Posted(thread, f"{thread}:{self._next_id()}")
+
+    async def is_admin(self, user_key: str, channel_key: str) -> bool:
+        return user_key in self.admins
+
+    def _record(self, kind: str, target: str, message: Message, thread: str) -> None:
+        self.sent.append(Sent(kind, target, message, thread))
+        self.show(message, where={"post": "#general", "reply": "thread", "dm": "DM"}[kind])
+
+    def save_image(self, message: Message) -> Path | None:
+        if message.image is None or self.image_dir is None:
+            return None
+        self.image_dir.mkdir(parents=True, exist_ok=True)
+        path = self.image_dir / message.image_name
+        path.write_bytes(message.image)
+        return path
+
+    def show(self, message: Message, where: str = "") -> None:
+        # Everything is escaped: user text can never inject rich markup.
+        body = escape(message.text)
+        if message.fields:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold")
+            grid.add_column()
+            for f in message.fields:
+                grid.add_row(escape(f.name), escape(f.value))
+            parts: list = [body, grid] if body else [grid]
+        else:
+            parts = [body]
+        image = self.save_image(message)
+        if image is not None:
+            parts.append(f"[dim]chart saved to {escape(str(image))}[/dim]")
+        if message.buttons:
+            parts.append("[dim]" + escape("  ".join(f"[{b.label}]" for b in message.buttons)) + "[/dim]")
+        from rich.console import Group
+
+        title = escape(message.title) if message.title else None
+        subtitle = escape(message.footer) if message.footer else None
+        label = f"[dim]{escape(where)}[/dim] " if where else ""
+        self.console.print(Panel(Group(*parts), title=(label + title) if title else label or None,
+                                 subtitle=subtitle, border_style=STYLE.get(message.kind, "white"), expand=True))

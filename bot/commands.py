@@ -1,0 +1,191 @@
+"""The `/drill` command language, shared by every platform. Adapters pass the text after `/drill`."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bank.schema import Category
+from bot import render
+from bot.events import CommandContext, workspace_of
+from bot.messages import Field, Message, user_text
+from bot.services import channels, moderation, practice, privacy, reports, rounds
+from bot.services.context import Context
+
+MAX_COMMAND_CHARS = 500
+MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    name: str
+    args: list[str]
+
+
+def parse(text: str) -> Parsed:
+    """Split a command; quotes group words. Malformed quoting falls back to whitespace splitting."""
+    text = text.strip()[:MAX_COMMAND_CHARS]
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    if not words:
+        return Parsed("help", [])
+    name = words[0].lower().lstrip("/")
+    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice"}
+    return Parsed(aliases.get(name, name), words[1:])
+
+
+AdminCheck = Callable[[str, str], Awaitable[bool]]
+
+
+class Commands:
+    def __init__(self, ctx: Context, is_admin: AdminCheck, prefix: str = "/drill"):
+        self.ctx = ctx
+        self.is_admin = is_admin
+        self.prefix = prefix
+        self._handlers: dict[str, Callable[[CommandContext, list[str]], Awaitable[Message]]] = {
+            "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
+            "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
+            "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
+        }
+        self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
+
+    async def handle(self, cc: CommandContext, text: str) -> Message:
+        parsed = parse(text)
+        handler = self._handlers.get(parsed.name)
+        if handler is None:
+            return render.help_message(self.prefix, note=f"I don't know the command "
+                                       f"“{user_text(parsed.name, 30)}”.")
+        return await handler(cc, parsed.args)
+
+    async def help(self, cc: CommandContext, args: list[str]) -> Message:
+        return render.help_message(self.prefix)
+
+    async def practice(self, cc: CommandContext, args: list[str]) -> Message:
+        category = args[0].lower() if args else None
+        if len(args) > 1:
+            return render.error("`practice` takes at most one category.", f"Example: `{self.prefix} practice evals`")
+        return (await practice.start(self.ctx, cc.user_key, cc.display_name, category)).message
+
+    async def stats(self, cc: CommandContext, args: list[str]) -> Message:
+        if not args:
+            return await reports.stats(self.ctx, cc.user_key)
+        m = MENTION.match(args[0])
+        if not m or len(args) > 1:
+            return render.error("`stats` takes an optional @mention of one person.",
+                                f"Example: `{self.prefix} stats @alex`")
+        prefix = workspace_of(cc.user_key)
+        return await reports.stats(self.ctx, f"{prefix}:{m.group(1)}", about_self=False)
+
+    async def leaderboard(self, cc: CommandContext, args: list[str]) -> Message:
+        if len(args) > 1:
+            return render.error("`leaderboard` takes `week` or `all`.")
+        return await reports.leaderboard(self.ctx, cc.channel_key, args[0].lower() if args else "week")
+
+    async def streak(self, cc: CommandContext, args: list[str]) -> Message:
+        return await reports.streak(self.ctx, cc.user_key)
+
+    async def _require_admin(self, cc: CommandContext) -> Message | None:
+        if cc.channel_key is None:
+            return render.error("Run this command in the channel it should apply to.")
+        if not await self.is_admin(cc.user_key, cc.channel_key):
+            return render.error("Only workspace admins (or configured admin ids) can do that.")
+        return None
+
+    async def config(self, cc: CommandContext, args: list[str]) -> Message:
+        if (denied := await self._require_admin(cc)) is not None:
+            return denied
+        assert cc.channel_key is not None
+        if not args:
+            ch = await reports.channel_of(self.ctx, cc.channel_key)
+            if ch is None:
+                return render.info(f"This channel is not set up yet. `{self.prefix} post` enables it with "
+                                   f"defaults; `{self.prefix} config time 09:30` and friends change settings.")
+            return Message(title="Channel settings", text="Change one with `config NAME VALUE`.", kind="info",
+                           fields=[Field(n, v, True) for n, v in channels.describe(ch)])
+        name, value = args[0].lower(), " ".join(args[1:])
+        if not value:
+            hint = channels.SETTINGS_HELP.get(name)
+            return render.error(f"`config {user_text(name, 20)}` needs a value." if hint else
+                                f"Unknown setting “{user_text(name, 20)}”.",
+                                hint or "Settings: " + ", ".join(channels.SETTINGS_HELP))
+        try:
+            values = channels.parse_setting(name, value)
+        except channels.ConfigValueError as exc:
+            return render.error(f"Not changed: {user_text(str(exc), 200)}.", channels.SETTINGS_HELP.get(name, ""))
+        ch = await channels.configure(self.ctx, cc.channel_key, cc.channel_name, values)
+        if self.post_hook:
+            await self.post_hook(cc.channel_key)
+        shown = dict(channels.describe(ch))
+        return render.info(f"Saved. {name}: {shown.get(name, value)}")
+
+    async def post(self, cc: CommandContext, args: list[str]) -> Message:
+        if (denied := await self._require_admin(cc)) is not None:
+            return denied
+        assert cc.channel_key is not None
+        ch = await reports.channel_of(self.ctx, cc.channel_key)
+        enabled_now = ch is None or not ch.enabled
+        await channels.configure(self.ctx, cc.channel_key, cc.channel_name, {"enabled": True})
+        if enabled_now and self.post_hook:
+            await self.post_hook(cc.channel_key)
+        result = await rounds.post_round(self.ctx, cc.channel_key, force=True)
+        note = "Daily questions are now enabled here with default settings. " if enabled_now else ""
+        if result.posted:
+            return render.info(note + "Today's question is posted; answer in its thread.")
+        return render.info(note + f"Nothing posted: {result.reason}.")
+
+    async def skip(self, cc: CommandContext, args: list[str]) -> Message:
+        if cc.is_dm or cc.channel_key is None:
+            return (await practice.skip(self.ctx, cc.user_key, cc.display_name)).message
+        if (denied := await self._require_admin(cc)) is not None:
+            return denied
+        done = await rounds.skip_today(self.ctx, cc.channel_key)
+        return render.info("Today's round is skipped." if done else "There is no open round today to skip.")
+
+    async def review(self, cc: CommandContext, args: list[str]) -> Message:
+        if (denied := await self._require_admin(cc)) is not None:
+            return denied
+        ws = workspace_of(cc.user_key)
+        if not args:
+            items = await moderation.flagged(self.ctx, ws)
+            if not items:
+                return render.info("No flagged answers are waiting for review.")
+            fields = [Field(f"#{f.answer_id} · {user_text(f.name, 40)} · {f.total:.1f} · {', '.join(f.flags)}",
+                            user_text(f.excerpt, 160)) for f in items]
+            return Message(title="Flagged answers", kind="info", fields=fields,
+                           text=f"`{self.prefix} review clear ID` counts it; `review confirm ID` keeps it out.")
+        if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
+            return render.error("Use `review`, `review clear ID` or `review confirm ID`.")
+        ok = await moderation.decide(self.ctx, ws, int(args[1].lstrip("#")), clear=args[0] == "clear")
+        if not ok:
+            return render.error(f"No flagged answer #{args[1].lstrip('#')} in this workspace.")
+        return render.info(f"Answer #{args[1].lstrip('#')} {'cleared' if args[0] == 'clear' else 'confirmed'}.")
+
+    async def forget_me(self, cc: CommandContext, args: list[str]) -> Message:
+        if args != ["confirm"]:
+            return render.info(f"This deletes all your answers, scores, streaks and stats. It cannot be undone. "
+                               f"To go ahead: `{self.prefix} forget-me confirm`.")
+        gone = await privacy.forget(self.ctx, cc.user_key)
+        if not gone.anything:
+            return render.info("drillbot had nothing stored about you.")
+        return render.info(f"Done: deleted {gone.answers} answer(s), {gone.scores} score(s) and "
+                           f"{gone.stats} category stat(s).")
+
+    async def _opt(self, cc: CommandContext, args: list[str], enabled: bool) -> Message:
+        verb = "optin" if enabled else "optout"
+        if len(args) != 1 or args[0] not in privacy.OPTIONS:
+            return render.error(f"Use `{verb} leaderboard`, `{verb} reminders` or `{verb} summary`.")
+        await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled)
+        return render.info(f"Saved: {args[0]} {'on' if enabled else 'off'}.")
+
+    async def optout(self, cc: CommandContext, args: list[str]) -> Message:
+        return await self._opt(cc, args, False)
+
+    async def optin(self, cc: CommandContext, args: list[str]) -> Message:
+        return await self._opt(cc, args, True)
+
+
+CATEGORY_NAMES = [c.value for c in Category]

@@ -1,0 +1,106 @@
+"""The core facade adapters talk to: events in, messages out, jobs for the scheduler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bank.loader import Bank, load_bank
+from bot.clock import Clock, SystemClock
+from bot.commands import Commands
+from bot.config import Settings
+from bot.events import AnswerEvent, CommandContext, IntakeResult
+from bot.messages import Message
+from bot.ports import Judge, Platform
+from bot.services import channels, digest, intake, practice, rounds
+from bot.services.catalog import Catalog
+from bot.services.context import Context
+from bot.services.scoring import ScoringWorker
+from bot.store import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    ctx: Context
+    judge: Judge
+    engine: AsyncEngine | None = None
+
+    def __post_init__(self) -> None:
+        self.worker = ScoringWorker(self.ctx, self.judge, concurrency=self.ctx.settings.judge_concurrency)
+        self.commands = Commands(self.ctx, self.is_admin)
+
+    @classmethod
+    async def create(cls, settings: Settings, judge: Judge, *, clock: Clock | None = None, bank: Bank | None = None,
+                     migrate: bool = True) -> Core:
+        if migrate:
+            await db.upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        catalog = Catalog(bank if bank is not None else load_bank(settings.pack_dirs))
+        ctx = Context(settings, db.session_factory(engine), clock or SystemClock(), catalog)
+        core = cls(ctx, judge, engine)
+        await core.start()
+        return core
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
+
+    def register(self, platform: Platform) -> None:
+        self.ctx.platforms[platform.name] = platform
+
+    async def start(self) -> None:
+        async with self.ctx.sessions.begin() as s:
+            added = await self.ctx.catalog.sync(s, self.ctx.clock.now())
+        released = await self.worker.release_expired_claims()
+        log.info("core started", extra={"questions": len(self.ctx.catalog.bank), "new_versions": added,
+                                        "released_claims": released})
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    async def is_admin(self, user_key: str, channel_key: str) -> bool:
+        if user_key in self.settings.admin_keys:
+            return True
+        return await self.ctx.platform_for(channel_key).is_admin(user_key, channel_key)
+
+    # Platform events ---------------------------------------------------------------------------
+    async def answer(self, event: AnswerEvent) -> IntakeResult:
+        result = await intake.submit(self.ctx, event)
+        if result.outcome == "accepted":
+            self.worker.wake()
+        return result
+
+    async def edit(self, event: AnswerEvent) -> IntakeResult:
+        result = await intake.edit(self.ctx, event)
+        if result.outcome == "accepted":
+            self.worker.wake()
+        return result
+
+    async def delete(self, message_key: str) -> int:
+        return await intake.delete(self.ctx, message_key)
+
+    async def command(self, cc: CommandContext, text: str) -> Message:
+        return await self.commands.handle(cc, text)
+
+    async def button(self, cc: CommandContext, action: str) -> Message:
+        if action in ("practice:next", "practice:skip"):
+            return (await practice.start(self.ctx, cc.user_key, cc.display_name)).message
+        return await self.commands.help(cc, [])
+
+    # Jobs -----------------------------------------------------------------------------------------
+    async def post_round(self, channel_key: str, *, force: bool = False) -> rounds.PostResult:
+        return await rounds.post_round(self.ctx, channel_key, force=force)
+
+    async def close_due_rounds(self) -> int:
+        return await rounds.close_due_rounds(self.ctx)
+
+    async def post_digest(self, channel_key: str, **kwargs: object) -> digest.DigestResult:
+        return await digest.post_digest(self.ctx, channel_key, **kwargs)  # type: ignore[arg-type]
+
+    async def configure_channel(self, channel_key: str, name: str = "", **values: object) -> None:
+        await channels.configure(self.ctx, channel_key, name, values)

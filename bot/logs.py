@@ -1,0 +1,65 @@
+"""Structured logging: one line per event, JSON with DRILLBOT_LOG_JSON=1. Secrets are scrubbed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+
+# Token shapes of the services drillbot talks to, scrubbed even if they slip into a message.
+SECRET_PATTERNS = re.compile(
+    r"(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|sk-[A-Za-z0-9_-]{12,}"
+    r"|[MN][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}|(?<=://)[^:/@\s]+:[^@/\s]+(?=@))"
+)
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class Redactor(logging.Filter):
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return SECRET_PATTERNS.sub("[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.scrub(record.getMessage())
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, self.scrub(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                   "logger": record.name, "event": record.getMessage()}
+        payload |= {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD)
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        line = f"{line} {extra}".rstrip()
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def setup(level: str = "INFO", as_json: bool = False, secrets: Iterable[str] = ()) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if as_json else KeyValueFormatter())
+    handler.addFilter(Redactor(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("apscheduler", "httpx", "aiosqlite", "alembic", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

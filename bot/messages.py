@@ -1,0 +1,60 @@
+"""Platform-neutral messages: built once by the core, rendered by each adapter.
+
+Text is plain; adapters escape it for their markup. Anything that came from a user is passed
+through `user_text` first so it can never carry control characters, bidi overrides or invisible
+characters into a rendered message; mention syntax is neutralised by each adapter's escaping.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# Zero-width and bidi control characters that can hide or reorder text.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def user_text(text: str, limit: int = 300) -> str:
+    """Make user-supplied text safe to show: printable, single-spaced, bounded."""
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+@dataclass
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass
+class Button:
+    action: str  # stable action id, e.g. "practice:next"
+    label: str
+    value: str = ""
+
+
+@dataclass
+class Message:
+    text: str
+    title: str = ""
+    fields: list[Field] = field(default_factory=list)
+    image: bytes | None = None
+    image_name: str = "chart.png"
+    buttons: list[Button] = field(default_factory=list)
+    kind: str = "info"  # question, score, pending, stats, leaderboard, digest, error, help, info
+    footer: str = ""
+
+    def plain(self) -> str:
+        """A text-only rendering (tests, logs, notification previews)."""
+        parts = [self.title] if self.title else []
+        parts.append(self.text)
+        parts += [f"{f.name}: {f.value}" for f in self.fields]
+        if self.footer:
+            parts.append(self.footer)
+        return "\n".join(p for p in parts if p)

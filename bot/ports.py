@@ -1,0 +1,109 @@
+"""The two ports the core talks through: a chat platform and a judge.
+
+Adapters implement `Platform`; scoring/ implements `Judge`. The core imports neither side's libraries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from bank.schema import Question
+from bot.messages import Message
+
+CriterionMark = Literal["met", "partial", "missed"]
+CREDIT: dict[str, float] = {"met": 1.0, "partial": 0.5, "missed": 0.0}
+
+FLAGS = ("empty", "too_short", "off_topic", "copied_question", "injection_suspected", "stuffing")
+# Flags that mean the answer did not really attempt the question: no streak day.
+NON_ATTEMPT_FLAGS = frozenset({"empty", "off_topic", "injection_suspected"})
+
+
+@dataclass
+class CriterionResult:
+    id: str
+    verdict: CriterionMark
+    evidence: str = ""
+    weight: int = 1
+    text: str = ""
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.cached_tokens + other.cached_tokens,
+            self.output_tokens + other.output_tokens,
+        )
+
+
+def compute_total(criteria: list[CriterionResult]) -> float:
+    """0-10, one decimal, from verdicts and weights only: a judge never supplies the number."""
+    weight = sum(c.weight for c in criteria)
+    if weight <= 0:
+        return 0.0
+    earned = sum(c.weight * CREDIT[c.verdict] for c in criteria)
+    return round(10 * earned / weight, 1)
+
+
+@dataclass
+class Verdict:
+    criteria: list[CriterionResult]
+    feedback: str = ""
+    follow_up: str = ""
+    flags: list[str] = field(default_factory=list)
+    judge_id: str = ""
+    offline: bool = False
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return compute_total(self.criteria)
+
+
+class JudgeError(Exception):
+    """The judge could not grade now; the answer stays pending and is retried later."""
+
+    def __init__(self, message: str, *, retryable: bool = True):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@runtime_checkable
+class Judge(Protocol):
+    id: str
+
+    async def grade(self, question: Question, answer: str) -> Verdict: ...
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a message landed: the thread key it opened (or belongs to) and its message id."""
+
+    thread_key: str
+    message_id: str = ""
+
+
+class Platform(Protocol):
+    """What the core needs from a chat platform. Keys are opaque and platform-qualified."""
+
+    name: str
+
+    async def post(self, channel_key: str, message: Message) -> Posted:
+        """Post a message in a channel; the message becomes a thread root."""
+
+    async def reply(self, thread_key: str, message: Message, *, reply_to: str | None = None) -> Posted:
+        """Reply inside a thread, never broadcast to the channel."""
+
+    async def dm(self, user_key: str, message: Message) -> Posted:
+        """Send a direct message; the returned thread key identifies the DM conversation."""
+
+    async def is_admin(self, user_key: str, channel_key: str) -> bool:
+        """Whether the user may change channel settings and review flagged answers."""

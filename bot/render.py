@@ -1,0 +1,153 @@
+"""Every message the core sends, built once and platform-neutral. Adapters only restyle them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bank.schema import Question, category_label
+from bot.messages import Button, Field, Message, user_text
+
+MARK = {"met": "✅ met", "partial": "🟡 partial", "missed": "❌ missed"}
+FLAG_TEXT = {
+    "empty": "the answer is empty",
+    "too_short": "the answer is very short",
+    "off_topic": "the answer does not seem to address the question",
+    "copied_question": "the answer mostly repeats the question",
+    "injection_suspected": "the answer contains instructions aimed at the grader",
+    "stuffing": "the answer looks like a list of keywords rather than an explanation",
+}
+
+HELP_LINES = [
+    ("practice [category]", "a private practice question in DM, aimed at your weak categories"),
+    ("stats [@user]", "streak, points and per-category results"),
+    ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),
+    ("streak", "your current streak and freezes"),
+    ("config [setting value]", "admins: post time, timezone, weekdays, categories, feedback mode"),
+    ("post", "admins: post today's question now (enables the channel if needed)"),
+    ("skip", "in DM: skip the practice question; admins in a channel: skip today's round"),
+    ("review [clear|confirm ID]", "admins: flagged answers waiting for a decision"),
+    ("optout leaderboard|reminders|summary / optin ...", "privacy and notification choices"),
+    ("forget-me", "delete everything drillbot stores about you"),
+    ("help", "this list"),
+]
+
+
+def help_message(prefix: str = "/drill", note: str = "") -> Message:
+    fields = [Field(f"{prefix} {cmd}", desc) for cmd, desc in HELP_LINES]
+    text = "Answer the daily question by replying in its thread. Commands:"
+    if note:
+        text = f"{note}\n\n{text}"
+    return Message(title="drillbot help", text=text, fields=fields, kind="help")
+
+
+def error(text: str, hint: str = "") -> Message:
+    return Message(text=text + (f"\n{hint}" if hint else ""), kind="error")
+
+
+def info(text: str, title: str = "") -> Message:
+    return Message(text=text, title=title, kind="info")
+
+
+def _when(moment: datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%a %d %b %H:%M %Z")
+
+
+def question_post(q: Question, day: date, closes_at: datetime, tz: str) -> Message:
+    level = "●" * q.difficulty + "○" * (3 - q.difficulty)
+    return Message(
+        title=f"Question of the day · {category_label(q.category)} · {level}",
+        text=q.prompt,
+        fields=[Field("How to answer", "Reply in this thread. You can answer more than once; your best score counts.")],
+        footer=f"{day.isoformat()} · open until {_when(closes_at, tz)} · id {q.id}",
+        kind="question",
+    )
+
+
+def practice_question(q: Question, reason: str) -> Message:
+    return Message(
+        title=f"Practice · {category_label(q.category)}",
+        text=q.prompt,
+        fields=[Field("Why this one", reason)],
+        footer=f"Reply here with your answer · id {q.id}",
+        buttons=[Button("practice:skip", "Skip")],
+        kind="question",
+    )
+
+
+@dataclass
+class ScoreView:
+    total: float
+    criteria: list[dict]
+    feedback: str
+    follow_up: str
+    flags: list[str]
+    offline: bool
+    judge_id: str
+
+
+def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False) -> Message:
+    fields = []
+    for c in view.criteria:
+        value = MARK.get(c.get("verdict", "missed"), c.get("verdict", ""))
+        evidence = c.get("evidence") or ""
+        if evidence and c.get("verdict") != "missed":
+            value += f" · “{user_text(evidence, 140)}”"
+        fields.append(Field(user_text(c.get("text") or c.get("id", ""), 120), value))
+    lines = []
+    if view.feedback:
+        lines.append(view.feedback)
+    if view.follow_up:
+        lines.append(f"Next an interviewer might ask: {view.follow_up}")
+    if view.flags:
+        reasons = "; ".join(FLAG_TEXT.get(f, f) for f in view.flags)
+        lines.append(f"Held for review: {reasons}. This answer earns no points or streak day unless an admin "
+                     "clears it.")
+    if streak_note:
+        lines.append(streak_note)
+    footer = "Scored by the offline rubric scorer" if view.offline else f"Scored by {view.judge_id}"
+    title = f"{who + ': ' if who else ''}{view.total:.1f}/10"
+    return Message(
+        title=title,
+        text="\n\n".join(lines),
+        fields=fields,
+        footer=footer,
+        buttons=[Button("practice:next", "Next question")] if practice else [],
+        kind="score",
+    )
+
+
+def pending_notice(who: str = "") -> Message:
+    return Message(
+        text=f"{who + ': ' if who else ''}answer received, score coming. The judge is busy or unreachable; "
+        "your answer is saved and will be scored as soon as it is back.",
+        kind="pending",
+    )
+
+
+def failed_notice(who: str = "") -> Message:
+    return Message(
+        text=f"{who + ': ' if who else ''}your answer is saved but could not be scored yet. No score is shown "
+        "rather than a guessed one; an admin can retry scoring.",
+        kind="pending",
+    )
+
+
+def round_closed(q: Question, answers: int) -> Message:
+    fields = [Field("Rubric", "\n".join(f"• {c.text}" for c in q.rubric))] if q.rubric else []
+    if q.follow_ups:
+        fields.append(Field("Follow-up to think about", q.follow_ups[0]))
+    return Message(
+        title="Round closed · model answer",
+        text=q.model_answer,
+        fields=fields,
+        footer=f"{answers} answer(s) this round. Keep practising in DM with /drill practice.",
+        kind="reveal",
+    )
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)

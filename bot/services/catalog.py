@@ -1,0 +1,60 @@
+"""The question catalog: the bank synced into the questions table, versioned by content hash.
+
+Editing a question adds a new version row; rounds and scores keep pointing at the version they used.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bank.loader import Bank
+from bank.schema import BankQuestion, Question
+from bot.store.models import QuestionRow
+
+
+class Catalog:
+    def __init__(self, bank: Bank):
+        self.bank = bank
+        self._by_row: dict[int, Question] = {}
+        self._row_of: dict[str, int] = {}  # qid -> current version row id
+
+    def current(self) -> list[BankQuestion]:
+        return self.bank.all()
+
+    def get(self, qid: str) -> BankQuestion | None:
+        return self.bank.get(qid)
+
+    def row_id(self, qid: str) -> int:
+        return self._row_of[qid]
+
+    async def question_for_row(self, session: AsyncSession, row_id: int) -> Question:
+        if row_id not in self._by_row:
+            row = await session.get(QuestionRow, row_id)
+            if row is None:
+                raise LookupError(f"question row {row_id} missing")
+            self._by_row[row_id] = Question.model_validate(row.data)
+        return self._by_row[row_id]
+
+    async def sync(self, session: AsyncSession, now: datetime) -> int:
+        """Insert a version row for every new or edited question; returns how many were added."""
+        existing = {(r.qid, r.content_hash): r for r in (await session.scalars(select(QuestionRow))).all()}
+        added = 0
+        for q in self.bank.all():
+            digest = q.content_hash()
+            row = existing.get((q.id, digest))
+            if row is None:
+                await session.execute(update(QuestionRow).where(QuestionRow.qid == q.id).values(current=False))
+                row = QuestionRow(qid=q.id, content_hash=digest, category=q.category, difficulty=q.difficulty,
+                                  current=True, data=q.model_dump(mode="json"), created_at=now)
+                session.add(row)
+                await session.flush()
+                added += 1
+            elif not row.current:
+                await session.execute(update(QuestionRow).where(QuestionRow.qid == q.id).values(current=False))
+                row.current = True
+            self._row_of[q.id] = row.id
+            self._by_row[row.id] = q
+        return added

@@ -1,0 +1,33 @@
+"""What every service needs: settings, database sessions, the clock, the question catalog, platforms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import platform_of
+from bot.ports import Platform
+from bot.services.catalog import Catalog
+
+
+class UnknownPlatform(LookupError):
+    pass
+
+
+@dataclass
+class Context:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    catalog: Catalog
+    platforms: dict[str, Platform] = field(default_factory=dict)
+
+    def platform_for(self, key: str) -> Platform:
+        name = platform_of(key)
+        try:
+            return self.platforms[name]
+        except KeyError:
+            raise UnknownPlatform(f"no platform {name!r} is running for {key!r}") from None

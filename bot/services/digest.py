@@ -1,0 +1,165 @@
+"""The weekly digest for a channel: leaderboard, participation, streaks, hardest question, category chart.
+
+One digest per channel per ISO week (unique row, reserved before posting).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bank.schema import category_label
+from bot.chart import category_chart
+from bot.messages import Field, Message, user_text
+from bot.rules.timing import iso_week, local_date, week_start
+from bot.services import directory
+from bot.services.context import Context
+from bot.services.reports import leaderboard_rows, standing_name
+from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints, Streak
+
+
+@dataclass
+class DigestData:
+    week: str
+    top: list[tuple[str, float]] = field(default_factory=list)
+    participants: int = 0
+    answers: int = 0
+    participants_prev: int = 0
+    answers_prev: int = 0
+    streaks: list[tuple[str, int]] = field(default_factory=list)
+    most_improved: tuple[str, float] | None = None
+    hardest: tuple[str, float] | None = None
+    categories: dict[str, float] = field(default_factory=dict)
+    categories_prev: dict[str, float] = field(default_factory=dict)
+
+
+def weeks_back(start: date, n: int) -> list[str]:
+    return [iso_week(start - timedelta(weeks=i)) for i in range(1, n + 1)]
+
+
+async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
+    """Digest data for the ISO week containing `week_day` (without the chart)."""
+    monday = week_start(week_day)
+    week, prev4 = iso_week(monday), weeks_back(monday, 4)
+    data = DigestData(week)
+    data.top = [(standing_name(r), r.points) for r in await leaderboard_rows(ctx, channel_id=channel_id, week=week)]
+    async with ctx.sessions() as s:
+        async def participation(w: str) -> tuple[int, int]:
+            row = (await s.execute(
+                select(func.count(func.distinct(Answer.member_id)), func.count(Answer.id))
+                .join(Round, Round.id == Answer.round_id)
+                .where(Round.channel_id == channel_id, Answer.deleted.is_(False),
+                       Round.local_date >= week_start_of(w), Round.local_date < week_start_of(w) + timedelta(days=7))
+            )).one()
+            return row[0], row[1]
+
+        data.participants, data.answers = await participation(week)
+        data.participants_prev, data.answers_prev = await participation(prev4[0])
+        cat_rows = (await s.execute(
+            select(RoundPoints.iso_week, QuestionRow.category, func.avg(RoundPoints.points))
+            .join(Round, Round.id == RoundPoints.round_id).join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(RoundPoints.channel_id == channel_id, RoundPoints.iso_week.in_([week, *prev4]))
+            .group_by(RoundPoints.iso_week, QuestionRow.category)
+        )).all()
+        prev_sum: dict[str, list[float]] = defaultdict(list)
+        for w, category, mean in cat_rows:
+            if w == week:
+                data.categories[category] = round(float(mean), 2)
+            else:
+                prev_sum[category].append(float(mean))
+        data.categories_prev = {c: round(sum(v) / len(v), 2) for c, v in prev_sum.items()}
+        hardest = (await s.execute(
+            select(QuestionRow.qid, func.avg(RoundPoints.points).label("mean"))
+            .join(Round, Round.id == RoundPoints.round_id).join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(RoundPoints.channel_id == channel_id, RoundPoints.iso_week == week)
+            .group_by(QuestionRow.qid).order_by(func.avg(RoundPoints.points).asc(), QuestionRow.qid).limit(1)
+        )).first()
+        if hardest:
+            data.hardest = (hardest.qid, round(float(hardest.mean), 1))
+        streak_rows = (await s.execute(
+            select(Member.display_name, Member.leaderboard_opt_out, Streak.current)
+            .join(Streak, Streak.member_id == Member.id)
+            .where(Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)),
+                   Streak.current > 0)
+            .order_by(Streak.current.desc(), Member.display_name).limit(3)
+        )).all()
+        data.streaks = [("(anonymous)" if r.leaderboard_opt_out else user_text(r.display_name, 40), r.current)
+                        for r in streak_rows]
+        per_member = (await s.execute(
+            select(RoundPoints.member_id, RoundPoints.iso_week, func.avg(RoundPoints.points))
+            .where(RoundPoints.channel_id == channel_id, RoundPoints.iso_week.in_([week, prev4[0]]))
+            .group_by(RoundPoints.member_id, RoundPoints.iso_week)
+        )).all()
+        means: dict[int, dict[str, float]] = defaultdict(dict)
+        for member_id, w, mean in per_member:
+            means[member_id][w] = float(mean)
+        gains = [(m, v[week] - v[prev4[0]]) for m, v in means.items() if week in v and prev4[0] in v]
+        if gains:
+            member_id, gain = max(gains, key=lambda g: (g[1], -g[0]))
+            if gain > 0:
+                m = await s.get(Member, member_id)
+                if m is not None:
+                    name = "(anonymous)" if m.leaderboard_opt_out else user_text(m.display_name, 40)
+                    data.most_improved = (name, round(gain, 1))
+    return data
+
+
+def week_start_of(week: str) -> date:
+    year, w = week.split("-W")
+    return date.fromisocalendar(int(year), int(w), 1)
+
+
+def render_digest(data: DigestData, chart: bytes | None) -> Message:
+    top = "\n".join(f"{i + 1}. {name} · {pts:.1f} pts" for i, (name, pts) in enumerate(data.top)) or "No points."
+    fields = [
+        Field("Top 10", top),
+        Field("Participation", f"{data.participants} people, {data.answers} answers "
+                               f"(last week: {data.participants_prev}, {data.answers_prev})", True),
+    ]
+    if data.streaks:
+        fields.append(Field("Longest streaks", ", ".join(f"{n} ({d} d)" for n, d in data.streaks), True))
+    if data.most_improved:
+        fields.append(Field("Most improved", f"{data.most_improved[0]} (+{data.most_improved[1]:.1f})", True))
+    if data.hardest:
+        fields.append(Field("Hardest question", f"{data.hardest[0]} (mean {data.hardest[1]:.1f})", True))
+    if data.categories:
+        profile = ", ".join(f"{category_label(c)} {v:.1f}" for c, v in sorted(data.categories.items(),
+                                                                             key=lambda kv: kv[1]))
+        fields.append(Field("Team profile (weakest first)", profile))
+    return Message(title=f"Weekly digest · {data.week}", text="How the team practised this week.",
+                   fields=fields, image=chart, image_name=f"digest-{data.week}.png", kind="digest")
+
+
+@dataclass
+class DigestResult:
+    posted: bool
+    week: str
+    image: bytes | None = None
+    reason: str = ""
+
+
+async def post_digest(ctx: Context, channel_key: str, *, week_day: date | None = None) -> DigestResult:
+    """Post the digest for the week containing `week_day` (default: the week before today)."""
+    async with ctx.sessions() as s:
+        ch = await directory.find_channel(s, channel_key)
+    if ch is None:
+        return DigestResult(False, "", reason="channel not configured")
+    day = week_day or local_date(ctx.clock.now(), ch.timezone) - timedelta(days=7)
+    week = iso_week(day)
+    try:
+        async with ctx.sessions.begin() as s:
+            s.add(Digest(channel_id=ch.id, iso_week=week))
+    except IntegrityError:
+        return DigestResult(False, week, reason="already posted")
+    data = await build(ctx, ch.id, day)
+    chart = category_chart(data.categories, data.categories_prev, f"Team scores by category · {week}")
+    posted = await ctx.platform_for(channel_key).post(channel_key, render_digest(data, chart))
+    async with ctx.sessions.begin() as s:
+        row = await s.scalar(select(Digest).where(Digest.channel_id == ch.id, Digest.iso_week == week))
+        if row is not None:
+            row.posted_at, row.thread_key = ctx.clock.now(), posted.thread_key
+    return DigestResult(True, week, chart)

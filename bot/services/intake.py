@@ -1,0 +1,127 @@
+"""Answer intake: find the round or practice session a message belongs to, validate, store, dedupe.
+
+An answer is stored before it is scored, and the platform message id is unique, so a redelivered
+event never creates a second answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot import render
+from bot.clock import as_utc
+from bot.events import AnswerEvent, IntakeResult
+from bot.rules.timing import local_date
+from bot.services import directory, progress
+from bot.services.context import Context
+from bot.store.models import Answer, Channel, Member, PracticeSession, Round
+
+log = logging.getLogger(__name__)
+
+
+def member_timezone(member: Member, fallback: str) -> str:
+    return member.timezone or fallback
+
+
+async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
+    text = event.text.strip()
+    async with ctx.sessions() as s:
+        rnd = await s.scalar(select(Round).where(Round.thread_key == event.thread_key))
+        practice = None
+        if rnd is None:
+            practice = await s.scalar(
+                select(PracticeSession)
+                .where(PracticeSession.thread_key == event.thread_key, PracticeSession.status == "open")
+                .order_by(PracticeSession.id.desc())
+                .limit(1)
+            )
+        if rnd is None and practice is None:
+            # Not a drillbot thread. In a channel that is someone else's conversation: stay silent.
+            reply = render.help_message(note="There is no open practice question here. Send "
+                                        "`practice` to get one.") if event.is_dm else None
+            return IntakeResult("ignored", reply)
+        if await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None:
+            return IntakeResult("duplicate")
+        if rnd is not None and (rnd.status != "open" or as_utc(rnd.closes_at) <= event.at):
+            return IntakeResult("rejected", render.error(
+                "This round is closed, so this answer was not scored. The model answer is in the thread.",
+                "Practise the same category privately with `/drill practice`, or answer today's question."))
+    if not text:
+        return IntakeResult("rejected", render.error("That answer is empty.", "Reply with your answer in text."))
+    limit = ctx.settings.max_answer_chars
+    if len(text) > limit:
+        return IntakeResult("rejected", render.error(
+            f"That answer is {len(text):,} characters; the limit is {limit:,}. Nothing was saved.",
+            "Trim it to the key points, as you would in an interview, and post it again."))
+
+    now = ctx.clock.now()
+    try:
+        async with ctx.sessions.begin() as s:
+            m = await directory.member(ctx, s, event.user_key, event.display_name)
+            if rnd is not None:
+                question_id, day = rnd.question_id, rnd.local_date
+            else:
+                assert practice is not None
+                if practice.member_id != m.id:
+                    return IntakeResult("ignored")
+                question_id = practice.question_id
+                day = local_date(event.at, member_timezone(m, ctx.settings.timezone))
+            answer = Answer(
+                message_key=event.message_key, member_id=m.id,
+                round_id=rnd.id if rnd else None, practice_id=practice.id if practice else None,
+                question_id=question_id, thread_key=event.thread_key, text=text, revision_of=revision_of,
+                day=day, submitted_at=event.at, status="pending", next_attempt_at=now,
+            )
+            s.add(answer)
+            if practice is not None:
+                (await s.get(PracticeSession, practice.id)).status = "answered"  # type: ignore[union-attr]
+            await s.flush()
+            answer_id = answer.id
+    except IntegrityError:
+        return IntakeResult("duplicate")
+    log.info("answer stored", extra={"answer": answer_id, "thread": event.thread_key})
+    return IntakeResult("accepted", answer_id=answer_id)
+
+
+async def edit(ctx: Context, event: AnswerEvent) -> IntakeResult:
+    """An edited message is a revision: a new answer linked to the original, scored on its own."""
+    async with ctx.sessions() as s:
+        original = await s.scalar(select(Answer).where(Answer.message_key == event.message_key))
+        if original is None:
+            # The edit arrived before (or instead of) the original: treat it as the answer itself.
+            return await submit(ctx, event)
+        n = await s.scalar(select(func.count(Answer.id)).where(Answer.revision_of == original.id)) or 0
+        if original.text.strip() == event.text.strip():
+            return IntakeResult("duplicate")
+    revision_key = f"{event.message_key}#edit{n + 1}"
+    revised = AnswerEvent(revision_key, event.thread_key, event.user_key, event.text, event.at,
+                          event.display_name, event.is_dm)
+    return await submit(ctx, revised, revision_of=original.id)
+
+
+async def delete(ctx: Context, message_key: str) -> int:
+    """A deleted message leaves the leaderboard (with its revisions); returns answers affected."""
+    async with ctx.sessions.begin() as s:
+        original = await s.scalar(select(Answer).where(Answer.message_key == message_key))
+        if original is None:
+            return 0
+        answers = (await s.scalars(select(Answer).where(
+            (Answer.id == original.id) | (Answer.revision_of == original.id)))).all()
+        for a in answers:
+            a.deleted = True
+        await s.flush()
+        await progress.refresh_member(ctx, s, original.member_id, round_id=original.round_id)
+        return len(answers)
+
+
+async def open_round_for_channel(ctx: Context, channel_key: str, at: datetime) -> Round | None:
+    async with ctx.sessions() as s:
+        return await s.scalar(
+            select(Round).join(Channel, Channel.id == Round.channel_id)
+            .where(Channel.key == channel_key, Round.status == "open", Round.closes_at > at)
+            .order_by(Round.local_date.desc()).limit(1)
+        )

@@ -1,0 +1,83 @@
+"""Private practice in DMs: reviews due first, then the person's weak categories, then unseen questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from bank.schema import Category, category_label
+from bank.selection import pick_practice_question
+from bot import render
+from bot.messages import Message
+from bot.rules.category_stats import CategoryStat, weak_categories
+from bot.rules.timing import local_date
+from bot.services import directory
+from bot.services.context import Context
+from bot.store.models import Answer, CategoryStatRow, PracticeSession, QuestionRow, ReviewItem
+
+ALL_CATEGORIES = [c.value for c in Category]
+
+
+@dataclass
+class PracticeStart:
+    sent: bool
+    message: Message  # what to tell the person where they asked
+
+
+async def weak_for(ctx: Context, member_id: int) -> list[str]:
+    async with ctx.sessions() as s:
+        rows = (await s.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all()
+    stats = [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
+    return weak_categories(stats, ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
+
+
+async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticeStart:
+    if category is not None and category not in ALL_CATEGORIES:
+        return PracticeStart(False, render.error(
+            f"Unknown category “{render.user_text(category, 40)}”.",
+            "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as s:
+        m = await directory.member(ctx, s, user_key, display_name)
+        member_id = m.id
+        today = local_date(now, m.timezone or ctx.settings.timezone)
+        due = (await s.scalars(
+            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
+                                         ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
+        )).all()
+        leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == member_id,
+                                                                ReviewItem.leech.is_(True)))).all()
+        seen = (await s.scalars(
+            select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
+            .where(Answer.member_id == member_id).distinct()
+        )).all()
+        current = await s.scalar(
+            select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
+            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc()).limit(1))
+        # Any question still open is superseded by the new one.
+        await s.execute(update(PracticeSession).where(PracticeSession.member_id == member_id,
+                                                      PracticeSession.status == "open").values(status="done"))
+    weak = await weak_for(ctx, member_id)
+    question = pick_practice_question(
+        ctx.catalog.current(), due_reviews=due, weak_categories=weak, seen=seen, leeches=leeches,
+        category=category, exclude=[current] if current else [], seed=f"{user_key}|{now.isoformat()}",
+    )
+    if question is None:
+        return PracticeStart(False, render.error("No practice question matches that right now.",
+                                                 "Try `practice` without a category."))
+    if question.id in due:
+        reason = "It is due for review: you answered it before and spaced repetition brings it back."
+    elif question.category in weak[:3]:
+        reason = f"{category_label(question.category)} is one of your weakest categories."
+    else:
+        reason = "A question you have not seen yet."
+    posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, reason))
+    async with ctx.sessions.begin() as s:
+        s.add(PracticeSession(member_id=member_id, question_id=ctx.catalog.row_id(question.id),
+                              thread_key=posted.thread_key, status="open", started_at=now))
+    return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
+
+
+async def skip(ctx: Context, user_key: str, display_name: str = "") -> PracticeStart:
+    return await start(ctx, user_key, display_name)

@@ -1,0 +1,245 @@
+"""The scoring worker: grades pending answers through the Judge port with bounded concurrency.
+
+Claims are leases (status `scoring` until `next_attempt_at`), so a crashed process's claims return to
+the pool; the unique score per answer makes a double grade impossible to record. A judge failure
+leaves the answer pending with a backoff, and the person is told once that the score is coming.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot import render
+from bot.messages import Message
+from bot.ports import Judge, JudgeError, Verdict
+from bot.rules.timing import retry_delay
+from bot.services import progress
+from bot.services.context import Context
+from bot.store.models import Answer, Channel, Member, QuestionRow, Round, Score
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 10
+
+
+class ScoringWorker:
+    def __init__(self, ctx: Context, judge: Judge, *, concurrency: int = 8, max_attempts: int = MAX_ATTEMPTS):
+        self.ctx = ctx
+        self.judge = judge
+        self.max_attempts = max_attempts
+        self._sem = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._member_locks: dict[int, asyncio.Lock] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def release_expired_claims(self) -> int:
+        """Answers left in `scoring` by a dead process go back to pending."""
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as s:
+            result = await s.execute(
+                update(Answer).where(Answer.status == "scoring", Answer.next_attempt_at <= now)
+                .values(status="pending").execution_options(synchronize_session=False)
+            )
+            return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def _claim(self, limit: int) -> list[int]:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions() as s:
+            ids = (await s.scalars(
+                select(Answer.id).where(Answer.status == "pending", Answer.deleted.is_(False),
+                                        Answer.next_attempt_at <= now)
+                .order_by(Answer.next_attempt_at, Answer.id).limit(limit)
+            )).all()
+        claimed = []
+        for answer_id in ids:
+            async with self.ctx.sessions.begin() as s:
+                res = await s.execute(
+                    update(Answer).where(Answer.id == answer_id, Answer.status == "pending")
+                    .values(status="scoring", next_attempt_at=now + LEASE)
+                    .execution_options(synchronize_session=False)
+                )
+                if res.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(answer_id)
+        return claimed
+
+    async def run_once(self, limit: int = 200) -> int:
+        """Score what is due now; returns how many answers were scored."""
+        await self.release_expired_claims()
+        ids = await self._claim(limit)
+        results = await asyncio.gather(*(self._score_guarded(i) for i in ids))
+        await self.deliver_unsent()
+        return sum(results)
+
+    async def drain(self, max_passes: int = 100) -> None:
+        """Score until nothing is due (tests and the demo)."""
+        for _ in range(max_passes):
+            if not await self.run_once():
+                return
+
+    async def run_forever(self, stop: asyncio.Event, idle_s: float = 2.0) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # never let one bad pass stop scoring for good
+                log.exception("scoring pass failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle_s)
+
+    async def _score_guarded(self, answer_id: int) -> bool:
+        async with self._sem:
+            try:
+                return await self._score(answer_id)
+            except Exception as exc:
+                log.exception("scoring crashed", extra={"answer": answer_id})
+                await self._failed(answer_id, f"internal error: {type(exc).__name__}")
+                return False
+
+    async def _score(self, answer_id: int) -> bool:
+        async with self.ctx.sessions() as s:
+            answer = await s.get(Answer, answer_id)
+            if answer is None or answer.status != "scoring":
+                return False
+            question = await self.ctx.catalog.question_for_row(s, answer.question_id)
+            text = answer.text
+        try:
+            verdict = await self.judge.grade(question, text)
+        except JudgeError as exc:
+            await self._failed(answer_id, str(exc), retryable=exc.retryable)
+            return False
+        member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
+        async with member_lock:
+            try:
+                change = await self._record(answer_id, question.id, verdict)
+            except IntegrityError:
+                log.info("answer already scored elsewhere", extra={"answer": answer_id})
+                return False
+        if change is None:
+            return False
+        await self._deliver(answer_id, streak_note=progress.streak_note(change))
+        return True
+
+    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> progress.StreakChange | None:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as s:
+            answer = await s.get(Answer, answer_id)
+            if answer is None or answer.status != "scoring":
+                return None
+            flags = sorted(set(verdict.flags))
+            s.add(Score(
+                answer_id=answer_id, total=verdict.total, criteria=[asdict(c) for c in verdict.criteria],
+                feedback=verdict.feedback, follow_up=verdict.follow_up, flags=flags,
+                review_state="flagged" if flags else "none", counts=not flags,
+                judge_id=verdict.judge_id or self.judge.id, offline=verdict.offline,
+                input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
+                output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
+                latency_ms=verdict.latency_ms, created_at=now,
+            ))
+            answer.status, answer.last_error = "scored", None
+            await s.flush()
+            if not flags:
+                await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
+            return await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+
+    async def _failed(self, answer_id: int, error: str, *, retryable: bool = True) -> None:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as s:
+            answer = await s.get(Answer, answer_id)
+            if answer is None or answer.status != "scoring":
+                return
+            answer.attempts += 1
+            answer.last_error = error[:500]
+            give_up = answer.attempts >= self.max_attempts
+            answer.status = "failed" if give_up else "pending"
+            answer.next_attempt_at = now + retry_delay(answer.attempts)
+            notify = give_up or not answer.pending_notice_sent
+            answer.pending_notice_sent = True
+        log.warning("judge failed", extra={"answer": answer_id, "attempt": answer.attempts, "error": error[:200]})
+        if notify:
+            who = await self._who(answer_id)
+            await self._send(answer_id, render.failed_notice(who) if give_up else render.pending_notice(who))
+
+    async def retry_failed(self) -> int:
+        """An admin's retry: failed answers become pending again."""
+        async with self.ctx.sessions.begin() as s:
+            res = await s.execute(update(Answer).where(Answer.status == "failed")
+                                  .values(status="pending", attempts=0, next_attempt_at=self.ctx.clock.now())
+                                  .execution_options(synchronize_session=False))
+            return res.rowcount or 0  # type: ignore[attr-defined]
+
+    async def _who(self, answer_id: int) -> str:
+        async with self.ctx.sessions() as s:
+            row = (await s.execute(select(Member.display_name, Answer.practice_id).join(Answer)
+                                   .where(Answer.id == answer_id))).first()
+        return row.display_name if row and row.practice_id is None else ""
+
+    async def _deliver(self, answer_id: int, streak_note: str = "") -> None:
+        async with self.ctx.sessions() as s:
+            row = (await s.execute(
+                select(Answer, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
+                .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
+            )).first()
+        if row is None:
+            return
+        answer, score, name = row
+        view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
+                                score.offline, score.judge_id)
+        practice = answer.practice_id is not None
+        msg = render.score_reply(view, who="" if practice else name, streak_note=streak_note, practice=practice)
+        await self._send(answer_id, msg, mark_sent=True)
+
+    async def _send(self, answer_id: int, msg: Message, *, mark_sent: bool = False) -> None:
+        async with self.ctx.sessions() as s:
+            row = (await s.execute(
+                select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
+                .join(Member, Member.id == Answer.member_id)
+                .outerjoin(Round, Round.id == Answer.round_id)
+                .outerjoin(Channel, Channel.id == Round.channel_id)
+                .where(Answer.id == answer_id)
+            )).first()
+        if row is None:
+            return
+        platform = self.ctx.platform_for(row.thread_key)
+        try:
+            if row.feedback_mode == "private":
+                await platform.dm(row.user_key, msg)
+            else:
+                await platform.reply(row.thread_key, msg, reply_to=row.message_key.split("#")[0])
+        except Exception:
+            log.exception("reply failed; will retry", extra={"answer": answer_id})
+            return
+        if mark_sent:
+            async with self.ctx.sessions.begin() as s:
+                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
+                                .execution_options(synchronize_session=False))
+
+    async def deliver_unsent(self, limit: int = 100) -> None:
+        """Replies that failed to send (platform down) are sent on a later pass; none are lost."""
+        async with self.ctx.sessions() as s:
+            ids = (await s.scalars(
+                select(Answer.id).where(Answer.status == "scored", Answer.reply_sent.is_(False),
+                                        Answer.deleted.is_(False)).limit(limit)
+            )).all()
+        for answer_id in ids:
+            await self._deliver(answer_id)
+
+
+async def pending_count(ctx: Context) -> int:
+    async with ctx.sessions() as s:
+        return len((await s.scalars(select(Answer.id).where(
+            or_(Answer.status == "pending", Answer.status == "scoring"), Answer.deleted.is_(False)))).all())
+
+
+async def question_category(ctx: Context, question_row: int) -> str:
+    async with ctx.sessions() as s:
+        return await s.scalar(select(QuestionRow.category).where(QuestionRow.id == question_row)) or ""

@@ -1,0 +1,147 @@
+"""Rounds, intake and scoring through the real core and a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.core import Core
+from bot.events import AnswerEvent
+from bot.store.models import Answer, Round, RoundPoints, Score
+from tests.fakes.judges import ScriptedJudge
+from tests.fakes.platform import FakePlatform
+
+CH = "test:W1:C1"
+ALICE, BOB = "test:W1:alice", "test:W1:bob"
+
+
+async def setup_round(core: Core) -> str:
+    await core.configure_channel(CH, "general", weekdays="mon-sun")
+    result = await core.post_round(CH)
+    assert result.posted and result.thread_key
+    return result.thread_key
+
+
+def answer(thread: str, msg: str, user: str, text: str, core: Core) -> AnswerEvent:
+    return AnswerEvent(f"test:W1:C1:{msg}", thread, user, text, core.ctx.clock.now(), user.rsplit(":", 1)[1])
+
+
+async def count(core: Core, model: type, *where: object) -> int:
+    async with core.ctx.sessions() as s:
+        return await s.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+
+async def test_posts_one_round_per_channel_per_day(core: Core, platform: FakePlatform) -> None:
+    await setup_round(core)
+    again = await core.post_round(CH)
+    assert not again.posted and again.reason == "already posted today"
+    racers = await asyncio.gather(*(core.post_round(CH, force=True) for _ in range(5)))
+    assert not any(r.posted for r in racers)
+    assert len(platform.posts()) == 1
+    assert await count(core, Round) == 1
+
+
+async def test_weekday_channel_does_not_post_on_weekends(core: Core, platform: FakePlatform) -> None:
+    await core.configure_channel(CH, "general", weekdays="mon-fri")
+    core.ctx.clock.advance(timedelta(days=5))  # Saturday
+    result = await core.post_round(CH)
+    assert not result.posted and result.reason == "not a posting day"
+    assert platform.posts() == []
+
+
+async def test_answer_is_stored_scored_and_replied_in_thread(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    result = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    assert result.outcome == "accepted"
+    assert await count(core, Answer, Answer.status == "pending") == 1
+    await core.worker.drain()
+    replies = [s for s in platform.sent if s.kind == "reply"]
+    assert len(replies) == 1 and replies[0].target == thread and replies[0].reply_to == "test:W1:C1:m1"
+    assert replies[0].message.title == "alice: 10.0/10"
+    assert "Streak: 1 day" in replies[0].message.text
+
+
+async def test_duplicate_delivery_never_scores_twice(core: Core, judge: ScriptedJudge) -> None:
+    thread = await setup_round(core)
+    event = answer(thread, "m1", ALICE, "a great answer", core)
+    outcomes = await asyncio.gather(*(core.answer(event) for _ in range(4)))
+    assert sorted(o.outcome for o in outcomes).count("accepted") == 1
+    await core.worker.drain()
+    await core.answer(event)
+    await core.worker.drain()
+    assert judge.calls == 1
+    assert await count(core, Score) == 1
+
+
+async def test_bad_input_is_rejected_with_a_reason_and_changes_nothing(core: Core) -> None:
+    thread = await setup_round(core)
+    empty = await core.answer(answer(thread, "m1", ALICE, "   \n ", core))
+    assert empty.outcome == "rejected" and "empty" in empty.reply.text  # type: ignore[union-attr]
+    long = await core.answer(answer(thread, "m2", ALICE, "x" * 4001, core))
+    assert long.outcome == "rejected" and "4,000" in long.reply.text  # type: ignore[union-attr]
+    unknown = await core.answer(answer("test:W1:C1:nope", "m3", ALICE, "hello", core))
+    assert unknown.outcome == "ignored" and unknown.reply is None  # someone else's thread: stay silent
+    assert await count(core, Answer) == 0
+
+
+async def test_answer_to_closed_round_is_refused(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    core.ctx.clock.advance(timedelta(hours=25))
+    assert await core.close_due_rounds() == 1
+    assert platform.sent[-1].message.kind == "reveal"
+    late = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    assert late.outcome == "rejected" and "closed" in late.reply.text  # type: ignore[union-attr]
+    assert await count(core, Answer) == 0
+
+
+async def test_best_score_per_round_counts_and_edits_are_revisions(core: Core) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "an ok answer", core))
+    await core.worker.drain()
+    await core.edit(answer(thread, "m1", ALICE, "a great answer now", core))
+    await core.answer(answer(thread, "m2", ALICE, "nothing useful", core))
+    await core.worker.drain()
+    async with core.ctx.sessions() as s:
+        points = (await s.scalars(select(RoundPoints.points))).all()
+    assert points == [10.0]
+    assert await count(core, Answer, Answer.revision_of.is_not(None)) == 1
+
+
+async def test_edit_before_original_is_taken_as_the_answer(core: Core) -> None:
+    thread = await setup_round(core)
+    result = await core.edit(answer(thread, "m9", ALICE, "a great answer", core))
+    assert result.outcome == "accepted"
+    late_original = await core.answer(answer(thread, "m9", ALICE, "draft", core))
+    assert late_original.outcome == "duplicate"
+
+
+async def test_deleting_an_answer_removes_it_from_the_leaderboard(core: Core) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    await core.answer(answer(thread, "m2", BOB, "an ok answer", core))
+    await core.worker.drain()
+    assert await core.delete("test:W1:C1:m1") == 1
+    async with core.ctx.sessions() as s:
+        rows = (await s.execute(select(RoundPoints.points))).all()
+    assert [r.points for r in rows] == [5.0]
+
+
+async def test_flagged_answer_keeps_score_but_earns_nothing_until_cleared(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer inject", core))
+    await core.worker.drain()
+    reply = [s for s in platform.sent if s.kind == "reply"][0].message
+    assert reply.title.endswith("10.0/10") and "Held for review" in reply.text
+    assert await count(core, RoundPoints) == 0
+    platform.admins.add(BOB)
+    from bot.events import CommandContext
+
+    listing = await core.command(CommandContext(BOB, "bob", CH), "review")
+    assert "injection_suspected" in listing.plain()
+    async with core.ctx.sessions() as s:
+        answer_id = await s.scalar(select(Answer.id))
+    done = await core.command(CommandContext(BOB, "bob", CH), f"review clear {answer_id}")
+    assert "cleared" in done.text
+    assert await count(core, RoundPoints) == 1
