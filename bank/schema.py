@@ -122,21 +122,24 @@ class EvalAnswer(BaseModel):
 
 
 class EvalSet(BaseModel):
+    """A labelled answer set. Answers may reference the set's own questions or, for sets written
+    against the bank, bank question ids (resolved by `bank.evalsets.load_evalset`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str
     source: str = ""
-    scale: float = 10
-    questions: list[Question]
+    scale: float = Field(default=10, gt=0)
+    questions: list[Question] = Field(default_factory=list)
     answers: list[EvalAnswer]
 
     @model_validator(mode="after")
-    def _answers_reference_questions(self) -> EvalSet:
-        ids = {q.id for q in self.questions}
-        unknown = sorted({a.question for a in self.answers if a.question not in ids})
-        if unknown:
-            raise ValueError(f"answers reference unknown question id(s): {', '.join(unknown[:5])}")
+    def _scores_in_range(self) -> EvalSet:
         for a in self.answers:
             if not 0 <= a.human_score <= self.scale:
                 raise ValueError(f"answer {a.id}: human_score {a.human_score} outside 0..{self.scale}")
+        ids = [a.id for a in self.answers]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate answer id(s): {', '.join(dupes[:5])}")
         return self

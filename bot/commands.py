@@ -148,7 +148,7 @@ class Commands:
     async def review(self, cc: CommandContext, args: list[str]) -> Message:
         if (denied := await self._require_admin(cc)) is not None:
             return denied
-        ws = workspace_of(cc.user_key)
+        ws = workspace_of(cc.channel_key or cc.user_key)
         if not args:
             items = await moderation.flagged(self.ctx, ws)
             if not items:

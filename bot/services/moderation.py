@@ -1,4 +1,7 @@
-"""Admin review of flagged answers: clear (counts again) or confirm (stays excluded)."""
+"""Admin review of flagged round answers: clear (counts again) or confirm (stays excluded).
+
+Scoped by the workspace of the channel the round ran in, so admins see only their own channels.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ async def flagged(ctx: Context, workspace_key: str, limit: int = 10) -> list[Fla
         rows = (await s.execute(
             select(Answer.id, Member.display_name, Score.flags, Score.total, Answer.text)
             .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Answer.member_id)
-            .join(Workspace, Workspace.id == Member.workspace_id)
+            .join(Round, Round.id == Answer.round_id).join(Channel, Channel.id == Round.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
             .where(Score.review_state == "flagged", Answer.deleted.is_(False), Workspace.key == workspace_key)
             .order_by(Answer.id).limit(limit)
         )).all()
@@ -36,7 +40,8 @@ async def decide(ctx: Context, workspace_key: str, answer_id: int, clear: bool) 
     async with ctx.sessions.begin() as s:
         row = (await s.execute(
             select(Answer, Score).join(Score, Score.answer_id == Answer.id)
-            .join(Member, Member.id == Answer.member_id).join(Workspace, Workspace.id == Member.workspace_id)
+            .join(Round, Round.id == Answer.round_id).join(Channel, Channel.id == Round.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
             .where(Answer.id == answer_id, Workspace.key == workspace_key)
         )).first()
         if row is None:
@@ -47,8 +52,3 @@ async def decide(ctx: Context, workspace_key: str, answer_id: int, clear: bool) 
         await s.flush()
         await progress.refresh_member(ctx, s, answer.member_id, round_id=answer.round_id)
     return True
-
-
-async def channel_for_round(ctx: Context, round_id: int) -> Channel | None:
-    async with ctx.sessions() as s:
-        return await s.scalar(select(Channel).join(Round, Round.channel_id == Channel.id).where(Round.id == round_id))

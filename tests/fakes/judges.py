@@ -10,9 +10,12 @@ from bot.ports import CriterionResult, JudgeError, Verdict
 
 def all_marked(mark: str, flags: list[str] | None = None) -> Callable[[Question, str], Verdict]:
     def grade(question: Question, answer: str) -> Verdict:
-        crit = [CriterionResult(c.id, mark, answer[:20] if mark != "missed" else "", c.weight, c.text)  # type: ignore[arg-type]
-                for c in question.rubric]
+        crit = [
+            CriterionResult(c.id, mark, answer[:20] if mark != "missed" else "", c.weight, c.text)  # type: ignore[arg-type]
+            for c in question.rubric
+        ]
         return Verdict(crit, feedback="ok", follow_up="why?", flags=list(flags or []), judge_id="scripted")
+
     return grade
 
 

@@ -1,0 +1,65 @@
+"""The terminal platform end to end: the real CLI, a real SQLite file, the offline judge."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from adapters.console.app import ConsoleSession
+from adapters.console.platform import CHANNEL, ConsolePlatform
+from bot.core import Core
+from scoring import OfflineJudge
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "DRILLBOT_LOG_JSON": "0", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full_env, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_demo_json_scores_every_answer(tmp_path: Path) -> None:
+    out = run_cli("demo", "--json", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["days"] == 7 and result["rounds"] == 7
+    assert result["answers"] > 0 and result["scored"] == result["answers"] and result["pending"] == 0
+    assert {"user", "points"} <= set(result["leaderboard"][0])
+    points = {row["user"]: row["points"] for row in result["leaderboard"]}
+    assert points["ada"] > points.get("cyd", 0) and "eve" not in points or points["eve"] == 0
+    assert Path(result["digest_image"]).read_bytes()[:4] == b"\x89PNG"
+    assert set(result["streaks"]) == {"ada", "ben", "cyd", "dee", "eve"}
+
+
+def test_run_in_the_terminal_answers_and_commands(tmp_path: Path) -> None:
+    script = "/help\nTokens are the units the model reads; cost and context limits are counted in them.\n/stats\n/quit\n"
+    out = run_cli("run", cwd=tmp_path, stdin=script)
+    assert out.returncode == 0, out.stderr
+    assert "Question of the day" in out.stdout and "/10" in out.stdout and "Your stats" in out.stdout
+    assert (tmp_path / "drillbot-data" / "drillbot.db").exists()
+
+
+def test_bad_config_fails_at_start_naming_the_setting(tmp_path: Path) -> None:
+    out = run_cli("run", cwd=tmp_path, env={"DRILLBOT_TIMEZONE": "Nowhere/City"})
+    assert out.returncode == 2 and "DRILLBOT_TIMEZONE" in out.stderr
+
+
+async def test_console_session_routes_practice_answers(make_core, platform) -> None:  # type: ignore[no-untyped-def]
+    core: Core = await make_core(OfflineJudge())
+    console = ConsolePlatform(console=Console(file=io.StringIO(), width=120))
+    core.register(console)
+    await core.configure_channel(CHANNEL, "general", weekdays="mon-sun")
+    await core.post_round(CHANNEL)
+    session = ConsoleSession(core, console)
+    assert await session.handle_line("/practice evals")
+    assert session.target == "practice"
+    await session.handle_line("I would build a labelled set from real traffic and compare against it.")
+    kinds = [(s.kind, s.message.kind) for s in console.sent]
+    assert ("dm", "question") in kinds and ("reply", "score") in kinds
+    assert session.target == "channel"
+    assert not await session.handle_line("/quit")

@@ -1,0 +1,86 @@
+"""The scoring worker: honest waiting on judge failure, restart recovery, reply delivery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.core import Core
+from bot.store.models import Answer, Score
+from tests.fakes.judges import ScriptedJudge
+from tests.fakes.platform import FakePlatform
+from tests.integration.test_rounds_and_intake import ALICE, answer, count, setup_round
+
+
+async def test_judge_outage_keeps_answer_pending_then_scores(core: Core, judge: ScriptedJudge,
+                                                             platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    judge.fail_next = 3
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    await core.worker.run_once()
+    assert await count(core, Score) == 0
+    pending = platform.of_kind("pending")
+    assert len(pending) == 1 and "score coming" in pending[0].message.text
+    assert not any(ch.isdigit() for ch in pending[0].message.text.split("score coming")[0])
+    for _ in range(2):  # more failures: no second notice
+        core.ctx.clock.advance(timedelta(hours=1))
+        await core.worker.run_once()
+    assert len(platform.of_kind("pending")) == 1
+    core.ctx.clock.advance(timedelta(hours=1))
+    await core.worker.run_once()
+    assert await count(core, Score) == 1
+    assert platform.of_kind("score")[0].message.title.endswith("10.0/10")
+
+
+async def test_answer_that_never_scores_is_marked_failed_without_a_score(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]
+    judge = ScriptedJudge()
+    core: Core = await make_core(judge)
+    core.worker.max_attempts = 2
+    thread = await setup_round(core)
+    judge.fail_next = 10
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    for _ in range(3):
+        await core.worker.run_once()
+        core.ctx.clock.advance(timedelta(hours=2))
+    assert await count(core, Answer, Answer.status == "failed") == 1
+    assert await count(core, Score) == 0
+    assert "could not be scored yet" in platform.of_kind("pending")[-1].message.text
+    assert await core.worker.retry_failed() == 1
+    judge.fail_next = 0
+    await core.worker.drain()
+    assert await count(core, Score) == 1
+
+
+async def test_claims_of_a_dead_process_are_released_after_the_lease(core: Core) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    async with core.ctx.sessions.begin() as s:  # as if a process claimed it and died
+        await s.execute(update(Answer).values(status="scoring", next_attempt_at=core.ctx.clock.now()
+                                              + timedelta(minutes=5)))
+    await core.worker.run_once()
+    assert await count(core, Score) == 0
+    core.ctx.clock.advance(timedelta(minutes=6))
+    await core.worker.run_once()
+    assert await count(core, Score) == 1
+
+
+async def test_reply_that_failed_to_send_is_delivered_later(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    platform.fail_next = 1
+    await core.worker.run_once()  # the first send fails; the same pass's redelivery sweep sends it
+    assert await count(core, Score) == 1 and len(platform.of_kind("score")) == 1
+    await core.worker.run_once()
+    assert len(platform.of_kind("score")) == 1  # and never twice
+    async with core.ctx.sessions() as s:
+        assert (await s.scalar(select(Answer.reply_sent))) is True
+
+
+async def test_private_feedback_mode_sends_the_score_by_dm(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    await core.configure_channel("test:W1:C1", feedback_mode="private")
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    await core.worker.drain()
+    sent = platform.of_kind("score")
+    assert len(sent) == 1 and sent[0].kind == "dm" and sent[0].target == ALICE

@@ -1,0 +1,83 @@
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bank.loader import BankError, collect, load_bank
+from bank.schema import Category
+
+SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
+
+
+def test_bank_has_enough_questions_in_every_category() -> None:
+    bank = load_bank()
+    counts = Counter(q.category for q in bank.all())
+    assert len(bank) >= 80
+    assert {c: counts[c] for c in Category} == {c: counts[c] for c in Category if counts[c] >= 10}
+
+
+def test_cost_questions_have_a_checkable_number() -> None:
+    bank = load_bank()
+    numeric = [q for q in bank.by_category("cost_model_selection") if any(c.number is not None for c in q.rubric)]
+    assert len(numeric) >= 4
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def test_no_sentence_is_copied_from_the_seed_article() -> None:
+    files = sorted(SEED_DIR.glob("*.txt"))
+    if not files:
+        pytest.skip("seed article not present beside the repository")
+    seed = _words(" ".join(f.read_text(encoding="utf-8") for f in files))
+    grams = {tuple(seed[i:i + 10]) for i in range(len(seed) - 9)}
+    overlaps = []
+    for q in load_bank().all():
+        texts = [q.prompt, q.model_answer, q.probing, *q.follow_ups, *(c.text for c in q.rubric)]
+        for t in texts:
+            w = _words(t)
+            overlaps += [(q.id, " ".join(w[i:i + 10])) for i in range(len(w) - 9) if tuple(w[i:i + 10]) in grams]
+    assert overlaps == []
+
+
+def _write(path: Path, questions: list[dict]) -> Path:
+    path.write_text(yaml.safe_dump({"questions": questions}))
+    return path
+
+
+def _question(qid: str = "x-one", **changes: object) -> dict:
+    base = load_bank().all()[0].model_dump(mode="json")
+    base.update(id=qid, **changes)
+    return base
+
+
+def test_errors_name_file_question_and_field(tmp_path: Path) -> None:
+    bad = _question("x-bad", category="cooking")
+    bad["rubric"] = bad["rubric"][:2]
+    bad["rubric"][0]["weight"] = 7
+    path = _write(tmp_path / "pack.yaml", [bad, _question("x-nomodel", model_answer="")])
+    _, problems = collect([path])
+    text = "\n".join(map(str, problems))
+    assert "pack.yaml: question 'x-bad': category" in text
+    assert "rubric.0.weight" in text
+    assert "'x-bad': rubric" in text
+    assert "'x-nomodel': model_answer" in text
+
+
+def test_team_pack_loads_beside_builtin_and_ids_must_be_unique(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    _write(pack / "ours.yaml", [_question("team-new")])
+    assert load_bank([pack]).get("team-new") is not None
+    existing = load_bank().all()[0].id
+    _write(pack / "clash.yaml", [_question(existing)])
+    with pytest.raises(BankError, match="duplicate id"):
+        load_bank([pack])
+
+
+def test_editing_a_question_changes_its_version_hash() -> None:
+    q = load_bank().all()[0]
+    assert q.content_hash() != q.model_copy(update={"prompt": q.prompt + " Why?"}).content_hash()
