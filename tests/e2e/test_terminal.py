@@ -37,7 +37,8 @@ def test_demo_json_scores_every_answer(tmp_path: Path) -> None:
 
 
 def test_run_in_the_terminal_answers_and_commands(tmp_path: Path) -> None:
-    script = "/help\nTokens are the units the model reads; cost and context limits are counted in them.\n/stats\n/quit\n"
+    answer = "Tokens are the units the model reads; cost and context limits are counted in them."
+    script = f"/help\n{answer}\n/stats\n/quit\n"
     out = run_cli("run", cwd=tmp_path, stdin=script)
     assert out.returncode == 0, out.stderr
     assert "Question of the day" in out.stdout and "/10" in out.stdout and "Your stats" in out.stdout
