@@ -168,6 +168,23 @@ def cmd_bank(args: argparse.Namespace) -> int:
     return 0
 
 
+# eval and bench live beside the core; imported only when used -------------------------------------
+def cmd_eval(args: argparse.Namespace) -> int:
+    from scoring.eval_cli import run_eval
+
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    return run_eval(args, settings)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.runner import run_bench
+
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    return run_bench(args, settings)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drillbot", description="AI-engineering interview practice bot.")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -200,6 +217,23 @@ def build_parser() -> argparse.ArgumentParser:
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
     bank.set_defaults(func=cmd_bank)
+
+    ev = sub.add_parser("eval", help="measure a judge against human-graded answer sets")
+    ev.add_argument("paths", nargs="+", metavar="PATH", help="eval set files or directories (YAML or JSON)")
+    ev.add_argument("--judge", choices=("offline", "openai"), default="offline")
+    ev.add_argument("--model", default=None, help="judge model for --judge openai")
+    ev.add_argument("--concurrency", type=int, default=8)
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument("--report", default=None, metavar="FILE", help="write the figures and every per-answer result")
+    ev.add_argument("--gate", default=None, metavar="FILE", help="fail (exit 1) below the thresholds in FILE")
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="run the benchmarks and print their figures")
+    bench.add_argument("--quick", action="store_true", help="small sizes, under 2 minutes")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument("--only", action="append", default=None, metavar="SUITE",
+                       help="overhead, concurrency, queries, tokens, offline, memory (repeatable)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
