@@ -105,10 +105,18 @@ class LLMJudge:
         )
         self._warned_unpriced: set[str] = set()
 
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool (call on shutdown)."""
+        await self.client.close()
+
     async def grade(self, question: Question, answer: str) -> Verdict:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
+        if "empty" in flags:
+            # Nothing to grade: no need to pay for a call.
+            results = [CriterionResult(i.id, "missed", "", i.weight, public_text(i)) for i in items]
+            return Verdict(results, "The answer was empty.", "", flags, self.id, offline=False)
         verdict = await self._grade_with(self.model, question, items, answer, flags)
         if self.escalate_model and self._needs_escalation(verdict):
             try:

@@ -27,7 +27,6 @@ from scoring.text import (
     content_stems,
     fragments,
     is_sentence_like,
-    norm,
     stem,
     units,
     words,
@@ -101,7 +100,7 @@ class _Matcher:
 class _Prepared:
     matchers: tuple[_Matcher, ...]
     prompt_stems: frozenset[str]
-    prompt_norm: str
+    prompt_words: tuple[str, ...]
 
 
 @lru_cache(maxsize=512)
@@ -121,7 +120,7 @@ def _prepare(prompt: str, items: tuple[RubricItem, ...]) -> _Prepared:
             if kept:
                 phrases.append(frozenset(kept))
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms)))
-    return _Prepared(tuple(matchers), prompt_stems, norm(prompt))
+    return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)))
 
 
 def _real_sentence(text: str) -> bool:
@@ -133,16 +132,19 @@ def _real_sentence(text: str) -> bool:
 
 
 def _copied(unit: Unit, prep: _Prepared) -> bool:
-    u = norm(unit.text)
-    if len(u) >= 20 and SequenceMatcher(None, u, prep.prompt_norm, autojunk=False).find_longest_match(
-        0, len(u), 0, len(prep.prompt_norm)
+    u = words(unit.text)
+    p = prep.prompt_words
+    if len(u) >= 4 and SequenceMatcher(None, u, p, autojunk=False).find_longest_match(
+        0, len(u), 0, len(p)
     ).size >= 0.8 * len(u):
         return True
     stems = {_canon(s) for s in content_stems(unit.text)}
-    return bool(stems) and len(stems - prep.prompt_stems) == 0
+    # A reshuffle of the prompt's words, unless it adds a figure of its own (a terse calculation).
+    has_new_number = any(w.isdigit() and w not in prep.prompt_words for w in words(unit.text))
+    return bool(stems) and not (stems - prep.prompt_stems) and not has_new_number
 
 
-def _credit_units(question: Question, answer: str, flags: list[str], prep: _Prepared) -> list[Unit]:
+def _credit_units(question: Question, answer: str, prep: _Prepared) -> list[Unit]:
     topic = question.prompt + " " + question.model_answer
     out = []
     for u in units(answer):
@@ -254,7 +256,8 @@ def _follow_up(question: Question, items: list[RubricItem], results: list[Criter
         return question.follow_ups[0]
     missed = [i for i, r in zip(items, results, strict=True) if r.verdict != "met" and i.terms]
     if missed:
-        return f"How does {missed[0].terms[0]} change your answer?"
+        named = " and ".join(missed[0].terms[:2])
+        return f"If you had to expand on {named}, what would you add?"
     return "What would you measure to know this works in production?"
 
 
@@ -271,7 +274,7 @@ class OfflineJudge:
         items = rubric_for(question)
         flags = detect_flags(question, answer)
         prep = _prepare(question.prompt, tuple(items))
-        cunits = [] if "empty" in flags else _credit_units(question, answer, flags, prep)
+        cunits = [] if "empty" in flags else _credit_units(question, answer, prep)
         unit_stems = [{_canon(s) for s in _stem_set(clean(u.text))} for u in cunits]
         results = []
         for m in prep.matchers:

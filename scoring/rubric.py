@@ -72,8 +72,8 @@ def _key_terms(text: str, exclude: set[str], limit: int = 6) -> list[str]:
             continue
         seen.add(s)
         terms.append(w)
-    # Longer words are usually the more specific ones.
-    return sorted(terms, key=lambda w: -len(w))[:limit]
+    # Longer words are usually the more specific ones; adverbs and gerunds name a topic poorly.
+    return sorted(terms, key=lambda w: (w.endswith(("ly", "ing")), -len(w)))[:limit]
 
 
 def public_text(item: RubricItem) -> str:

@@ -69,7 +69,7 @@ RUBRIC_FILLER = wordset(
 STOPWORDS = FUNCTION_WORDS | wordset(
     """s t d ll re ve don doesn didn isn aren wasn weren won wouldn shouldn couldn can't don't i'm i've
     like really well get got one two make made use used using usually often always never maybe probably
-    would much"""
+    would much whenever wherever whatever instead rather already still even ever"""
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -99,9 +99,7 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     return [
-        w
-        for w in words(text)
-        if w not in STOPWORDS and stem(w) not in _STOP_STEMS and not w.isdigit() and len(w) > 1
+        w for w in words(text) if w not in STOPWORDS and stem(w) not in _STOP_STEMS and not w.isdigit() and len(w) > 1
     ]
 
 

@@ -8,6 +8,7 @@ request, so tests exercise the real prompt. Every request body is recorded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -83,7 +84,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -130,13 +131,12 @@ class FakeOpenAI:
                     return
                 body = json.loads(raw or b"{}")
                 with fake._lock:
-                    fake.requests.append(Recorded(path, dict(self.headers), body))
+                    fake.requests.append(Recorded(path, {k.lower(): v for k, v in self.headers.items()}, body))
                 behaviour = fake._next()
                 time.sleep(fake.latency_s + behaviour.delay_s)
-                try:
+                # The client may have given up already (timeout test).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     fake._respond(self, behaviour, body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
 
             def _send(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -52,16 +52,23 @@ ANSWER = (
 )
 
 
+_open: list[LLMJudge] = []
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
+async def fake() -> AsyncIterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
+        while _open:
+            await _open.pop().aclose()
 
 
 def make_judge(fake: FakeOpenAI, **kw: Any) -> LLMJudge:
     opts: dict[str, Any] = {"model": "gpt-4o-mini", "timeout": 2.0, "max_retries": 2}
     opts.update(kw)
-    return LLMJudge(base_url=fake.base_url, api_key="test-key", **opts)
+    judge = LLMJudge(base_url=fake.base_url, api_key="test-key", **opts)
+    _open.append(judge)
+    return judge
 
 
 async def test_valid_verdict(fake: FakeOpenAI) -> None:
@@ -321,4 +328,10 @@ async def test_request_bodies_are_recorded_as_json(fake: FakeOpenAI) -> None:
     await make_judge(fake).grade(CACHE_Q, ANSWER)
     assert json.dumps(fake.requests[0].body)
     assert fake.requests[0].path == "/v1/chat/completions"
-    assert fake.requests[0].headers.get("Authorization") == "Bearer test-key"
+    assert fake.requests[0].headers.get("authorization") == "Bearer test-key"
+
+
+async def test_empty_answer_costs_no_call(fake: FakeOpenAI) -> None:
+    v = await make_judge(fake).grade(CACHE_Q, " \u200b ")
+    assert v.flags == ["empty"] and v.total == 0.0
+    assert fake.requests == []

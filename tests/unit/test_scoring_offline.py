@@ -153,7 +153,8 @@ def test_stuffing_scores_low_and_is_flagged() -> None:
 
 
 def test_stuffing_appended_to_a_weak_sentence_earns_only_the_sentence() -> None:
-    answer = WEAK_CACHE + "\nprompt caching, prefix, cached tokens, smaller model, routing, cascade, eval set, golden set"
+    bag = "prompt caching, prefix, cached tokens, smaller model, routing, cascade, eval set, golden set"
+    answer = WEAK_CACHE + "\n" + bag
     v = grade(CACHE_Q, answer)
     assert "stuffing" in v.flags
     assert v.total <= 2.0
@@ -272,7 +273,7 @@ def test_throughput() -> None:
     for a in answers:
         judge.grade_sync(CACHE_Q, a)
     rate = len(answers) / (time.perf_counter() - start)
-    assert rate > 500, f"{rate:.0f} answers/s"
+    assert rate > 300, f"{rate:.0f} answers/s"  # ~1,800/s on a 2-core CI box
 
 
 async def test_async_grade_and_build_judge() -> None:
@@ -281,3 +282,10 @@ async def test_async_grade_and_build_judge() -> None:
     assert v.total >= 8.5
     with pytest.raises(ValueError):
         build_judge("nonsense")
+
+
+def test_terse_calculation_reusing_prompt_words_still_counts() -> None:
+    # Every word but the figure is in the prompt; the new figure makes it the candidate's own work.
+    v = grade(MATH_Q, "Per call it costs 0.0018 dollars, so the month comes to $1,620 in total.")
+    marks = {c.id: c.verdict for c in v.criteria}
+    assert marks["per-call"] != "missed" and marks["monthly"] == "met"
