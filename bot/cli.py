@@ -7,15 +7,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from bank.loader import Bank
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.leader import SecondSchedulerError
 
 log = logging.getLogger("drillbot")
 
@@ -41,6 +45,10 @@ async def _run(settings: Settings, port: int) -> None:
     from bot.wiring import judge_from_settings
 
     core = await Core.create(settings, judge_from_settings(settings))
+    if settings.metrics_port:
+        from bot.metrics import serve_metrics
+
+        serve_metrics(core, settings.metrics_port)
     scheduler = Scheduler(core)
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = [asyncio.create_task(core.worker.run_forever(stop))]
@@ -70,7 +78,7 @@ async def _run(settings: Settings, port: int) -> None:
         await asyncio.gather(*runners)
     finally:
         stop.set()
-        scheduler.shutdown()
+        await scheduler.shutdown()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -86,6 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         asyncio.run(_run(settings, args.port))
     except ModuleNotFoundError as exc:
         print(f"drillbot: the {exc.name} adapter is not available in this installation: {exc}", file=sys.stderr)
+        return 2
+    except SecondSchedulerError as exc:
+        print(f"drillbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass
@@ -168,6 +179,50 @@ def cmd_bank(args: argparse.Namespace) -> int:
     return 0
 
 
+# report --------------------------------------------------------------------------------------------
+def parse_since(text: str) -> timedelta:
+    m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip().lower())
+    if not m:
+        raise ValueError(f"--since {text!r}: use a number with h, d or w, e.g. 24h, 7d, 4w")
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+
+
+async def _report(settings: Settings, since: timedelta) -> dict:
+    from bot.clock import SystemClock
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.services.operations import activity
+    from bot.store import db
+
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    try:
+        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+        return (await activity(ctx, since)).as_dict()
+    finally:
+        await engine.dispose()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        print(f"drillbot report: {exc}", file=sys.stderr)
+        return 2
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    report = asyncio.run(_report(settings, since))
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    table = Table("figure", "value", title=f"drillbot activity, last {args.since}", header_style="bold")
+    for key, value in report.items():
+        table.add_row(key.replace("_", " "), json.dumps(value) if isinstance(value, dict) else str(value))
+    Console().print(table)
+    return 0
+
+
 # eval and bench live beside the core; imported only when used -------------------------------------
 def cmd_eval(args: argparse.Namespace) -> int:
     from scoring.eval_cli import run_eval
@@ -217,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
     bank.set_defaults(func=cmd_bank)
+
+    report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")
+    report.add_argument("--since", default="7d", help="how far back: e.g. 24h, 7d, 4w (default 7d)")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
 
     ev = sub.add_parser("eval", help="measure a judge against human-graded answer sets")
     ev.add_argument("paths", nargs="+", metavar="PATH", help="eval set files or directories (YAML or JSON)")

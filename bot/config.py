@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
     admin_ids: str = ""  # platform-qualified user keys that are always admins, comma-separated
 
+    # Operations.
+    answer_retention_days: int | None = Field(default=None, ge=1)  # purge raw answer text after N days
+    reminder_pace_s: float = Field(default=1.0, ge=0)  # pause between reminder/summary DMs
+    scheduler_tick_s: float = Field(default=30.0, gt=0)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # Prometheus endpoint, off by default
+
     log_json: bool = False
     log_level: str = "INFO"
 

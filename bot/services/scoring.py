@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import render
@@ -22,7 +23,7 @@ from bot.ports import Judge, JudgeError, Verdict
 from bot.rules.timing import retry_delay
 from bot.services import progress
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Member, QuestionRow, Round, Score
+from bot.store.models import Answer, Channel, Member, Round, Score
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,15 @@ class ScoringWorker:
         self._sem = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
+        # Observers (metrics): called with ("scored", verdict) or ("failed", error text).
+        self.listeners: list[Callable[[str, object], None]] = []
+
+    def _notify(self, event: str, payload: object) -> None:
+        for listener in self.listeners:
+            try:
+                listener(event, payload)
+            except Exception:
+                log.exception("metrics listener failed")
 
     def wake(self) -> None:
         self._wake.set()
@@ -53,24 +63,23 @@ class ScoringWorker:
             return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def _claim(self, limit: int) -> list[int]:
+        """Claim due answers in one statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets several
+        processes claim disjoint batches without waiting on each other; SQLite has one writer anyway."""
         now = self.ctx.clock.now()
-        async with self.ctx.sessions() as s:
-            ids = (await s.scalars(
-                select(Answer.id).where(Answer.status == "pending", Answer.deleted.is_(False),
-                                        Answer.next_attempt_at <= now)
-                .order_by(Answer.next_attempt_at, Answer.id).limit(limit)
-            )).all()
-        claimed = []
-        for answer_id in ids:
-            async with self.ctx.sessions.begin() as s:
-                res = await s.execute(
-                    update(Answer).where(Answer.id == answer_id, Answer.status == "pending")
-                    .values(status="scoring", next_attempt_at=now + LEASE)
-                    .execution_options(synchronize_session=False)
-                )
-                if res.rowcount == 1:  # type: ignore[attr-defined]
-                    claimed.append(answer_id)
-        return claimed
+        due = (
+            select(Answer.id)
+            .where(Answer.status == "pending", Answer.deleted.is_(False), Answer.next_attempt_at <= now)
+            .order_by(Answer.next_attempt_at, Answer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.ctx.sessions.begin() as s:
+            claimed = await s.scalars(
+                update(Answer).where(Answer.id.in_(due.scalar_subquery()))
+                .values(status="scoring", next_attempt_at=now + LEASE)
+                .returning(Answer.id).execution_options(synchronize_session=False)
+            )
+            return sorted(claimed.all())
 
     async def run_once(self, limit: int = 200) -> int:
         """Score what is due now; returns how many answers were scored."""
@@ -115,8 +124,10 @@ class ScoringWorker:
         try:
             verdict = await self.judge.grade(question, text)
         except JudgeError as exc:
+            self._notify("failed", str(exc))
             await self._failed(answer_id, str(exc), retryable=exc.retryable)
             return False
+        self._notify("scored", verdict)
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
         async with member_lock:
             try:
@@ -236,10 +247,5 @@ class ScoringWorker:
 
 async def pending_count(ctx: Context) -> int:
     async with ctx.sessions() as s:
-        return len((await s.scalars(select(Answer.id).where(
-            or_(Answer.status == "pending", Answer.status == "scoring"), Answer.deleted.is_(False)))).all())
-
-
-async def question_category(ctx: Context, question_row: int) -> str:
-    async with ctx.sessions() as s:
-        return await s.scalar(select(QuestionRow.category).where(QuestionRow.id == question_row)) or ""
+        return await s.scalar(select(func.count(Answer.id)).where(
+            or_(Answer.status == "pending", Answer.status == "scoring"), Answer.deleted.is_(False))) or 0

@@ -61,6 +61,7 @@ class Channel(Base):
     difficulty_max: Mapped[int] = mapped_column(Integer, default=3)
     answer_window_hours: Mapped[int] = mapped_column(Integer, default=24)
     feedback_mode: Mapped[str] = mapped_column(String(10), default="thread")  # thread | private
+    reminder_minutes: Mapped[int] = mapped_column(Integer, default=120)  # before the round closes
     digest_day: Mapped[str] = mapped_column(String(3), default="mon")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     created_at: Mapped[datetime]
@@ -233,3 +234,15 @@ class Digest(Base):
     iso_week: Mapped[str] = mapped_column(String(8))
     posted_at: Mapped[datetime | None] = mapped_column(nullable=True)
     thread_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Notification(Base):
+    """One row per notice that must go out at most once (reminders, weekly summaries)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # reminder | summary
+    key: Mapped[str] = mapped_column(String(200))  # e.g. "<round id>:<member id>", "<member id>:<iso week>"
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)

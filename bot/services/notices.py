@@ -1,0 +1,126 @@
+"""Opt-in notices: a reminder before a round closes, and a personal weekly summary. Each goes out at
+most once (a unique notification row is reserved before sending) and sends are paced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from bank.schema import category_label
+from bank.selection import pick_practice_question
+from bot.messages import Field, Message
+from bot.rules.timing import iso_week
+from bot.services import practice
+from bot.services.context import Context
+from bot.store.models import Answer, Channel, Member, Notification, Round, RoundPoints, Streak
+
+log = logging.getLogger(__name__)
+
+
+async def _reserve(ctx: Context, kind: str, key: str, member_id: int) -> bool:
+    try:
+        async with ctx.sessions.begin() as s:
+            s.add(Notification(kind=kind, key=key, member_id=member_id))
+        return True
+    except IntegrityError:
+        return False
+
+
+async def _mark_sent(ctx: Context, kind: str, key: str) -> None:
+    async with ctx.sessions.begin() as s:
+        row = await s.scalar(select(Notification).where(Notification.kind == kind, Notification.key == key))
+        if row is not None:
+            row.sent_at = ctx.clock.now()
+
+
+async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
+    """DM opted-in people who answered in a channel before but not in its round closing soon."""
+    now = ctx.clock.now()
+    async with ctx.sessions() as s:
+        rounds = (await s.execute(
+            select(Round.id, Round.channel_id, Round.thread_key, Round.closes_at, Channel.reminder_minutes)
+            .join(Channel, Channel.id == Round.channel_id)
+            .where(Round.status == "open", Round.closes_at > now)
+        )).all()
+        due = [r for r in rounds if r.closes_at.replace(tzinfo=now.tzinfo) - timedelta(minutes=r.reminder_minutes)
+               <= now] if rounds else []
+        targets: list[tuple[int, int, str, str]] = []
+        for r in due:
+            regulars = (await s.execute(
+                select(Member.id, Member.user_key).where(
+                    Member.reminders_opt_in.is_(True),
+                    exists().where(Answer.member_id == Member.id, Answer.round_id.in_(
+                        select(Round.id).where(Round.channel_id == r.channel_id))),
+                    ~exists().where(Answer.member_id == Member.id, Answer.round_id == r.id),
+                )
+            )).all()
+            targets += [(r.id, m.id, m.user_key, r.thread_key or "") for m in regulars]
+    sent = 0
+    for round_id, member_id, user_key, _thread in targets:
+        key = f"{round_id}:{member_id}"
+        if not await _reserve(ctx, "reminder", key, member_id):
+            continue
+        msg = Message(text="Today's drillbot question closes soon and you have not answered yet. Reply in its "
+                      "thread to keep your streak going. (`optout reminders` turns these off.)", kind="info")
+        try:
+            await ctx.platform_for(user_key).dm(user_key, msg)
+        except Exception:
+            log.exception("reminder failed", extra={"round": round_id})
+            continue
+        await _mark_sent(ctx, "reminder", key)
+        sent += 1
+        if pace_s:
+            await asyncio.sleep(pace_s)  # stay well under platform DM rate limits
+    return sent
+
+
+async def send_weekly_summaries(ctx: Context, channel_id: int, week_day: date, pace_s: float = 1.0) -> int:
+    """The personal summary for the ISO week containing `week_day`, to opted-in people of a channel."""
+    week = iso_week(week_day)
+    async with ctx.sessions() as s:
+        people = (await s.execute(
+            select(Member.id, Member.user_key, Member.display_name).where(
+                Member.weekly_summary_opt_in.is_(True),
+                Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
+        )).all()
+    sent = 0
+    for member_id, user_key, _name in people:
+        key = f"{member_id}:{week}"
+        if not await _reserve(ctx, "summary", key, member_id):
+            continue
+        try:
+            await ctx.platform_for(user_key).dm(user_key, await summary_message(ctx, member_id, week))
+        except Exception:
+            log.exception("weekly summary failed", extra={"member": member_id})
+            continue
+        await _mark_sent(ctx, "summary", key)
+        sent += 1
+        if pace_s:
+            await asyncio.sleep(pace_s)
+    return sent
+
+
+async def summary_message(ctx: Context, member_id: int, week: str) -> Message:
+    async with ctx.sessions() as s:
+        points = await s.scalar(select(func.sum(RoundPoints.points)).where(
+            RoundPoints.member_id == member_id, RoundPoints.iso_week == week)) or 0.0
+        streak = await s.get(Streak, member_id)
+    weak = await practice.weak_for(ctx, member_id)
+    suggestions: list[str] = []
+    for category in weak[:3]:
+        q = pick_practice_question(ctx.catalog.current(), due_reviews=[], weak_categories=[category], seen=[],
+                                   category=category, exclude=suggestions, seed=f"{member_id}|{week}")
+        if q is not None:
+            suggestions.append(q.id)
+    current = streak.current if streak else 0
+    fields = [Field("Points", f"{points:.1f}", True), Field("Streak", f"{current} day(s)", True),
+              Field("Weakest", ", ".join(category_label(c) for c in weak[:3]) or "—", True)]
+    if suggestions:
+        prompts = [f"• {ctx.catalog.get(q).prompt[:140]}" for q in suggestions if ctx.catalog.get(q)]  # type: ignore[union-attr]
+        fields.append(Field("Try next (send `practice <category>`)", "\n".join(prompts)))
+    return Message(title=f"Your week · {week}", text="Your drillbot summary. (`optout summary` turns it off.)",
+                   fields=fields, kind="stats")
