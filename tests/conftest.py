@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,7 +40,19 @@ def postgres_reachable() -> bool:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name unique to this test run and worker, so concurrent runs never share a database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{worker}_{os.getppid()}" if worker else f"main_{os.getpid()}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 async def _recreate_pg_database(name: str) -> str:
@@ -63,14 +75,16 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     if not postgres_reachable():
         if os.environ.get("DRILLBOT_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (DRILLBOT_REQUIRE_POSTGRES is set)")
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    url = asyncio.run(_recreate_pg_database(f"drillbot_test_{_worker()}"))
+    name = f"drillbot_test_{_worker()}"
+    url = asyncio.run(_recreate_pg_database(name))
     db.upgrade(url)
-    return url
+    yield url
+    asyncio.run(_drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -194,7 +194,20 @@ class ScoringWorker:
                                    .where(Answer.id == answer_id))).first()
         return row.display_name if row and row.practice_id is None else ""
 
+    async def _claim_reply(self, answer_id: int) -> bool:
+        """Only one process sends a given score reply; a claim older than the lease may be retaken."""
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as s:
+            res = await s.execute(
+                update(Answer).where(Answer.id == answer_id, Answer.reply_sent.is_(False),
+                                     or_(Answer.reply_claimed_at.is_(None), Answer.reply_claimed_at <= now - LEASE))
+                .values(reply_claimed_at=now).execution_options(synchronize_session=False)
+            )
+            return res.rowcount == 1  # type: ignore[attr-defined]
+
     async def _deliver(self, answer_id: int, streak_note: str = "") -> None:
+        if not await self._claim_reply(answer_id):
+            return
         async with self.ctx.sessions() as s:
             row = (await s.execute(
                 select(Answer, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
@@ -207,9 +220,16 @@ class ScoringWorker:
                                 score.offline, score.judge_id)
         practice = answer.practice_id is not None
         msg = render.score_reply(view, who="" if practice else name, streak_note=streak_note, practice=practice)
-        await self._send(answer_id, msg, mark_sent=True)
+        if not await self._send(answer_id, msg):
+            async with self.ctx.sessions.begin() as s:  # let the next pass try again
+                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_claimed_at=None)
+                                .execution_options(synchronize_session=False))
+            return
+        async with self.ctx.sessions.begin() as s:
+            await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
+                            .execution_options(synchronize_session=False))
 
-    async def _send(self, answer_id: int, msg: Message, *, mark_sent: bool = False) -> None:
+    async def _send(self, answer_id: int, msg: Message) -> bool:
         async with self.ctx.sessions() as s:
             row = (await s.execute(
                 select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
@@ -219,7 +239,7 @@ class ScoringWorker:
                 .where(Answer.id == answer_id)
             )).first()
         if row is None:
-            return
+            return False
         platform = self.ctx.platform_for(row.thread_key)
         try:
             if row.feedback_mode == "private":
@@ -228,11 +248,8 @@ class ScoringWorker:
                 await platform.reply(row.thread_key, msg, reply_to=row.message_key.split("#")[0])
         except Exception:
             log.exception("reply failed; will retry", extra={"answer": answer_id})
-            return
-        if mark_sent:
-            async with self.ctx.sessions.begin() as s:
-                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
-                                .execution_options(synchronize_session=False))
+            return False
+        return True
 
     async def deliver_unsent(self, limit: int = 100) -> None:
         """Replies that failed to send (platform down) are sent on a later pass; none are lost."""

@@ -142,6 +142,8 @@ class Answer(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     pending_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
     reply_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by whichever process is sending the score reply; a stale claim (sender died) is retaken.
+    reply_claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -1,4 +1,4 @@
-"""notifications (reminders, weekly summaries) and per-channel reminder lead time
+"""notifications (reminders, weekly summaries), per-channel reminder lead time, reply claims
 
 Revision ID: 0002
 Revises: 0001
@@ -32,9 +32,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notifications_member_id"), ["member_id"], unique=False)
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reminder_minutes", sa.Integer(), nullable=False, server_default="120"))
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply_claimed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.drop_column("reply_claimed_at")
     with op.batch_alter_table("channels", schema=None) as batch_op:
         batch_op.drop_column("reminder_minutes")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
