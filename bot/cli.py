@@ -67,11 +67,11 @@ async def _run(settings: Settings, port: int) -> None:
             return
         runners = []
         if "slack" in platforms:
-            from adapters.slack import run_slack  # type: ignore[import-not-found]
+            from adapters.slack import run_slack
 
             runners.append(run_slack(settings, core, port=port))
         if "discord" in platforms:
-            from adapters.discord import run_discord  # type: ignore[import-not-found]
+            from adapters.discord import run_discord
 
             runners.append(run_discord(settings, core))
         await scheduler.start()

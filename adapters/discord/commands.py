@@ -1,0 +1,99 @@
+"""The `/drill` app-command group: each subcommand becomes the equivalent core command text.
+
+The core parses, validates and checks admin rights; this module only builds the text and renders the
+answer. Personal replies are ephemeral; the leaderboard is shared with the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord import context
+from adapters.discord.render import send_kwargs
+from adapters.discord.views import view_for
+from bank.schema import CATEGORY_LABELS, Category
+from bot import render as core_render
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+PUBLIC = frozenset({"leaderboard"})
+CATEGORY_CHOICES = [app_commands.Choice(name=CATEGORY_LABELS.get(c, c.value)[:100], value=c.value) for c in Category]
+
+
+def command_text(name: str, *args: str | None) -> str:
+    """Quote each argument so the core's shlex parsing sees exactly what the person typed."""
+    return " ".join([name, *(shlex.quote(a) for a in args if a)])
+
+
+class DrillGroup(app_commands.Group):
+    def __init__(self, core: Core):
+        super().__init__(name="drill", description="AI-engineering interview practice")
+        self.core = core
+
+    async def relay(self, interaction: discord.Interaction, name: str, *args: str | None) -> None:
+        ephemeral = name not in PUBLIC or interaction.guild_id is None
+        # The core may hit the database or post a round: acknowledge within Discord's 3 seconds first.
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            reply = await self.core.command(context.command_context(interaction), command_text(name, *args))
+        except Exception:
+            log.exception("/drill %s failed", name)
+            reply = core_render.error("Something went wrong; try again in a moment.")
+        view = view_for(self.core, reply.buttons)
+        await interaction.followup.send(**send_kwargs(reply, view), ephemeral=ephemeral)
+        if view is not None:
+            view.stop()  # the persistent view answers these buttons (see platform._send)
+
+    @app_commands.command(description="Get a private practice question by DM")
+    @app_commands.describe(category="Only questions from this category")
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def practice(self, interaction: discord.Interaction,
+                       category: app_commands.Choice[str] | None = None) -> None:
+        await self.relay(interaction, "practice", category.value if category else None)
+
+    @app_commands.command(description="Your scores, streak and weakest categories (or someone else's)")
+    async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
+        await self.relay(interaction, "stats", f"<@{member.id}>" if member else None)
+
+    @app_commands.command(description="This channel's leaderboard")
+    async def leaderboard(self, interaction: discord.Interaction, period: Literal["week", "all"] = "week") -> None:
+        await self.relay(interaction, "leaderboard", period)
+
+    @app_commands.command(description="Your current and best streak")
+    async def streak(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "streak")
+
+    @app_commands.command(description="Show or change this channel's settings (Manage Server)")
+    @app_commands.describe(setting="e.g. time, timezone, weekdays, categories", value="the new value")
+    async def config(self, interaction: discord.Interaction, setting: str | None = None,
+                     value: str | None = None) -> None:
+        await self.relay(interaction, "config", setting, value)
+
+    @app_commands.command(description="Post today's question here now, enabling the channel (Manage Server)")
+    async def post(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "post")
+
+    @app_commands.command(description="Skip today's round here (Manage Server); in a DM, skip your practice question")
+    async def skip(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "skip")
+
+    @app_commands.command(description="Review answers held for review (Manage Server)")
+    async def review(self, interaction: discord.Interaction, action: Literal["clear", "confirm"] | None = None,
+                     answer_id: int | None = None) -> None:
+        await self.relay(interaction, "review", action, str(answer_id) if answer_id is not None else None)
+
+    @app_commands.command(name="forget-me", description="Delete everything drillbot stores about you")
+    async def forget_me(self, interaction: discord.Interaction, confirm: bool = False) -> None:
+        await self.relay(interaction, "forget-me", "confirm" if confirm else None)
+
+    @app_commands.command(description="How drillbot works and every command")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "help")

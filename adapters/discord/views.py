@@ -1,0 +1,58 @@
+"""Buttons: a persistent view whose custom ids are stable, so buttons keep working after a restart."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from adapters.discord import context
+from adapters.discord.render import NO_MENTIONS, embed, send_kwargs
+from bot import render as core_render
+from bot.messages import Button
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+CUSTOM_ID_PREFIX = "drillbot:"
+# Every action a core Message can carry; the persistent view registers one button per action.
+PERSISTENT_ACTIONS = (Button("practice:next", "Next question"), Button("practice:skip", "Skip"))
+
+
+def custom_id(action: str) -> str:
+    return CUSTOM_ID_PREFIX + action
+
+
+class ActionButton(discord.ui.Button["ActionView"]):
+    def __init__(self, core: Core, button: Button):
+        style = discord.ButtonStyle.primary if button.action == "practice:next" else discord.ButtonStyle.secondary
+        super().__init__(label=button.label[:80], style=style, custom_id=custom_id(button.action))
+        self.core = core
+        self.action = button.action
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await self.core.button(context.command_context(interaction), self.action)
+        await interaction.followup.send(**send_kwargs(reply), ephemeral=True)
+
+
+class ActionView(discord.ui.View):
+    """timeout=None and fixed custom ids: discord.py routes clicks on old messages to it after a restart."""
+
+    def __init__(self, core: Core, buttons: list[Button] | tuple[Button, ...] = PERSISTENT_ACTIONS):
+        super().__init__(timeout=None)
+        for b in buttons:
+            self.add_item(ActionButton(core, b))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+        log.exception("button %s failed", getattr(item, "custom_id", "?"), exc_info=error)
+        msg = core_render.error("Something went wrong; try again in a moment.")
+        send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
+        await send(embed=embed(msg), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def view_for(core: Core, buttons: list[Button]) -> ActionView | None:
+    return ActionView(core, buttons) if buttons else None

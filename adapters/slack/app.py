@@ -1,0 +1,191 @@
+"""The Bolt app: Slack events, the /drill command and buttons translated into core calls.
+
+No product rules live here: the core decides what is an answer, who is an admin for settings, what
+every command says. This module only maps Slack payloads to keys and events and renders the replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import keys
+from adapters.slack.platform import SlackPlatform
+from adapters.slack.render import payload
+from bot.config import Settings
+from bot.core import Core
+from bot.events import AnswerEvent, CommandContext, IntakeResult
+from bot.messages import Message
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+SEEN_EVENTS = 5000
+ANSWER_SUBTYPES = (None, "file_share", "thread_broadcast")
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: retries 429s honouring Retry-After, 500/503 and connection errors."""
+    base = settings.slack_api_url or DEFAULT_API_URL
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=base if base.endswith("/") else base + "/",
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def slack_unescape(text: str) -> str:
+    """Slack delivers message and command text with &, < and > escaped; the core wants plain text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class SeenEvents:
+    """Event ids already handled by this process: Slack's retries (X-Slack-Retry-Num) and duplicate
+    deliveries are skipped without a database round trip. The core's unique message key is the real
+    guarantee; this only keeps retries cheap."""
+
+    def __init__(self, size: int = SEEN_EVENTS):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, event_id: str | None) -> bool:
+        if not event_id:
+            return True
+        if event_id in self._ids:
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+
+class SlackHandlers:
+    def __init__(self, core: Core, platform: SlackPlatform):
+        self.core = core
+        self.platform = platform
+        self.seen = SeenEvents()
+
+    async def message_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not self.seen.first_time(body.get("event_id")):
+            log.info("duplicate delivery skipped", extra={"event_id": body.get("event_id")})
+            return
+        team = str(body.get("team_id") or event.get("team") or "")
+        subtype = event.get("subtype")
+        channel = str(event.get("channel", ""))
+        is_dm = event.get("channel_type") == "im"
+        if subtype == "message_deleted":
+            await self.core.delete(keys.message_key(team, channel, str(event.get("deleted_ts", ""))))
+        elif subtype == "message_changed":
+            inner = event.get("message") or {}
+            if not _from_bot(inner):
+                await self._answer(team, channel, inner, is_dm, edited=True)
+        elif subtype in ANSWER_SUBTYPES and not _from_bot(event):
+            await self._answer(team, channel, event, is_dm, edited=False)
+
+    async def _answer(self, team: str, channel: str, msg: dict[str, Any], is_dm: bool, *, edited: bool) -> None:
+        ts, thread_ts, user = str(msg.get("ts", "")), msg.get("thread_ts"), str(msg["user"])
+        if is_dm:
+            thread = keys.channel_key(team, channel)  # DM answers are plain IM messages
+        elif thread_ts and thread_ts != ts:
+            thread = keys.thread_key(team, channel, str(thread_ts))
+        else:
+            return  # a top-level channel message is conversation, not an answer
+        name = await self.platform.display_name(user)
+        text = slack_unescape(str(msg.get("text") or ""))
+        event = AnswerEvent(keys.message_key(team, channel, ts), thread, keys.user_key(team, user), text,
+                            _ts_time(ts), name, is_dm)
+        result = await (self.core.edit(event) if edited else self.core.answer(event))
+        if is_dm and not edited and result.outcome == "ignored":
+            # Not an answer to an open practice question: a DM to the bot is a command ("practice", "stats").
+            reply = await self.core.command(CommandContext(event.user_key, name, None, "", True), text)
+            await self.platform.reply(thread, reply)
+        else:
+            await self._show(result, team, channel, user, thread_ts if not is_dm else None, is_dm)
+
+    async def _show(self, result: IntakeResult, team: str, channel: str, user: str, thread_ts: str | None,
+                    is_dm: bool) -> None:
+        if result.reply is None:
+            return
+        if is_dm:
+            await self.platform.reply(keys.channel_key(team, channel), result.reply)
+        else:  # only the person sees why their answer was not taken
+            await self.platform.ephemeral(channel, user, result.reply, thread_ts=thread_ts)
+
+    async def command(self, body: dict[str, Any]) -> Message:
+        team, user = str(body.get("team_id", "")), str(body.get("user_id", ""))
+        channel = str(body.get("channel_id", ""))
+        is_dm = channel.startswith("D") or body.get("channel_name") == "directmessage"
+        cc = CommandContext(keys.user_key(team, user), await self.platform.display_name(user),
+                            None if is_dm else keys.channel_key(team, channel), str(body.get("channel_name", "")),
+                            is_dm)
+        return await self.core.command(cc, slack_unescape(str(body.get("text") or "")))
+
+    async def button(self, body: dict[str, Any], action_id: str) -> Message:
+        team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        is_dm = channel.startswith("D") or not channel
+        cc = CommandContext(keys.user_key(team, user), await self.platform.display_name(user),
+                            None if is_dm else keys.channel_key(team, channel), "", is_dm)
+        return await self.core.button(cc, action_id)
+
+
+def _from_bot(msg: dict[str, Any]) -> bool:
+    return bool(msg.get("bot_id") or msg.get("subtype") == "bot_message" or not msg.get("user"))
+
+
+def _ts_time(ts: str) -> datetime:
+    """Slack's message ts is the moment Slack received it: the fair submission time, even on a retry."""
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None = None
+               ) -> tuple[AsyncApp, SlackPlatform]:
+    """Build the Bolt app and the platform and register the platform with the core. Connects nowhere."""
+    client = client or make_client(settings)
+    platform = SlackPlatform(client)
+    core.register(platform)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = AsyncApp(client=client, signing_secret=secret, name="drillbot")
+    handlers = SlackHandlers(core, platform)
+
+    @app.event("message")
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        await handlers.message_event(body, event)
+
+    @app.command("/drill")
+    async def on_drill(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()  # within Slack's 3 s; the answer follows through response_url
+        reply = await handlers.command(body)
+        await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+
+    @app.action(re.compile(r"^practice:"))
+    async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        reply = await handlers.button(body, str(action.get("action_id", "")))
+        await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack handler failed", exc_info=error, extra={"type": body.get("type")})
+
+    return app, platform
