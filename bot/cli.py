@@ -95,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as exc:
         print(f"drillbot: the {exc.name} adapter is not available in this installation: {exc}", file=sys.stderr)
         return 2
-    except SecondSchedulerError as exc:
+    except (SecondSchedulerError, ConfigError) as exc:
         print(f"drillbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     weekdays: str = "mon,tue,wed,thu,fri"
     answer_window_hours: int = Field(default=24, ge=1, le=168)
     max_answer_chars: int = Field(default=4000, ge=100)
+    answers_per_hour: int = Field(default=30, ge=1)  # per person, so one person cannot run up the bill
     digest_day: str = "mon"
     digest_time: str = "09:00"
 

@@ -55,7 +55,8 @@ class Core:
     async def start(self) -> None:
         async with self.ctx.sessions.begin() as s:
             added = await self.ctx.catalog.sync(s, self.ctx.clock.now())
-        released = await self.worker.release_expired_claims()
+        # SQLite is single-process, so any claim found at start belongs to a process that died.
+        released = await self.worker.release_expired_claims(all_claims=db.is_sqlite(self.settings.database_url))
         log.info("core started", extra={"questions": len(self.ctx.catalog.bank), "new_versions": added,
                                         "released_claims": released})
 

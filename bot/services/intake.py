@@ -7,7 +7,7 @@ event never creates a second answer.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
+from bot.messages import Message
 from bot.rules.timing import local_date
 from bot.services import directory, progress
 from bot.services.context import Context
@@ -30,7 +31,10 @@ def member_timezone(member: Member, fallback: str) -> str:
 async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
     text = event.text.strip()
     async with ctx.sessions() as s:
-        rnd = await s.scalar(select(Round).where(Round.thread_key == event.thread_key))
+        # The round and whether this message was already stored, in one statement.
+        seen = select(Answer.id).where(Answer.message_key == event.message_key).limit(1).scalar_subquery()
+        found = (await s.execute(select(Round, seen).where(Round.thread_key == event.thread_key))).first()
+        rnd, duplicate = (found[0], found[1] is not None) if found else (None, None)
         practice = None
         if rnd is None:
             practice = await s.scalar(
@@ -44,7 +48,9 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             reply = render.help_message(note="There is no open practice question here. Send "
                                         "`practice` to get one.") if event.is_dm else None
             return IntakeResult("ignored", reply)
-        if await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None:
+        if duplicate is None:
+            duplicate = await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None
+        if duplicate:
             return IntakeResult("duplicate")
         if rnd is not None and (rnd.status != "open" or as_utc(rnd.closes_at) <= event.at):
             return IntakeResult("rejected", render.error(
@@ -59,9 +65,15 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             "Trim it to the key points, as you would in an interview, and post it again."))
 
     now = ctx.clock.now()
+    limited = await rate_limited(ctx, event.user_key, now)
+    if limited is not None:
+        return IntakeResult("rejected", limited)
     try:
         async with ctx.sessions.begin() as s:
-            m = await directory.member(ctx, s, event.user_key, event.display_name)
+            # A known person with an unchanged name needs one lookup, not the workspace's as well.
+            m = await directory.find_member(s, event.user_key)
+            if m is None or (event.display_name and m.display_name != event.display_name[:200]):
+                m = await directory.member(ctx, s, event.user_key, event.display_name)
             if rnd is not None:
                 question_id, day = rnd.question_id, rnd.local_date
             else:
@@ -85,6 +97,24 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
         return IntakeResult("duplicate")
     log.info("answer stored", extra={"answer": answer_id, "thread": event.thread_key})
     return IntakeResult("accepted", answer_id=answer_id)
+
+
+async def rate_limited(ctx: Context, user_key: str, now: datetime) -> Message | None:
+    """At most `answers_per_hour` judged answers per person per rolling hour; say when to come back."""
+    limit = ctx.settings.answers_per_hour
+    async with ctx.sessions() as s:
+        recent = (await s.scalars(
+            select(Answer.submitted_at).join(Member, Member.id == Answer.member_id)
+            .where(Member.user_key == user_key, Answer.submitted_at > now - timedelta(hours=1))
+            .order_by(Answer.submitted_at.desc()).limit(limit)
+        )).all()
+    if len(recent) < limit:
+        return None
+    free_at = as_utc(recent[-1]) + timedelta(hours=1)
+    minutes = max(1, int((free_at - now).total_seconds() // 60) + 1)
+    return render.error(
+        f"You have sent {limit} answers in the last hour, the most drillbot scores per hour. Nothing was saved.",
+        f"You can answer again in about {minutes} minute(s), at {free_at:%H:%M} UTC.")
 
 
 async def edit(ctx: Context, event: AnswerEvent) -> IntakeResult:

@@ -52,13 +52,17 @@ class ScoringWorker:
     def wake(self) -> None:
         self._wake.set()
 
-    async def release_expired_claims(self) -> int:
-        """Answers left in `scoring` by a dead process go back to pending."""
+    async def release_expired_claims(self, *, all_claims: bool = False) -> int:
+        """Answers left in `scoring` by a dead process go back to pending. `all_claims` is for a process
+        that knows it is alone (SQLite at start): no need to wait for the lease to run out."""
         now = self.ctx.clock.now()
+        stale = Answer.status == "scoring"
+        if not all_claims:
+            stale = stale & (Answer.next_attempt_at <= now)
         async with self.ctx.sessions.begin() as s:
             result = await s.execute(
-                update(Answer).where(Answer.status == "scoring", Answer.next_attempt_at <= now)
-                .values(status="pending").execution_options(synchronize_session=False)
+                update(Answer).where(stale)
+                .values(status="pending", next_attempt_at=now).execution_options(synchronize_session=False)
             )
             return result.rowcount or 0  # type: ignore[attr-defined]
 

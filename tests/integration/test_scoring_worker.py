@@ -84,3 +84,29 @@ async def test_private_feedback_mode_sends_the_score_by_dm(core: Core, platform:
     await core.worker.drain()
     sent = platform.of_kind("score")
     assert len(sent) == 1 and sent[0].kind == "dm" and sent[0].target == ALICE
+
+
+async def test_restart_on_sqlite_releases_claims_at_once(make_core, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    core: Core = await make_core()
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    async with core.ctx.sessions.begin() as s:  # claimed by a process that was then killed
+        await s.execute(update(Answer).values(status="scoring", next_attempt_at=core.ctx.clock.now()
+                                              + timedelta(minutes=5)))
+    restarted: Core = await make_core()
+    await restarted.worker.run_once()
+    expected = 1 if database_url.startswith("sqlite") else 0  # PostgreSQL waits for the lease
+    assert await count(restarted, Score) == expected
+
+
+async def test_per_person_rate_limit_says_when_to_come_back(make_core) -> None:  # type: ignore[no-untyped-def]
+    core: Core = await make_core(answers_per_hour=3)
+    thread = await setup_round(core)
+    for i in range(3):
+        assert (await core.answer(answer(thread, f"m{i}", ALICE, "an ok answer", core))).outcome == "accepted"
+        core.ctx.clock.advance(timedelta(minutes=10))
+    limited = await core.answer(answer(thread, "m9", ALICE, "an ok answer", core))
+    assert limited.outcome == "rejected" and "answer again in about 31 minute(s)" in limited.reply.text  # type: ignore[union-attr]
+    assert await count(core, Answer) == 3
+    core.ctx.clock.advance(timedelta(minutes=31))
+    assert (await core.answer(answer(thread, "m10", ALICE, "an ok answer", core))).outcome == "accepted"
