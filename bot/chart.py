@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from bank.schema import category_label  # noqa: E402
 
@@ -35,7 +36,9 @@ def category_chart(this_week: dict[str, float], previous: dict[str, float], titl
                           fontsize=11)
             ax.set_xlim(0, 10.9)
             ax.set_xlabel("mean score (0-10)", fontsize=11)
-            ax.legend(loc="lower right", fontsize=9, frameon=False)
+            handles = [Patch(color="#2b7bb9", label="this week"), Patch(color="#d9534f", label="weakest this week"),
+                       Patch(color="#c9ced6", label="previous 4 weeks")]
+            ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=False)
             ax.spines[["top", "right"]].set_visible(False)
         ax.set_title(title, fontsize=13)
         fig.tight_layout()

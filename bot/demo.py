@@ -130,7 +130,10 @@ def _show_day(console: Console, platform: ConsolePlatform, thread: str) -> None:
     for sent in platform.sent:
         if sent.kind == "reply" and sent.target == thread and sent.message.kind == "score":
             who, _, score = sent.message.title.partition(": ")
-            note = sent.message.text.split("\n")[0][:70]
+            met = sum(1 for f in sent.message.fields if f.value.startswith("✅"))
+            note = f"{met}/{len(sent.message.fields)} criteria met"
+            if "Held for review" in sent.message.text:
+                note += " · held for review (flagged)"
             table.add_row(who, score, note)
     console.print(table)
 
