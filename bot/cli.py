@@ -40,11 +40,17 @@ def _secrets(settings: Settings) -> list[str]:
 
 # run -----------------------------------------------------------------------------------------------
 async def _run(settings: Settings, port: int) -> None:
+    from bot.clock import SystemClock
     from bot.core import Core
     from bot.scheduler import Scheduler
-    from bot.wiring import judge_from_settings
+    from bot.wiring import budget_from_settings, judge_from_settings
 
-    core = await Core.create(settings, judge_from_settings(settings))
+    clock = SystemClock()
+    budget = budget_from_settings(settings, clock)
+    core = await Core.create(settings, judge_from_settings(settings, budget), clock=clock)
+    if budget is not None:
+        await budget.load(core.ctx)
+        core.worker.listeners.append(budget.observe)
     if settings.metrics_port:
         from bot.metrics import serve_metrics
 

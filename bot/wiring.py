@@ -1,13 +1,14 @@
-"""Composition root: turn settings into a judge and a running core. Imports scoring lazily so the
-core modules never load the openai SDK unless the LLM judge is chosen."""
+"""Composition root: turn settings into a judge. Imports scoring lazily so the core modules never load
+the openai SDK unless the LLM judge is chosen."""
 
 from __future__ import annotations
 
+from bot.budget import BudgetGuard, DailyBudget
 from bot.config import Settings
 from bot.ports import Judge
 
 
-def judge_from_settings(settings: Settings) -> Judge:
+def judge_from_settings(settings: Settings, budget: DailyBudget | None = None) -> Judge:
     from scoring import build_judge
 
     if settings.judge == "offline":
@@ -21,4 +22,14 @@ def judge_from_settings(settings: Settings) -> Judge:
     }
     if settings.judge_fallback == "offline":
         options["fallback_after_failures"] = settings.judge_fallback_after
-    return build_judge("openai", **options)
+        if budget is not None:
+            options["budget_spent"] = budget.spent
+        return build_judge("openai", **options)
+    judge = build_judge("openai", **options)
+    return BudgetGuard(judge, budget) if budget is not None else judge
+
+
+def budget_from_settings(settings: Settings, clock) -> DailyBudget | None:  # type: ignore[no-untyped-def]
+    if settings.judge != "openai" or settings.daily_budget_usd is None:
+        return None
+    return DailyBudget(settings.daily_budget_usd, clock)
