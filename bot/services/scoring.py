@@ -137,7 +137,9 @@ class ScoringWorker:
             try:
                 change = await self._record(answer_id, question.id, verdict)
             except IntegrityError:
-                log.info("answer already scored elsewhere", extra={"answer": answer_id})
+                # Another process recorded this score, or raced us creating the same person's streak
+                # or stats row. In the second case put the answer straight back in the queue.
+                await self._requeue_unless_scored(answer_id)
                 return False
         if change is None:
             return False
@@ -165,6 +167,16 @@ class ScoringWorker:
             if not flags:
                 await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
             return await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+
+    async def _requeue_unless_scored(self, answer_id: int) -> None:
+        async with self.ctx.sessions.begin() as s:
+            if await s.scalar(select(Score.id).where(Score.answer_id == answer_id)) is not None:
+                log.info("answer already scored elsewhere", extra={"answer": answer_id})
+                return
+            await s.execute(update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
+                            .values(status="pending", next_attempt_at=self.ctx.clock.now())
+                            .execution_options(synchronize_session=False))
+        log.info("score write conflicted; retrying", extra={"answer": answer_id})
 
     async def _failed(self, answer_id: int, error: str, *, retryable: bool = True) -> None:
         now = self.ctx.clock.now()

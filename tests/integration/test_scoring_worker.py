@@ -110,3 +110,28 @@ async def test_per_person_rate_limit_says_when_to_come_back(make_core) -> None: 
     assert await count(core, Answer) == 3
     core.ctx.clock.advance(timedelta(minutes=31))
     assert (await core.answer(answer(thread, "m10", ALICE, "an ok answer", core))).outcome == "accepted"
+
+
+async def test_conflicting_stats_write_requeues_instead_of_stranding(core: Core, platform: FakePlatform) -> None:
+    """Another process creating the same person's streak row first must not strand the answer."""
+    from bot.store.models import Member, Streak
+
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    claimed = await core.worker._claim(10)
+    async with core.ctx.sessions.begin() as s:  # the other process's row appears meanwhile
+        member_id = await s.scalar(select(Member.id))
+        s.add(Streak(member_id=member_id, freezes_used=0, updated_at=core.ctx.clock.now()))
+    original = core.worker._record
+
+    async def racing_record(answer_id, qid, verdict):  # type: ignore[no-untyped-def]
+        core.worker._record = original
+        from sqlalchemy.exc import IntegrityError
+        raise IntegrityError("INSERT INTO streaks", {}, Exception("duplicate key"))
+
+    core.worker._record = racing_record  # type: ignore[method-assign]
+    await core.worker._score_guarded(claimed[0])
+    async with core.ctx.sessions() as s:
+        assert await s.scalar(select(Answer.status)) == "pending"
+    await core.worker.run_once()
+    assert await count(core, Score) == 1
