@@ -43,8 +43,11 @@ def load_evalset(path: Path, bank: Bank | None = None) -> LoadedSet:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         evalset = EvalSet.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise EvalSetError(f"{path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise EvalSetError(f"{path}: not valid YAML/JSON: {exc}") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'set'}: {e['msg']}" for e in exc.errors()[:10])
+        raise EvalSetError(f"{path}: {problems}") from None
     questions: dict[str, Question] = {q.id: q for q in evalset.questions}
     for answer in evalset.answers:
         if answer.question not in questions:

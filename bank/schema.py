@@ -138,8 +138,10 @@ class EvalSet(BaseModel):
         for a in self.answers:
             if not 0 <= a.human_score <= self.scale:
                 raise ValueError(f"answer {a.id}: human_score {a.human_score} outside 0..{self.scale}")
-        ids = [a.id for a in self.answers]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate answer id(s): {', '.join(dupes[:5])}")
+        for kind, ids in (("answer", [a.id for a in self.answers]), ("question", [q.id for q in self.questions])):
+            seen: set[str] = set()
+            dupes = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+            if dupes:
+                # Answers name their question by id, so a repeated id makes the grading ambiguous.
+                raise ValueError(f"duplicate {kind} id(s): {', '.join(dupes[:5])}")
         return self
