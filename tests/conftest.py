@@ -74,17 +74,22 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of our own for the duration of a fixture, dropped afterwards."""
     if not postgres_reachable():
         if os.environ.get("DRILLBOT_REQUIRE_POSTGRES"):
             pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (DRILLBOT_REQUIRE_POSTGRES is set)")
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    name = f"drillbot_test_{_worker()}"
+    name = f"{prefix}_{_worker()}"
     url = asyncio.run(_recreate_pg_database(name))
     db.upgrade(url)
     yield url
     asyncio.run(_drop_pg_database(name))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    yield from fresh_pg_database("drillbot_test")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
@@ -59,23 +60,13 @@ async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
                 )
             )).all()
             targets += [(r.id, m.id, m.user_key, r.thread_key or "") for m in regulars]
-    sent = 0
-    for round_id, member_id, user_key, _thread in targets:
-        key = f"{round_id}:{member_id}"
-        if not await _reserve(ctx, "reminder", key, member_id):
-            continue
-        msg = Message(text="Today's drillbot question closes soon and you have not answered yet. Reply in its "
-                      "thread to keep your streak going. (`optout reminders` turns these off.)", kind="info")
-        try:
-            await ctx.platform_for(user_key).dm(user_key, msg)
-        except Exception:
-            log.exception("reminder failed", extra={"round": round_id})
-            continue
-        await _mark_sent(ctx, "reminder", key)
-        sent += 1
-        if pace_s:
-            await asyncio.sleep(pace_s)  # stay well under platform DM rate limits
-    return sent
+    reminder = Message(text="Today's drillbot question closes soon and you have not answered yet. Reply in "
+                       "its thread to keep your streak going. (`optout reminders` turns these off.)", kind="info")
+
+    async def build(_member_id: int) -> Message:
+        return reminder
+
+    return await _send_once(ctx, "reminder", [(f"{r}:{m}", m, u) for r, m, u, _t in targets], build, pace_s)
 
 
 async def send_weekly_summaries(ctx: Context, channel_id: int, week_day: date, pace_s: float = 1.0) -> int:
@@ -83,24 +74,33 @@ async def send_weekly_summaries(ctx: Context, channel_id: int, week_day: date, p
     week = iso_week(week_day)
     async with ctx.sessions() as s:
         people = (await s.execute(
-            select(Member.id, Member.user_key, Member.display_name).where(
+            select(Member.id, Member.user_key).where(
                 Member.weekly_summary_opt_in.is_(True),
                 Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
         )).all()
+
+    async def build(member_id: int) -> Message:
+        return await summary_message(ctx, member_id, week)
+
+    return await _send_once(ctx, "summary", [(f"{m}:{week}", m, u) for m, u in people], build, pace_s)
+
+
+async def _send_once(ctx: Context, kind: str, targets: list[tuple[str, int, str]],
+                     build: Callable[[int], Awaitable[Message]], pace_s: float) -> int:
+    """DM each (key, member, user) whose notice is not reserved yet; reserve first, so never twice."""
     sent = 0
-    for member_id, user_key, _name in people:
-        key = f"{member_id}:{week}"
-        if not await _reserve(ctx, "summary", key, member_id):
+    for key, member_id, user_key in targets:
+        if not await _reserve(ctx, kind, key, member_id):
             continue
         try:
-            await ctx.platform_for(user_key).dm(user_key, await summary_message(ctx, member_id, week))
+            await ctx.platform_for(user_key).dm(user_key, await build(member_id))
         except Exception:
-            log.exception("weekly summary failed", extra={"member": member_id})
+            log.exception("notice failed", extra={"kind": kind, "member": member_id})
             continue
-        await _mark_sent(ctx, "summary", key)
+        await _mark_sent(ctx, kind, key)
         sent += 1
         if pace_s:
-            await asyncio.sleep(pace_s)
+            await asyncio.sleep(pace_s)  # stay well under platform DM rate limits
     return sent
 
 

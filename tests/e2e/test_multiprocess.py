@@ -24,10 +24,9 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core
 from bot.events import AnswerEvent
-from bot.store import db
 from bot.store.models import Answer, Score
 from scoring import OfflineJudge
-from tests.conftest import _drop_pg_database, _recreate_pg_database, _worker, postgres_reachable
+from tests.conftest import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ["mp:W1:C1", "mp:W1:C2"]
@@ -57,15 +56,7 @@ async def wait_for(predicate, seconds: float = 20.0) -> None:  # type: ignore[no
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if not postgres_reachable():
-        if os.environ.get("DRILLBOT_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL required")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    name = f"drillbot_mp_{_worker()}"
-    url = asyncio.run(_recreate_pg_database(name))
-    db.upgrade(url)
-    yield url
-    asyncio.run(_drop_pg_database(name))
+    yield from fresh_pg_database("drillbot_mp")
 
 
 async def test_three_processes_one_leader_killed_midway(pg_url: str, tmp_path: Path) -> None:
