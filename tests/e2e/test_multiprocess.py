@@ -102,8 +102,12 @@ async def test_three_processes_one_leader_killed_midway(pg_url: str, tmp_path: P
                 set_time(clock, clock_file, now + timedelta(minutes=6))
 
             async def all_scored() -> bool:
+                # Scored and replied before time moves on: a reply claim older than the lease (5 simulated
+                # minutes) may be retaken, so jumping a day with a send in flight would resend it.
                 async with core.ctx.sessions() as s:
-                    return (await s.scalar(select(func.count(Score.id)))) == sent["answers"]
+                    scored = await s.scalar(select(func.count(Score.id)))
+                    unsent = await s.scalar(select(func.count(Answer.id)).where(Answer.reply_sent.is_(False)))
+                return scored == sent["answers"] and unsent == 0
             await wait_for(all_scored, seconds=60)
         # Next Monday after the digest time: each channel gets last week's digest, once.
         set_time(clock, clock_file, START + timedelta(days=7, hours=2))
