@@ -140,7 +140,14 @@ async def test_three_processes_one_leader_killed_midway(pg_url: str, tmp_path: P
         n_scores = await s.scalar(select(func.count(Score.id)))
         n_distinct = await s.scalar(select(func.count(func.distinct(Score.answer_id))))
     assert n_answers == n_scores == n_distinct == sent["answers"]
-    score_replies = [r["reply_to"] for r in records if r.get("kind") == "score"]
-    assert len(score_replies) == len(set(score_replies)) == sent["answers"]  # one reply per answer
+    # One reply per answer. The only allowed repeat: the killed process sent a reply and died before
+    # recording it, so another process sent it again (delivery is at-least-once across a crash).
+    killed = [r["pid"] for r in records if r["op"] == "leader"][0]
+    senders: dict[str, list[int]] = {}
+    for r in records:
+        if r.get("kind") == "score":
+            senders.setdefault(r["reply_to"], []).append(r["pid"])
+    assert len(senders) == sent["answers"]
+    assert all(len(p) == 1 or (len(p) == 2 and killed in p) for p in senders.values()), senders
     leaders = {r["pid"] for r in records if r["op"] == "leader"}
     assert len(leaders) >= 2
