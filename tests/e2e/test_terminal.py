@@ -64,3 +64,19 @@ async def test_console_session_routes_practice_answers(make_core, platform) -> N
     assert ("dm", "question") in kinds and ("reply", "score") in kinds
     assert session.target == "channel"
     assert not await session.handle_line("/quit")
+
+
+def test_demo_with_the_llm_judge_against_a_fake_openai_server(tmp_path: Path) -> None:
+    from tests.fakes.openai_server import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        env = {"DRILLBOT_JUDGE": "openai", "DRILLBOT_OPENAI_BASE_URL": server.base_url,
+               "OPENAI_API_KEY": "sk-test-not-a-real-key-000", "DRILLBOT_JUDGE_MODEL": "gpt-4o-mini"}
+        out = run_cli("demo", "--json", "--days", "3", "--out", str(tmp_path / "out"), cwd=tmp_path, env=env)
+        requests = len(server.requests)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["judge"] == "openai:gpt-4o-mini"
+    assert result["scored"] == result["answers"] > 0 and result["pending"] == 0
+    assert requests >= result["answers"] - 3  # every non-empty answer went to the model
+    assert "sk-test-not-a-real-key" not in out.stdout + out.stderr
