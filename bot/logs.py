@@ -28,6 +28,13 @@ class Redactor(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.scrub(record.getMessage())
         record.args = None
+        if record.exc_info:
+            # Exception messages can carry keys too (e.g. an SDK error echoing a header): render the
+            # traceback now, scrubbed, so no formatter ever prints the raw one.
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = self.scrub(record.exc_text)
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and isinstance(value, str):
                 setattr(record, key, self.scrub(value))
@@ -41,6 +48,8 @@ class JsonFormatter(logging.Formatter):
         payload |= {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            payload["exc"] = record.exc_text
         return json.dumps(payload, default=str)
 
 
@@ -51,6 +60,8 @@ class KeyValueFormatter(logging.Formatter):
         line = f"{line} {extra}".rstrip()
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
+        elif record.exc_text:
+            line += "\n" + record.exc_text
         return line
 
 

@@ -26,7 +26,13 @@ def escape(text: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:  # never split an escape like &lt; in half
+        cut = amp
+    return text[:cut] + "…"
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:

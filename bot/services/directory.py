@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.events import platform_of, workspace_of
+from bot.messages import user_text
 from bot.services.context import Context
 from bot.store.models import Channel, Member, Workspace
 
@@ -58,6 +59,7 @@ async def find_channel(session: AsyncSession, key: str) -> Channel | None:
 
 
 async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", **overrides: Any) -> Channel:
+    name = clean_name(name)
     ws = await workspace(ctx, session, key)
     values = channel_defaults(ctx.settings) | overrides
     return await _get_or_create(
@@ -70,7 +72,13 @@ async def find_member(session: AsyncSession, user_key: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.user_key == user_key))
 
 
+def clean_name(name: str) -> str:
+    """Names are shown to others: printable, single-line, bounded, no NUL (PostgreSQL refuses it)."""
+    return user_text(name, 200)
+
+
 async def member(ctx: Context, session: AsyncSession, user_key: str, display_name: str = "") -> Member:
+    display_name = clean_name(display_name)
     ws = await workspace(ctx, session, user_key)
     found = await _get_or_create(
         session, Member, Member.user_key == user_key,

@@ -24,12 +24,17 @@ from bot.store.models import Answer, Channel, Member, PracticeSession, Round
 log = logging.getLogger(__name__)
 
 
+def storable(text: str) -> str:
+    """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them."""
+    return text.replace("\x00", "")
+
+
 def member_timezone(member: Member, fallback: str) -> str:
     return member.timezone or fallback
 
 
 async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
-    text = event.text.strip()
+    text = storable(event.text).strip()
     async with ctx.sessions() as s:
         # The round and whether this message was already stored, in one statement.
         seen = select(Answer.id).where(Answer.message_key == event.message_key).limit(1).scalar_subquery()
@@ -95,7 +100,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             answer_id = answer.id
     except IntegrityError:
         return IntakeResult("duplicate")
-    log.info("answer stored", extra={"answer": answer_id, "thread": event.thread_key})
+    log.info("answer stored", extra={"answer": answer_id, "thread_key": event.thread_key})
     return IntakeResult("accepted", answer_id=answer_id)
 
 

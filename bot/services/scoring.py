@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import render
-from bot.messages import Message
+from bot.messages import Message, user_text
 from bot.ports import Judge, JudgeError, Verdict
 from bot.rules.timing import retry_delay
 from bot.services import progress
@@ -208,7 +208,7 @@ class ScoringWorker:
         async with self.ctx.sessions() as s:
             row = (await s.execute(select(Member.display_name, Answer.practice_id).join(Answer)
                                    .where(Answer.id == answer_id))).first()
-        return row.display_name if row and row.practice_id is None else ""
+        return user_text(row.display_name, 80) if row and row.practice_id is None else ""
 
     async def _claim_reply(self, answer_id: int) -> bool:
         """Only one process sends a given score reply; a claim older than the lease may be retaken."""
@@ -235,7 +235,8 @@ class ScoringWorker:
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
                                 score.offline, score.judge_id)
         practice = answer.practice_id is not None
-        msg = render.score_reply(view, who="" if practice else name, streak_note=streak_note, practice=practice)
+        msg = render.score_reply(view, who="" if practice else user_text(name, 80), streak_note=streak_note,
+                                 practice=practice)
         if not await self._send(answer_id, msg):
             async with self.ctx.sessions.begin() as s:  # let the next pass try again
                 await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_claimed_at=None)
