@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from bank.schema import Category, category_label
+from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
 from bot import render
 from bot.messages import Message
@@ -32,11 +32,20 @@ async def weak_for(ctx: Context, member_id: int) -> list[str]:
     return weak_categories(stats, ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
 
 
-async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticeStart:
-    if category is not None and category not in ALL_CATEGORIES:
-        return PracticeStart(False, render.error(
-            f"Unknown category “{render.user_text(category, 40)}”.",
-            "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
+@dataclass
+class PracticePick:
+    """The next practice question for a person, and why it was chosen (no message sent yet)."""
+
+    member_id: int
+    question: BankQuestion | None
+    reason: str = ""
+
+
+async def pick(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticePick:
+    """The queries behind `practice`: reviews due, leeches, questions seen, weak categories; then the pick.
+
+    Any practice question still open is superseded (marked done) here, as the new one replaces it.
+    """
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
         m = await directory.member(ctx, s, user_key, display_name)
@@ -64,17 +73,30 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
         category=category, exclude=[current] if current else [], seed=f"{user_key}|{now.isoformat()}",
     )
     if question is None:
-        return PracticeStart(False, render.error("No practice question matches that right now.",
-                                                 "Try `practice` without a category."))
+        return PracticePick(member_id, None)
     if question.id in due:
         reason = "It is due for review: you answered it before and spaced repetition brings it back."
     elif question.category in weak[:3]:
         reason = f"{category_label(question.category)} is one of your weakest categories."
     else:
         reason = "A question you have not seen yet."
-    posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, reason))
+    return PracticePick(member_id, question, reason)
+
+
+async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticeStart:
+    if category is not None and category not in ALL_CATEGORIES:
+        return PracticeStart(False, render.error(
+            f"Unknown category “{render.user_text(category, 40)}”.",
+            "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
+    now = ctx.clock.now()
+    chosen = await pick(ctx, user_key, display_name, category)
+    question = chosen.question
+    if question is None:
+        return PracticeStart(False, render.error("No practice question matches that right now.",
+                                                 "Try `practice` without a category."))
+    posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, chosen.reason))
     async with ctx.sessions.begin() as s:
-        s.add(PracticeSession(member_id=member_id, question_id=ctx.catalog.row_id(question.id),
+        s.add(PracticeSession(member_id=chosen.member_id, question_id=ctx.catalog.row_id(question.id),
                               thread_key=posted.thread_key, status="open", started_at=now))
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 

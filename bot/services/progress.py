@@ -10,9 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import as_utc
 from bot.rules import category_stats as catrules
 from bot.rules import review as reviewrules
 from bot.rules.streaks import StreakState, compute_streak, scheduled_from
@@ -50,23 +51,32 @@ async def refresh_round_points(session: AsyncSession, round_id: int, member_id: 
         .order_by(Score.total.desc(), Answer.submitted_at.asc(), Answer.id.asc())
         .limit(1)
     )).first()
-    await session.execute(delete(RoundPoints).where(RoundPoints.round_id == round_id,
-                                                    RoundPoints.member_id == member_id))
+    # Update the one row in place (or add it) instead of delete + insert: fewer statements per score.
+    row = await session.scalar(select(RoundPoints).where(RoundPoints.round_id == round_id,
+                                                         RoundPoints.member_id == member_id))
     if best is None:
+        if row is not None:
+            await session.delete(row)
         return
-    rnd = await session.get(Round, round_id)
-    ch = await session.get(Channel, rnd.channel_id) if rnd else None
-    if rnd is None or ch is None:
+    if row is None:
+        place = (await session.execute(
+            select(Round.local_date, Channel.id, Channel.workspace_id)
+            .join(Channel, Channel.id == Round.channel_id).where(Round.id == round_id)
+        )).first()
+        if place is None:
+            return
+        session.add(RoundPoints(round_id=round_id, member_id=member_id, channel_id=place.id,
+                                workspace_id=place.workspace_id, iso_week=iso_week(place.local_date),
+                                points=best.total, answer_id=best.id, answered_at=best.submitted_at))
         return
-    session.add(RoundPoints(round_id=round_id, member_id=member_id, channel_id=ch.id,
-                            workspace_id=ch.workspace_id, iso_week=iso_week(rnd.local_date),
-                            points=best.total, answer_id=best.id, answered_at=best.submitted_at))
+    if (row.answer_id, row.points) != (best.id, best.total) or as_utc(row.answered_at) != as_utc(best.submitted_at):
+        row.points, row.answer_id, row.answered_at = best.total, best.id, best.submitted_at
 
 
-async def member_today(ctx: Context, session: AsyncSession, member: Member) -> date:
+async def member_today(ctx: Context, session: AsyncSession, member: Member, fallback_tz: str | None = None) -> date:
     tz = member.timezone
     if tz is None:
-        tz = await session.scalar(
+        tz = fallback_tz or await session.scalar(
             select(Channel.timezone).join(Round, Round.channel_id == Channel.id)
             .join(Answer, Answer.round_id == Round.id).where(Answer.member_id == member.id).limit(1)
         ) or ctx.settings.timezone
@@ -80,18 +90,23 @@ async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) ->
         select(Answer.day).join(Score, Score.answer_id == Answer.id)
         .where(Answer.member_id == member_id, *counted()).distinct()
     )).all())
-    channel_ids = (await session.scalars(
-        select(Round.channel_id).join(Answer, Answer.round_id == Round.id)
-        .where(Answer.member_id == member_id).distinct()
+    # The person's channels and their time zones in one statement (the time zone is the fallback for
+    # "today" when the person has none of their own).
+    channel_rows = (await session.execute(
+        select(Round.channel_id, Channel.timezone).join(Answer, Answer.round_id == Round.id)
+        .join(Channel, Channel.id == Round.channel_id)
+        .where(Answer.member_id == member_id).distinct().order_by(Round.channel_id)
     )).all()
+    channel_ids = [r.channel_id for r in channel_rows]
     round_days: set[date] = set()
     if channel_ids and days:
         round_days = set((await session.scalars(
             select(Round.local_date).where(Round.channel_id.in_(channel_ids), Round.local_date >= min(days),
                                            Round.status != "skipped").distinct()
         )).all())
+    fallback_tz = channel_rows[0].timezone if channel_rows else ctx.settings.timezone
     state = compute_streak(days, scheduled_from(round_days, every_day=not channel_ids),
-                           await member_today(ctx, session, member))
+                           await member_today(ctx, session, member, fallback_tz))
     row = await session.get(Streak, member_id)
     if row is None:
         row = Streak(member_id=member_id, freezes_used=0, updated_at=ctx.clock.now())

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks (`drillbot bench`): overhead, concurrency, queries, tokens, offline, memory."""

@@ -1,0 +1,95 @@
+"""Suite 1: drillbot's own overhead per answer, with an instant judge and a no-op platform.
+
+Each answer goes the production way: core.answer (intake, store) -> worker.run_once (claim, judge,
+score, round points, streak, category stats, review schedule, rendered reply, reply sent). The time of
+that pair is the answer's overhead; answers_per_s is answers / total wall time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime, timedelta
+
+from bank.loader import load_bank
+from bench.common import InstantJudge, NullPlatform, drop_pg_database, fresh_pg_database, percentile, sqlite_url
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.core import Core
+from bot.events import AnswerEvent
+
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday
+ANSWER = ("I would keep the static system prompt first so the provider caches it, route easy requests to a "
+          "smaller model, and check quality on an eval set before and after the change.")
+
+
+async def run_pipeline(url: str, answers: int, people: int, channels: int, budget_s: float = math.inf
+                       ) -> dict[str, float]:
+    """Stops early (and says how many answers it did) once the answers took `budget_s` seconds."""
+    clock = FakeClock(START)
+    settings = Settings(database_url=url, weekdays="mon,tue,wed,thu,fri,sat,sun", _env_file=None)  # type: ignore[call-arg]
+    core = await Core.create(settings, InstantJudge(), clock=clock, bank=load_bank())
+    platform = NullPlatform()
+    core.register(platform)
+    try:
+        chans = [f"bench:W1:C{i}" for i in range(channels)]
+        for i, key in enumerate(chans):
+            await core.configure_channel(key, f"c{i}")
+        per_day = people * 2  # everyone answers, then half of them answer again (best score counts)
+        days = max(1, -(-answers // per_day))
+        latencies: list[float] = []
+        n = 0
+        sum_s = 0.0
+        started = time.perf_counter()
+        for day in range(days):
+            clock.set(START + timedelta(days=day, hours=1))
+            await core.close_due_rounds()
+            threads = []
+            for key in chans:
+                res = await core.post_round(key, force=True)
+                threads.append(res.thread_key)
+            clock.advance(timedelta(minutes=5))
+            for rep in range(2):
+                for p in range(people):
+                    if n >= answers or sum_s > budget_s:
+                        break
+                    thread = threads[p % channels]
+                    ev = AnswerEvent(f"bench:W1:m{n}", thread, f"bench:W1:U{p}", f"{ANSWER} ({rep})", clock.now(),
+                                     f"person {p}")
+                    t0 = time.perf_counter()
+                    result = await core.answer(ev)
+                    await core.worker.run_once()
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    sum_s += latencies[-1] / 1000
+                    if result.outcome != "accepted":
+                        raise RuntimeError(f"answer {n} was {result.outcome}")
+                    n += 1
+                    clock.advance(timedelta(milliseconds=50))
+        wall = time.perf_counter() - started
+        replies = platform.sent - days * channels
+        if replies < n:
+            raise RuntimeError(f"only {replies} of {n} replies were sent")
+    finally:
+        await core.close()
+    # Posting rounds is not per-answer work: take it out of the throughput denominator.
+    answer_time = sum(latencies) / 1000
+    return {"answers": n, "answers_per_s": round(n / answer_time, 1),
+            "overhead_ms_p50": round(percentile(latencies, 50), 3),
+            "overhead_ms_p99": round(percentile(latencies, 99), 3), "wall_s": round(wall, 2)}
+
+
+async def run(quick: bool) -> dict[str, dict[str, float] | None]:
+    answers, people, channels = (500, 100, 20) if quick else (10_000, 500, 20)
+    # The full run must finish in 15 minutes on 2 cores: each database gets at most this long.
+    budget = 12.0 if quick else 150.0
+    out: dict[str, dict[str, float] | None] = {}
+    out["sqlite"] = await run_pipeline(sqlite_url("overhead.db"), answers, people, channels, budget)
+    pg = await fresh_pg_database("drillbot_bench_overhead")
+    if pg is None:
+        out["postgres"] = None
+    else:
+        try:
+            out["postgres"] = await run_pipeline(pg, answers, people, channels, budget)
+        finally:
+            await drop_pg_database("drillbot_bench_overhead")
+    return out
