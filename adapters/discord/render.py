@@ -8,6 +8,7 @@ guarantee that nothing pings even if escaping missed a form.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import discord
@@ -30,7 +31,17 @@ COLOURS = {
 
 def escape(text: str) -> str:
     """Markdown first, then mentions: @everyone/@here/<@id>/<@&id> get a zero-width break."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    return discord.utils.escape_mentions(escape_markdown(text))
+
+
+_INLINE = re.compile(r"([\\*_~`|\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#>-])", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash every character Discord markdown gives meaning to. discord.utils.escape_markdown keeps
+    link syntax intact (so `[*](x)` keeps a live `*`); user text must never format, so escape it all."""
+    return _LINE_START.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text))
 
 
 def clip(text: str, limit: int) -> str:

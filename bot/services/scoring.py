@@ -11,8 +11,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,17 @@ from bot.store.models import Answer, Channel, Member, Round, Score
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+SWEEP_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 10
+
+
+@dataclass
+class ReplyPlan:
+    thread_key: str
+    message_key: str
+    user_key: str
+    private: bool
+    message: Message
 
 
 class ScoringWorker:
@@ -39,6 +49,7 @@ class ScoringWorker:
         self._sem = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
+        self._last_sweep: datetime | None = None
         # Observers (metrics): called with ("scored", verdict) or ("failed", error text).
         self.listeners: list[Callable[[str, object], None]] = []
 
@@ -87,10 +98,17 @@ class ScoringWorker:
 
     async def run_once(self, limit: int = 200) -> int:
         """Score what is due now; returns how many answers were scored."""
-        await self.release_expired_claims()
+        now = self.ctx.clock.now()
+        # The recovery sweeps (expired claims, unsent replies) find work only after a crash or an
+        # outage, so they run every SWEEP_EVERY rather than on every pass.
+        sweep = self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY
+        if sweep:
+            await self.release_expired_claims()
         ids = await self._claim(limit)
         results = await asyncio.gather(*(self._score_guarded(i) for i in ids))
-        await self.deliver_unsent()
+        if sweep or (ids and not all(results)):
+            self._last_sweep = now
+            await self.deliver_unsent()
         return sum(results)
 
     async def drain(self, max_passes: int = 100) -> None:
@@ -143,10 +161,14 @@ class ScoringWorker:
                 return False
         if change is None:
             return False
-        await self._deliver(answer_id, streak_note=progress.streak_note(change))
+        if not await self._deliver_to(answer_id, change):
+            async with self.ctx.sessions.begin() as s:  # the unsent-reply sweep takes it from here
+                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_claimed_at=None)
+                                .execution_options(synchronize_session=False))
         return True
 
-    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> progress.StreakChange | None:
+    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> ReplyPlan | None:
+        """Store the score and its effects, and claim its reply, in one transaction."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
             answer = await s.get(Answer, answer_id)
@@ -166,7 +188,34 @@ class ScoringWorker:
             await s.flush()
             if not flags:
                 await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
-            return await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            change = await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            answer.reply_claimed_at = now
+            member = await s.get(Member, answer.member_id)
+            assert member is not None
+            mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
+                                  .where(Round.id == answer.round_id)) if answer.round_id else None
+        practice = answer.practice_id is not None
+        view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], verdict.feedback,
+                                verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id)
+        message = render.score_reply(view, who="" if practice else user_text(member.display_name, 80),
+                                     streak_note=progress.streak_note(change), practice=practice)
+        return ReplyPlan(answer.thread_key, answer.message_key, member.user_key, mode == "private", message)
+
+    async def _deliver_to(self, answer_id: int, plan: ReplyPlan) -> bool:
+        """Send a reply this process has claimed, then record it as sent."""
+        platform = self.ctx.platform_for(plan.thread_key)
+        try:
+            if plan.private:
+                await platform.dm(plan.user_key, plan.message)
+            else:
+                await platform.reply(plan.thread_key, plan.message, reply_to=plan.message_key.split("#")[0])
+        except Exception:
+            log.exception("reply failed; will retry", extra={"answer": answer_id})
+            return False
+        async with self.ctx.sessions.begin() as s:
+            await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
+                            .execution_options(synchronize_session=False))
+        return True
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
