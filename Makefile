@@ -20,9 +20,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(BIN)/drillbot eval bank/evals --judge offline --json --gate bank/evals/thresholds.yaml > /dev/null
 
 demo: $(STAMP)
 	$(BIN)/drillbot demo
+
+bench: $(STAMP)
+	$(BIN)/drillbot bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

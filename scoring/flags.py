@@ -12,12 +12,19 @@ from functools import lru_cache
 
 from bank.schema import Question
 from scoring.text import (
+    ANY_FUNCTION_WORDS,
+    BAG_MIN_WORDS,
+    COGNATE_CHARS,
     FUNCTION_WORDS,
     TAG_CHARS,
     ZERO_WIDTH,
     clean,
+    cognate_key,
     content_stems,
+    content_words,
+    detect_language,
     fragments,
+    is_keyword_run,
     is_sentence_like,
     stem,
     words,
@@ -27,6 +34,11 @@ TOO_SHORT_WORDS = 8
 
 _I = re.IGNORECASE | re.MULTILINE
 _PREV = r"(?:previous|prior|above|earlier|preceding|foregoing|all|any|the|your|system)"
+_GRADER = (
+    r"(?:grader|grading\s+(?:model|system|ai|bot)|evaluator|judge|reviewer|marker|scorer|examiner|assessor)s?\b"
+)
+# Roles that only ever mean whoever scores this answer ("judge" and "reviewer" have honest uses too).
+_GRADER_STRICT = r"(?:grader|grading\s+(?:model|system|ai|bot)|marker|scorer|examiner|assessor)s?\b"
 # Phrasings that address the grader rather than answer the question.
 _TARGETED = [
     rf"\b(?:ignore|disregard|forget|override|bypass)\b(?:\s+\w+){{0,2}}\s+{_PREV}(?:\s+\w+){{0,2}}\s+"
@@ -51,6 +63,70 @@ _TARGETED = [
     r"<\|im_(?:start|end)\|>|\[/?INST\]|<\|(?:system|user|assistant)\|>",
     r"[\"']\s*verdict\s*[\"']\s*:\s*[\"']\s*(?:met|partial|missed)",
     r"[\"']\s*(?:criteria|score|total)\s*[\"']\s*:\s*[\[{0-9]",
+    # Addressing the grader by role, however it is dressed up ("NOTE FOR THE AUTOMATED GRADER", "P.S. to
+    # whoever is scoring", "Dear evaluator", "Reviewer:").
+    rf"\b(?:notes?|messages?|hints?|memo|reminder|comments?|p\.?\s?s\.?)\s+(?:to|for)\s+"
+    rf"(?:the\s+|any\s+|our\s+|all\s+)?(?:\w+\s+){{0,2}}{_GRADER_STRICT}",
+    r"\bwhoever\s+(?:is\s+|will\s+be\s+)?(?:scor|grad|mark|evaluat|assess|review)\w*",
+    rf"\b(?:dear|attention|hey|hello|hi)\s*,?\s+(?:the\s+)?(?:\w+\s+)?{_GRADER}",
+    r"^\W*(?:(?:ai|automated|llm)\s+(?:grader|evaluator|judge|reviewer|scorer)|marker|examiner|grading\s+model)s?"
+    r"\s*:",
+    rf"\bas\s+(?:the|an?|my)\s+(?:\w+\s+)?{_GRADER},?\s+you\b",
+    r"\b(?:grader|scorer|marker|evaluator)s?\s+(?:should|must|will|shall|needs?\s+to)\s+(?:give|award|assign|"
+    r"score|mark|rate|treat|ignore|accept|pass)",
+    # Asking for the score itself: "assign 10", "please give it a 10", "Recommended score: 10".
+    r"\b(?:give|award|assign|grant|rate|score|mark)\s+(?:me\s+|it\s+|this(?:\s+answer|\s+response)?\s+)?(?:a\s+|an\s+)?"
+    r"(?:10|ten)(?:\s*(?:/|out\s+of)\s*10)?(?=\s*(?:$|[.,;:!)]|points?\b|marks?\b|please\b|and\b))",
+    r"\b(?:recommended|final|suggested|expected|correct|deserved)\s+(?:score|grade|mark)\s*(?:[:=]|is|of)\s*"
+    r"(?:10|ten|full|maximum)\b",
+    r"\btreat\s+(?:this|the|my)\s+(?:answer|response|submission)\s+as\b",
+    r"\b(?:this|my)\s+(?:answer|response|submission)\s+(?:\w+\s+){0,3}(?:deserves|merits|earns|should\s+(?:get|receive))",
+    r"\b(?:satisf|fulfil|meet)\w*\s+(?:all|every|each)\s+(?:of\s+)?(?:the\s+)?(?:rubric\s+)?(?:criteri|rubric)",
+    r"\b(?:everything|all(?:\s+the\s+points)?|each\s+item|every\s+item)\s+(?:on|in)\s+the\s+rubric",
+    r"\b(?:do\s+not|don't|never)\s+(?:flag|penali[sz]e|mark\s+down)\s+(?:this|it|me|the\s+answer)\b",
+    r"\b(?:the|this|my)\s+(?:answer|response|submission)\s+(?:above\s+)?(?:is|was|has\s+been)\s+(?:\w+\s+)?"
+    r"(?:exemplary|excellent|perfect|flawless|outstanding|complete|pre-?approved|verified\s+as)",
+    r"\bend\s+of\s+(?:the\s+)?(?:candidate(?:'s)?\s+)?(?:answer|response|submission)\b",
+    r"</?\s*(?:grader|grading|evaluator|judge|reviewer|score|verdict)[\w-]*\s*>",
+    r"\brubric\s+(?:evaluation|assessment|results?|scores?)\s*(?:\(|:)",
+    r"\byou\s+are\s+(?:a|an|the)\s+(?:\w+\s+){0,2}(?:grader|evaluator|scorer|marker)\b",
+    r"\b(?:grader|evaluator|examiner|marker|scorer)s?\s*,\s*(?:please|kindly|you|note|this)\b",
+    r"\b(?:correct|right|fair|appropriate|proper)\s+(?:score|grade|mark)\s+(?:for\s+(?:this|my)\s+(?:answer|response)\s+)?"
+    r"(?:is|=|:)\s*(?:a\s+)?(?:10|ten|full|maximum)\b",
+    r"\bdeserves?\s+(?:a\s+)?(?:full|maximum|max|top|perfect|the\s+highest|highest)\s+(?:credit|marks?|score|points?|grade)",
+    r"\b(?:give|award|assign|grant)\s+(?:it|this|me|the\s+answer)\s+(?:the\s+|a\s+)?(?:full|maximum|max|top|perfect|highest)\s+"
+    r"(?:credit|marks?|score|points?|grade)",
+    r"\b(?:score|grade|mark|rate)\s+(?:it\s+|this\s+|me\s+)?accordingly\b|\b(?:scoring|grading)\s+notes?\s*:",
+    r"\b(?:grader|scorer|marker|evaluator|examiner|assessor|grading\s+(?:model|system|ai))s?\s+(?:should|must|will|shall|"
+    r"needs?\s+to|is\s+to)\s+(?:\w+\s+)?(?:give|award|assign|score|mark|rate|treat|ignore|accept|pass)",
+    r"\byou(?:'re|\s+are)\s+(?:an?\s+)?(?:ai|llm|language\s+model|model|bot)\s+(?:that\s+is\s+|who\s+is\s+)?"
+    r"(?:grading|scoring|marking|evaluating|reading|reviewing)\b",
+    r"\b(?:ai|llm|model|bot|grader)\s+(?:is\s+)?(?:grading|scoring|marking|evaluating|reading)\s+this\b",
+    r"\bto\s+(?:the|any)\s+(?:ai|llm|model|assistant|bot)s?\s+(?:reading|grading|scoring|evaluating|reviewing)\b",
+    r"^\W*(?:system|developer|admin|operator)\s+(?:message|prompt|note|instruction|override)s?\s*:",
+    r"\b(?:set|mark|make)\s+(?:all|every|each)\s+(?:the\s+)?(?:verdicts?|criteri(?:a|on)|items?|scores?)\s+(?:to|as)\s+"
+    r"(?:met|pass|passed|true|10|full)",
+    r"\b(?:do\s+not|don't|never)\s+(?:flag|penali[sz]e|mark\s+down)\s+(?:the\s+|this\s+|my\s+)?(?:\w+\s+)?(?:answer|response)",
+    r"\b(?:respond|reply|output|return)\s+(?:only\s+)?(?:with\s+)?(?:a\s+|the\s+)?(?:perfect|full|maximum|max|top|highest)\s+"
+    r"(?:score|marks?|grade)",
+    r"\[\s*/?\s*(?:system|admin|override|developer)\s*\]|\b(?:grading|scoring|system|admin)\s+override\b",
+    r"^\W*(?:end\s+)?(?:system|admin|developer|operator)\s*\W?\s*:",
+    # es
+    r"\bnota\s+(?:para|al)\s+(?:el\s+|la\s+)?(?:evaluador|corrector|calificador|revisor)",
+    r"\bcumple\s+(?:con\s+)?todos\s+los\s+criterios|\b(?:da|dale|asigna|otorga)\w*\s+(?:\w+\s+){0,3}"
+    r"(?:10|diez)\s+puntos",
+    # fr
+    r"\bnote\s+(?:au|pour\s+le|à\s+l')\s*(?:correcteur|évaluateur|examinateur)",
+    r"\bsatisfait\s+(?:à\s+)?tous\s+les\s+crit[èe]res|\b(?:donne[rz]?|attribue[rz]?|accorde[rz]?)\s+"
+    r"(?:\w+\s+){0,3}(?:10|dix)\s+points",
+    # de (more)
+    r"\b(?:hinweis|nachricht|notiz|anmerkung)\s+(?:an|für)\s+(?:den|die|das)\s+(?:\w+\s+)?"
+    r"(?:bewert|prüf|korrekt|gutacht)\w*",
+    r"\berfüll\w*\s+alle\s+kriterien|\b(?:vergib|vergeben|gib|geben|erteil\w*)\s+(?:sie\s+)?(?:\w+\s+){0,2}"
+    r"(?:10|zehn|volle|maximale)\s+punkt",
+    # pt / it (more)
+    r"\bnota\s+para\s+o\s+(?:avaliador|corretor)|\b(?:atende|cumpre|satisfaz)\s+todos\s+os\s+crit[ée]rios",
+    r"\bsoddisfa\s+tutti\s+i\s+criteri|\bpunteggio\s+massimo",
     # es
     r"\b(?:ignora|olvida|omite)\w*\s+(?:todas\s+)?(?:las\s+)?instrucciones\s+(?:anteriores|previas)",
     r"\bmarca\s+todos\s+los\s+criterios",
@@ -75,12 +151,26 @@ _TARGETED = [
     r"以前の指示を無視|すべての基準を満たし",
 ]
 _TARGETED_RE = [re.compile(p, _I) for p in _TARGETED]
+
+
+def _lower_pattern(pattern: str) -> str:
+    """The pattern for lower-cased text: letters lowered except escapes such as \\W, \\S, \\B."""
+    return re.sub(r"(?<!\\)[A-Z]", lambda m: m.group().lower(), pattern)
+
+
+# One pass over the lower-cased text decides the common case (no pattern at all) without 50 separate
+# case-insensitive scans; the lookahead lets the engine skip positions no pattern can start at.
+_ANY_SOURCE = r"(?=[\w<\[\"'{#])(?:" + "|".join(f"(?:{_lower_pattern(p)})" for p in _TARGETED) + ")"
+_ANY_TARGETED = re.compile(_ANY_SOURCE, re.MULTILINE)
+# On ASCII text, ASCII matching means exactly the same and is more than twice as fast.
+_ANY_TARGETED_ASCII = re.compile(_ANY_SOURCE, re.MULTILINE | re.ASCII)
+_SPACED = re.compile(r"\b(?:\w[ .\-_]){3,}\w\b")
 # Of those, the ones a candidate may legitimately quote when the question is about prompt injection.
 _DESCRIPTIVE_RE = {0, 2, 3}
 
 
 @lru_cache(maxsize=256)
-def _topic_is_injection(topic: str) -> bool:
+def topic_is_injection(topic: str) -> bool:
     return bool(re.search(r"inject|jailbreak|adversarial prompt", topic, re.IGNORECASE))
 
 
@@ -90,6 +180,7 @@ def _quoted(text: str, start: int) -> bool:
     return before.count('"') % 2 == 1 or before.count("'") % 2 == 1 or before.count("`") % 2 == 1
 
 
+@lru_cache(maxsize=4096)
 def injection_in(text: str, topic: str = "") -> bool:
     """Whether `text` addresses the grader. Quoted attack strings are allowed when `topic` is injection."""
     raw = text
@@ -97,7 +188,13 @@ def injection_in(text: str, topic: str = "") -> bool:
     hidden = len(ZERO_WIDTH.findall(raw)) >= 3 or bool(TAG_CHARS.search(raw))
     if hidden:
         return True
-    descriptive_ok = _topic_is_injection(topic) if topic else False
+    if _SPACED.search(text):
+        # "i g n o r e previous instructions": spaced-out letters are read joined up as well.
+        text = text + "\n" + _SPACED.sub(lambda m: re.sub(r"[\s.\-_]", "", m.group()), text)
+    lowered = text.lower()
+    if not (_ANY_TARGETED_ASCII if lowered.isascii() else _ANY_TARGETED).search(lowered):
+        return False
+    descriptive_ok = topic_is_injection(topic) if topic else False
     for i, pattern in enumerate(_TARGETED_RE):
         for m in pattern.finditer(text):
             if descriptive_ok and i in _DESCRIPTIVE_RE and _quoted(text, m.start()):
@@ -133,10 +230,44 @@ def copied_question(question: Question, answer: str) -> bool:
     if not ans:
         return False
     novel = {s for s in ans if s not in prompt_stems}
-    return len(novel) <= 3 and sum(s in prompt_stems for s in ans) / len(ans) >= 0.7
+    if len(novel) <= 3 and sum(s in prompt_stems for s in ans) / len(ans) >= 0.7:
+        return True
+    return paraphrased_question(question, answer)
+
+
+def paraphrased_question(question: Question, answer: str) -> bool:
+    """The question retold in other words: half of its content words come back in the prompt's order,
+    most of the answer's content is the prompt's, and it adds no figure and at most one topic word of its own."""
+    seq = [stem(w) for w in content_words(answer)]
+    prompt_seq = [stem(w) for w in content_words(question.prompt)]
+    if len(seq) < 6 or not prompt_seq:
+        return False
+    prompt_stems = set(prompt_seq)
+    if sum(s in prompt_stems for s in seq) / len(seq) < 0.5:
+        return False
+    in_order = sum(b.size for b in SequenceMatcher(None, seq, prompt_seq, autojunk=False).get_matching_blocks())
+    if in_order / len(prompt_seq) < 0.5:
+        return False
+    prompt_words = set(words(question.prompt))
+    if any(w[0].isdigit() and w not in prompt_words for w in words(answer)):
+        return False
+    novel = {s for s in set(seq) - prompt_stems if "'" not in s} & question_vocab(question)
+    return len(novel) <= 1
+
+
+@lru_cache(maxsize=1024)
+def _vocab_keys(vocab: frozenset[str]) -> frozenset[str]:
+    return frozenset(v[:COGNATE_CHARS] for v in vocab)
 
 
 def off_topic(question: Question, answer: str) -> bool:
+    lang = detect_language(answer)
+    if lang != "en":
+        # Another language: compare cognate keys ("protocolo" ~ "protocol"), not English stems.
+        keys = {cognate_key(w, lang) for w in words(answer) if len(w) > 2 and w not in ANY_FUNCTION_WORDS}
+        if not keys:
+            return False
+        return len(keys & _vocab_keys(question_vocab(question))) <= len(keys) // 10
     stems = content_stems(answer)
     if not stems:
         return False
@@ -145,8 +276,17 @@ def off_topic(question: Question, answer: str) -> bool:
 
 
 def stuffing(question: Question, answer: str) -> bool:
-    """A bag of keywords: mostly short non-sentence fragments, dense in the question's vocabulary."""
+    """A bag of keywords: mostly short non-sentence fragments, dense in the question's vocabulary, or
+    long runs of terms with (almost) no function words making up much of the answer."""
     frags = fragments(answer)
+    frag_words = [words(f) for f in frags]
+    run_words = [w for ws in frag_words if is_keyword_run(ws) for w in ws]
+    all_count = sum(len(ws) for ws in frag_words)
+    if len(run_words) >= BAG_MIN_WORDS and len(run_words) >= 0.4 * all_count:
+        vocab = question_vocab(question)
+        run_stems = [stem(w) for w in run_words if w not in FUNCTION_WORDS and not w[0].isdigit()]
+        if sum(s in vocab for s in run_stems) >= 0.4 * max(1, len(run_stems)):
+            return True
     if len(frags) < 5:
         return False
     bag = [f for f in frags if not is_sentence_like(f)]

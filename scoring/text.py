@@ -41,6 +41,40 @@ FUNCTION_WORDS = wordset(
     against among up down out off again once"""
 )
 
+# Function words of the other languages answers commonly come in (de, es, fr, pt, it): a sentence in one
+# of them is still a sentence, not a keyword bag.
+FOREIGN_FUNCTION_WORDS = {
+    "de": wordset(
+        """der die das den dem des ein eine einen einem einer eines und oder aber nicht kein keine ist sind
+        war wird werden wurde hat haben kann können muss müssen soll sollte man es sie er wir ich du ihr zu
+        mit von für auf aus bei nach über unter vor durch gegen ohne um als wie wenn dass weil damit auch
+        noch nur schon sehr dann so wo was wer welche welcher dies diese dieser dieses jede jeder im am zum
+        zur vom ins beim"""
+    ),
+    "es": wordset(
+        """el la los las un una unos unas y o pero no es son está están ser fue ha han hay que de del al en
+        con por para sin sobre entre como cuando si porque se lo le les su sus nuestro nuestra este esta
+        estos estas ese esa muy más menos también ya solo cada donde qué quien cual"""
+    ),
+    "fr": wordset(
+        """le la les l un une des du de d et ou mais ne pas n est sont était sera a ont être avoir que qui
+        quoi dans en avec pour par sans sur sous entre comme quand si parce se s ce c cet cette ces son sa ses
+        leur leurs notre nos très plus moins aussi déjà seulement chaque où on je il elle ils nous vous au
+        aux y"""
+    ),
+    "pt": wordset(
+        """o a os as um uma uns umas e ou mas não é são está estão ser foi tem têm há que de do da dos das
+        no na nos nas em com por para sem sobre entre como quando se porque seu sua seus suas nosso nossa
+        este esta esse essa isso muito mais menos também já só cada onde ao aos num numa pelo pela"""
+    ),
+    "it": wordset(
+        """il lo la i gli le un uno una e o ma non è sono era essere ha hanno che di del della dei delle in
+        con per su tra fra come quando se perché si suo sua suoi nostro questo questa quello molto più meno
+        anche già solo ogni dove al alla ai nel nella"""
+    ),
+}
+ANY_FUNCTION_WORDS = FUNCTION_WORDS.union(*FOREIGN_FUNCTION_WORDS.values())
+
 # Common English verbs (base forms); a fragment with one of these reads as a clause, not a keyword.
 VERBS = wordset(
     """use add run make take give get set keep let put send call build ship test check measure evaluate
@@ -76,6 +110,7 @@ _STEMMER = snowballstemmer.stemmer("english")
 _STOP_STEMS = frozenset(_STEMMER.stemWord(w) for w in STOPWORDS if w.isalpha() and len(w) > 2)
 
 
+@lru_cache(maxsize=16384)
 def clean(text: str) -> str:
     """NFKC, strip invisible characters, ASCII quotes and dashes; case and layout preserved."""
     text = unicodedata.normalize("NFKC", text)
@@ -89,7 +124,12 @@ def norm(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(text.lower().replace("’", "'")))
 
 
 @lru_cache(maxsize=65536)
@@ -98,13 +138,67 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [
-        w for w in words(text) if w not in STOPWORDS and stem(w) not in _STOP_STEMS and not w.isdigit() and len(w) > 1
-    ]
+    return list(_content_words(text))
+
+
+@lru_cache(maxsize=16384)
+def _content_words(text: str) -> tuple[str, ...]:
+    return tuple(
+        w for w in _words(text) if w not in STOPWORDS and stem(w) not in _STOP_STEMS and not w.isdigit() and len(w) > 1
+    )
 
 
 def content_stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
+
+
+_FOREIGN_STEMMERS = {
+    "de": "german", "es": "spanish", "fr": "french", "pt": "portuguese", "it": "italian",
+}  # fmt: skip
+_FOREIGN_ONLY = {lang: ws - FUNCTION_WORDS for lang, ws in FOREIGN_FUNCTION_WORDS.items()}
+COGNATE_CHARS = 5
+
+
+_LANGS_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _only in _FOREIGN_ONLY.items():
+    for _w in _only:
+        _LANGS_OF[_w] = (*_LANGS_OF.get(_w, ()), _lang)
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str) -> str:
+    """"en", or the code of the language in FOREIGN_FUNCTION_WORDS whose function words the text uses
+    more than English ones (answers written in German, Spanish, French, Portuguese or Italian)."""
+    ws = _words(text)
+    if len(ws) < 6:
+        return "en"
+    english = 0
+    counts = dict.fromkeys(_FOREIGN_ONLY, 0)
+    for w in ws:
+        if w in FUNCTION_WORDS:
+            english += 1
+        for lang in _LANGS_OF.get(w, ()):
+            counts[lang] += 1
+    lang = max(counts, key=lambda k: counts[k])
+    return lang if counts[lang] > english and counts[lang] >= 0.1 * len(ws) else "en"
+
+
+def _deaccent(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def cognate_key(word: str, lang: str = "en") -> str:
+    """A language-neutral key for technical cognates: "Protokoll", "protocolo" and "protocol" share
+    "proto", "validação" and "validation" share "valid". The word is stemmed in its own language first."""
+    w = word.lower()
+    stemmed = _STEMMER.stemWord(w) if lang == "en" else _foreign_stemmer(lang).stemWord(w)
+    return _deaccent(stemmed)[:COGNATE_CHARS]
+
+
+@lru_cache(maxsize=8)
+def _foreign_stemmer(lang: str):  # noqa: ANN202 - snowballstemmer has no public stemmer type
+    return snowballstemmer.stemmer(_FOREIGN_STEMMERS[lang])
 
 
 def is_verb(word: str) -> bool:
@@ -150,16 +244,38 @@ def units(text: str) -> list[Unit]:
     return out
 
 
+_FRAGMENT_SPLIT = re.compile(r"(?:(?<!\d),|,(?!\d{3}\b)|[;|\n\t•·]|(?<!\d)/)+|(?<=[.!?])\s+|\s[-–]\s")
+# A worked calculation ("10,500 x $3/M = $0.0315") is a statement even without a verb.
+CALCULATION = re.compile(r"\d\s*(?:[=×*+→]|x\s*[$€£]?\d)|[=→]\s*[$€£~≈]?\s*\d")
+
+
 def fragments(text: str) -> list[str]:
-    """Pieces between commas, semicolons, slashes, newlines and sentence ends: the grain of a keyword bag."""
-    parts = re.split(r"[,;/|\n\t•·]+|(?<=[.!?])\s+|\s[-–]\s", clean(text))
+    """Pieces between commas, semicolons, slashes, newlines and sentence ends: the grain of a keyword bag.
+    Figures stay whole: "10,500" and "$3/M" are not split."""
+    parts = _FRAGMENT_SPLIT.split(clean(text))
     return [p.strip(" -*.:!?()[]\"'") for p in parts if p.strip(" -*.:!?()[]\"'")]
 
 
+BAG_MIN_WORDS = 10  # a run of this many words ...
+BAG_FUNCTION_SHARE = 0.12  # ... with fewer function words than this (in any language) is a keyword bag
+
+
+def is_keyword_run(ws: list[str]) -> bool:
+    """A long run of words with almost no function words: terms strung together, not a sentence."""
+    alpha = [w for w in ws if not w[0].isdigit()]
+    if len(alpha) < BAG_MIN_WORDS:
+        return False
+    return sum(w in ANY_FUNCTION_WORDS for w in alpha) / len(alpha) < BAG_FUNCTION_SHARE
+
+
+@lru_cache(maxsize=16384)
 def is_sentence_like(fragment: str) -> bool:
     """A clause a person wrote, not a keyword: three or more words with a function word or a verb,
-    or a short imperative bullet ("Batch requests")."""
+    or a short imperative bullet ("Batch requests"). A long run of terms with (almost) no function
+    words is a keyword bag even when a verb-like word or two slip in."""
     ws = words(fragment)
-    if len(ws) >= 3 and any(w in FUNCTION_WORDS or is_verb(w) for w in ws):
+    if is_keyword_run(ws):
+        return False
+    if len(ws) >= 3 and any(w in ANY_FUNCTION_WORDS or is_verb(w) for w in ws):
         return True
     return 2 <= len(ws) <= 8 and ws[0] in VERBS
