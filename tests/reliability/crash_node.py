@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from bank.loader import load_bank
@@ -18,14 +17,7 @@ from bot.core import Core
 from bot.messages import Message
 from bot.ports import Posted
 from scoring import build_judge
-
-
-class FileClock:
-    def __init__(self, path: Path):
-        self.path = path
-
-    def now(self) -> datetime:
-        return datetime.fromisoformat(self.path.read_text().strip())
+from tests.e2e.multiproc_node import FileClock
 
 
 class QuietPlatform:

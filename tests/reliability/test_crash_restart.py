@@ -27,9 +27,9 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core
 from bot.events import AnswerEvent
-from bot.store import db
 from bot.store.models import Answer, Score
-from tests.conftest import _drop_pg_database, _recreate_pg_database, _worker, postgres_reachable
+from tests.conftest import fresh_pg_database
+from tests.e2e.test_multiprocess import set_time
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.platform import FakePlatform
 
@@ -127,22 +127,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def crash_pg_url() -> Iterator[str]:
-    if not postgres_reachable():
-        if os.environ.get("DRILLBOT_REQUIRE_POSTGRES"):
-            pytest.fail("PostgreSQL required")
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    name = f"drillbot_crash_{_worker()}"
-    url = asyncio.run(_recreate_pg_database(name))
-    db.upgrade(url)
-    yield url
-    asyncio.run(_drop_pg_database(name))
-
-
-def _set_clock(clock: FakeClock, path: Path, when: datetime) -> None:
-    clock.set(when)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(when.isoformat())
-    tmp.replace(path)
+    yield from fresh_pg_database("drillbot_crash")
 
 
 async def _wait(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +142,7 @@ async def _wait(predicate, seconds: float, what: str) -> None:  # type: ignore[n
 async def test_sigkill_of_a_scoring_process_then_restart_postgres(crash_pg_url: str, tmp_path: Path) -> None:
     clock_file = tmp_path / "clock"
     clock = FakeClock(START)
-    _set_clock(clock, clock_file, START)
+    set_time(clock, clock_file, START)
     core = await Core.create(Settings(database_url=crash_pg_url, _env_file=None), object(),  # type: ignore[arg-type,call-arg]
                              clock=clock, bank=load_bank(), migrate=False)
     core.register(FakePlatform(name="crash"))
@@ -199,7 +184,7 @@ async def test_sigkill_of_a_scoring_process_then_restart_postgres(crash_pg_url: 
             start(2)
             await asyncio.sleep(1.0)
             assert (await counts()).get("scoring", 0) >= 1  # the dead process's claims wait for their lease
-            _set_clock(clock, clock_file, START + timedelta(minutes=6))
+            set_time(clock, clock_file, START + timedelta(minutes=6))
 
             async def all_scored() -> bool:
                 return await counts() == {"scored": len(ANSWERS)}
