@@ -74,6 +74,12 @@ class Core:
         result = await intake.submit(self.ctx, event)
         if result.outcome == "accepted":
             self.worker.wake()
+        elif result.outcome == "ignored" and event.is_dm:
+            # A DM that answers no open practice question is a command ("practice", "stats", "help"),
+            # written with or without the slash-command prefix.
+            text = event.text.strip().removeprefix("/drill").removeprefix("/")
+            cc = CommandContext(event.user_key, event.display_name, None, "", is_dm=True)
+            return IntakeResult("command", await self.commands.handle(cc, text))
         return result
 
     async def edit(self, event: AnswerEvent) -> IntakeResult:

@@ -40,7 +40,8 @@ class CommandContext:
 
 @dataclass
 class IntakeResult:
-    """accepted | duplicate | ignored | rejected. `reply` is shown to the person when set."""
+    """accepted | duplicate | ignored | rejected | command (a DM run as a command). `reply` is shown
+    to the person when set."""
 
     outcome: str
     reply: Message | None = None

@@ -15,7 +15,7 @@ from adapters.discord.render import NO_MENTIONS, send_kwargs
 from adapters.discord.views import ActionView
 from bot.config import Settings
 from bot.core import Core
-from bot.events import AnswerEvent, CommandContext
+from bot.events import AnswerEvent
 from bot.messages import Message
 
 log = logging.getLogger(__name__)
@@ -90,14 +90,8 @@ class DrillBot(commands.Bot):
             text=message.content, at=self.core.ctx.clock.now(),  # the core's clock: one time source
             display_name=message.author.display_name, is_dm=is_dm,
         )
-        result = await self.core.answer(event)
-        if is_dm and result.outcome == "ignored":
-            # A DM outside a practice question is a command ("practice", "stats", "help", ...).
-            text = message.content.strip().removeprefix("/drill").removeprefix("/")
-            cc = CommandContext(keys.user_key(message.author.id), message.author.display_name, None, "", True)
-            reply = await self.core.command(cc, text)
-            await self._tell(message.author, message.channel, reply)
-        elif result.reply is not None:
+        result = await self.core.answer(event)  # in a DM, text that answers nothing is run as a command
+        if result.reply is not None:
             await self._tell(message.author, message.channel if is_dm else None, result.reply)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

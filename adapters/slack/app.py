@@ -111,12 +111,7 @@ class SlackHandlers:
         event = AnswerEvent(keys.message_key(team, channel, ts), thread, keys.user_key(team, user), text,
                             _ts_time(ts), name, is_dm)
         result = await (self.core.edit(event) if edited else self.core.answer(event))
-        if is_dm and not edited and result.outcome == "ignored":
-            # Not an answer to an open practice question: a DM to the bot is a command ("practice", "stats").
-            reply = await self.core.command(CommandContext(event.user_key, name, None, "", True), text)
-            await self.platform.reply(thread, reply)
-        else:
-            await self._show(result, team, channel, user, thread_ts if not is_dm else None, is_dm)
+        await self._show(result, team, channel, user, thread_ts if not is_dm else None, is_dm)
 
     async def _show(self, result: IntakeResult, team: str, channel: str, user: str, thread_ts: str | None,
                     is_dm: bool) -> None:

@@ -49,10 +49,8 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
                 .limit(1)
             )
         if rnd is None and practice is None:
-            # Not a drillbot thread. In a channel that is someone else's conversation: stay silent.
-            reply = render.help_message(note="There is no open practice question here. Send "
-                                        "`practice` to get one.") if event.is_dm else None
-            return IntakeResult("ignored", reply)
+            # Not a drillbot thread: in a channel that is someone else's conversation, so stay silent.
+            return IntakeResult("ignored")
         if duplicate is None:
             duplicate = await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None
         if duplicate:

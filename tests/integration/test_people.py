@@ -39,10 +39,13 @@ async def test_practice_in_dm_is_scored_and_offers_next(core: Core, platform: Fa
     assert "direct message" in nxt.text and platform.sent[-1].kind == "dm"
 
 
-async def test_dm_text_without_practice_gets_help_not_silence(core: Core) -> None:
-    result = await core.answer(AnswerEvent("test:W1:D1:9", "test:W1:D1", ALICE, "hello?", core.ctx.clock.now(),
-                                           "alice", True))
-    assert result.outcome == "ignored" and result.reply is not None and "practice" in result.reply.text
+async def test_dm_text_without_practice_is_a_command(core: Core) -> None:
+    hello = await core.answer(AnswerEvent("test:W1:D1:9", "test:W1:D1", ALICE, "hello?", core.ctx.clock.now(),
+                                          "alice", True))
+    assert hello.outcome == "command" and hello.reply is not None and hello.reply.kind == "help"
+    streak = await core.answer(AnswerEvent("test:W1:D1:10", "test:W1:D1", ALICE, "/drill streak",
+                                           core.ctx.clock.now(), "alice", True))
+    assert streak.reply is not None and streak.reply.title == "Streak"
 
 
 async def test_unknown_category_and_unknown_command_get_help(core: Core) -> None:
