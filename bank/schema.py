@@ -85,10 +85,6 @@ class Question(BaseModel):
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
-    @property
-    def max_weight(self) -> int:
-        return sum(c.weight for c in self.rubric)
-
 
 def word_count(text: str) -> int:
     return len(re.findall(r"\S+", text))

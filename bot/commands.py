@@ -7,7 +7,6 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bank.schema import Category
 from bot import render
 from bot.events import CommandContext, workspace_of
 from bot.messages import Field, Message, user_text
@@ -187,5 +186,3 @@ class Commands:
     async def optin(self, cc: CommandContext, args: list[str]) -> Message:
         return await self._opt(cc, args, True)
 
-
-CATEGORY_NAMES = [c.value for c in Category]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,7 +172,3 @@ def streak_note(change: StreakChange) -> str:
         day = s.freezes_used[-1]
         note += f". A streak freeze covered {day:%a %d %b}, so your streak kept going"
     return note + "."
-
-
-def yesterday(d: date) -> date:
-    return d - timedelta(days=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,7 @@ from bot.config import parse_weekdays
 from bot.rules.timing import is_post_day, local_date
 from bot.services import directory
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, QuestionRow, Round, RoundPoints
+from bot.store.models import Answer, QuestionRow, Round, RoundPoints
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +136,3 @@ async def skip_today(ctx: Context, channel_key: str) -> bool:
         rnd = await s.scalar(select(Round).where(Round.channel_id == ch.id,
                                                  Round.local_date == local_date(ctx.clock.now(), ch.timezone)))
     return rnd is not None and await close_round(ctx, rnd.id, reveal=False)
-
-
-async def channel_round_days(ctx: Context, channel_ids: list[int], start: date) -> set[date]:
-    async with ctx.sessions() as s:
-        rows = await s.scalars(select(Round.local_date).where(Round.channel_id.in_(channel_ids),
-                                                              Round.local_date >= start))
-        return set(rows.all())
-
-
-def channel_today(ch: Channel, ctx: Context) -> date:
-    return local_date(ctx.clock.now(), ch.timezone)
