@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import text
 
 from bank.loader import Bank, load_bank
+from bench.common import drop_pg_database
+from bench.common import fresh_pg_database as recreate_pg_database
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core
@@ -45,28 +47,6 @@ def _worker() -> str:
     return f"{worker}_{os.getppid()}" if worker else f"main_{os.getpid()}"
 
 
-async def _drop_pg_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def _recreate_pg_database(name: str) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="test")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-
-
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -81,10 +61,12 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
             pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (DRILLBOT_REQUIRE_POSTGRES is set)")
         pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
     name = f"{prefix}_{_worker()}"
-    url = asyncio.run(_recreate_pg_database(name))
+    url = asyncio.run(recreate_pg_database(name))
+    if url is None:
+        pytest.fail(f"could not create PostgreSQL database {name}")
     db.upgrade(url)
     yield url
-    asyncio.run(_drop_pg_database(name))
+    asyncio.run(drop_pg_database(name))
 
 
 @pytest.fixture(scope="session")
