@@ -32,13 +32,14 @@ SWEEP_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 10
 
 
-@dataclass
-class ReplyPlan:
+@dataclass(frozen=True)
+class Route:
+    """Where replies about an answer go: its thread, or the person's DMs in private feedback mode."""
+
     thread_key: str
     message_key: str
     user_key: str
     private: bool
-    message: Message
 
 
 class ScoringWorker:
@@ -153,21 +154,19 @@ class ScoringWorker:
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
         async with member_lock:
             try:
-                change = await self._record(answer_id, question.id, verdict)
+                recorded = await self._record(answer_id, question.id, verdict)
             except IntegrityError:
                 # Another process recorded this score, or raced us creating the same person's streak
                 # or stats row. In the second case put the answer straight back in the queue.
                 await self._requeue_unless_scored(answer_id)
                 return False
-        if change is None:
+        if recorded is None:
             return False
-        if not await self._deliver_to(answer_id, change):
-            async with self.ctx.sessions.begin() as s:  # the unsent-reply sweep takes it from here
-                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_claimed_at=None)
-                                .execution_options(synchronize_session=False))
+        route, message = recorded
+        await self._finish_reply(answer_id, await self._post(answer_id, route, message))
         return True
 
-    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> ReplyPlan | None:
+    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, Message] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
@@ -199,23 +198,7 @@ class ScoringWorker:
                                 verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id)
         message = render.score_reply(view, who="" if practice else user_text(member.display_name, 80),
                                      streak_note=progress.streak_note(change), practice=practice)
-        return ReplyPlan(answer.thread_key, answer.message_key, member.user_key, mode == "private", message)
-
-    async def _deliver_to(self, answer_id: int, plan: ReplyPlan) -> bool:
-        """Send a reply this process has claimed, then record it as sent."""
-        platform = self.ctx.platform_for(plan.thread_key)
-        try:
-            if plan.private:
-                await platform.dm(plan.user_key, plan.message)
-            else:
-                await platform.reply(plan.thread_key, plan.message, reply_to=plan.message_key.split("#")[0])
-        except Exception:
-            log.exception("reply failed; will retry", extra={"answer": answer_id})
-            return False
-        async with self.ctx.sessions.begin() as s:
-            await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
-                            .execution_options(synchronize_session=False))
-        return True
+        return Route(answer.thread_key, answer.message_key, member.user_key, mode == "private"), message
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
@@ -270,32 +253,33 @@ class ScoringWorker:
             )
             return res.rowcount == 1  # type: ignore[attr-defined]
 
-    async def _deliver(self, answer_id: int, streak_note: str = "") -> None:
+    async def _deliver(self, answer_id: int) -> None:
+        """The sweep's path: send a stored score's reply that was never sent."""
         if not await self._claim_reply(answer_id):
             return
+        route = await self._route(answer_id)
         async with self.ctx.sessions() as s:
             row = (await s.execute(
-                select(Answer, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
+                select(Answer.practice_id, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
                 .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
             )).first()
-        if row is None:
+        if row is None or route is None:
             return
-        answer, score, name = row
+        practice_id, score, name = row
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
                                 score.offline, score.judge_id)
-        practice = answer.practice_id is not None
-        msg = render.score_reply(view, who="" if practice else user_text(name, 80), streak_note=streak_note,
-                                 practice=practice)
-        if not await self._send(answer_id, msg):
-            async with self.ctx.sessions.begin() as s:  # let the next pass try again
-                await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_claimed_at=None)
-                                .execution_options(synchronize_session=False))
-            return
+        practice = practice_id is not None
+        msg = render.score_reply(view, who="" if practice else user_text(name, 80), practice=practice)
+        await self._finish_reply(answer_id, await self._post(answer_id, route, msg))
+
+    async def _finish_reply(self, answer_id: int, sent: bool) -> None:
+        """Record a sent reply, or release the claim so the unsent-reply sweep tries again."""
+        values = {"reply_sent": True} if sent else {"reply_claimed_at": None}
         async with self.ctx.sessions.begin() as s:
-            await s.execute(update(Answer).where(Answer.id == answer_id).values(reply_sent=True)
+            await s.execute(update(Answer).where(Answer.id == answer_id).values(**values)
                             .execution_options(synchronize_session=False))
 
-    async def _send(self, answer_id: int, msg: Message) -> bool:
+    async def _route(self, answer_id: int) -> Route | None:
         async with self.ctx.sessions() as s:
             row = (await s.execute(
                 select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
@@ -305,17 +289,25 @@ class ScoringWorker:
                 .where(Answer.id == answer_id)
             )).first()
         if row is None:
-            return False
-        platform = self.ctx.platform_for(row.thread_key)
+            return None
+        return Route(row.thread_key, row.message_key, row.user_key, row.feedback_mode == "private")
+
+    async def _post(self, answer_id: int, route: Route, msg: Message) -> bool:
+        platform = self.ctx.platform_for(route.thread_key)
         try:
-            if row.feedback_mode == "private":
-                await platform.dm(row.user_key, msg)
+            if route.private:
+                await platform.dm(route.user_key, msg)
             else:
-                await platform.reply(row.thread_key, msg, reply_to=row.message_key.split("#")[0])
+                await platform.reply(route.thread_key, msg, reply_to=route.message_key.split("#")[0])
         except Exception:
             log.exception("reply failed; will retry", extra={"answer": answer_id})
             return False
         return True
+
+    async def _send(self, answer_id: int, msg: Message) -> bool:
+        """A notice about an answer (score coming, could not score), routed like its score reply."""
+        route = await self._route(answer_id)
+        return route is not None and await self._post(answer_id, route, msg)
 
     async def deliver_unsent(self, limit: int = 100) -> None:
         """Replies that failed to send (platform down) are sent on a later pass; none are lost."""
