@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bank.loader import Bank
+from bank.loader import Bank, read_yaml
 from bank.schema import EvalAnswer, EvalSet, Question
 
 
@@ -41,7 +41,7 @@ def _files(paths: list[Path]) -> list[Path]:
 
 def load_evalset(path: Path, bank: Bank | None = None) -> LoadedSet:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         evalset = EvalSet.model_validate(raw)
     except yaml.YAMLError as exc:
         raise EvalSetError(f"{path}: not valid YAML/JSON: {exc}") from None

@@ -12,6 +12,12 @@ from pydantic import ValidationError
 from bank.schema import BankQuestion
 
 BUILTIN_DIR = Path(__file__).parent / "questions"
+# libyaml's loader when PyYAML has it: the bank is parsed at every start, and it is ~5x faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> object:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ def collect(paths: Iterable[Path]) -> tuple[Bank, list[Problem]]:
     for path in _yaml_files(paths):
         name = str(path)
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = read_yaml(path)
         except FileNotFoundError:
             problems.append(Problem(name, "-", "file", "not found"))
             continue
