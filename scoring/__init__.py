@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.ports import Judge
 from scoring.fallback import FallbackJudge
-from scoring.llm import LLMJudge
 from scoring.offline import OfflineJudge
 
+if TYPE_CHECKING:
+    from scoring.llm import LLMJudge
+
 __all__ = ["FallbackJudge", "LLMJudge", "OfflineJudge", "build_judge"]
+
+
+def __getattr__(name: str) -> Any:
+    # The openai SDK (~25 MB, ~0.6 s to import) loads only when the LLM judge is actually wanted.
+    if name == "LLMJudge":
+        from scoring.llm import LLMJudge
+
+        return LLMJudge
+    raise AttributeError(f"module 'scoring' has no attribute {name!r}")
 
 
 def build_judge(kind: str, **options: Any) -> Judge:
@@ -23,6 +34,8 @@ def build_judge(kind: str, **options: Any) -> Judge:
     if kind == "openai":
         after = options.pop("fallback_after_failures", None)
         budget = options.pop("budget_spent", None)
+        from scoring.llm import LLMJudge
+
         judge: Judge = LLMJudge(**options)
         if after is not None or budget is not None:
             judge = FallbackJudge(judge, OfflineJudge(), after_failures=after or 3, budget_spent=budget)
