@@ -66,7 +66,7 @@ async def _run(settings: Settings, port: int) -> None:
 
             platform = ConsolePlatform(image_dir=Path("drillbot-data"))
             core.register(platform)
-            await core.configure_channel(CHANNEL, "general", weekdays=settings.weekdays)
+            await core.ensure_channel(CHANNEL, "general")  # a restart keeps settings changed with /config
             await scheduler.start()
             await core.post_round(CHANNEL, force=True)
             await ConsoleSession(core, platform).run()

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.events import AnswerEvent, CommandContext, IntakeResult
 from bot.messages import Message
 from bot.ports import Judge, Platform
-from bot.services import channels, digest, intake, practice, rounds
+from bot.services import channels, digest, directory, intake, practice, rounds
 from bot.services.catalog import Catalog
 from bot.services.context import Context
 from bot.services.scoring import ScoringWorker
@@ -108,6 +108,11 @@ class Core:
 
     async def post_digest(self, channel_key: str, **kwargs: object) -> digest.DigestResult:
         return await digest.post_digest(self.ctx, channel_key, **kwargs)  # type: ignore[arg-type]
+
+    async def ensure_channel(self, channel_key: str, name: str = "") -> None:
+        """Enable a channel with the default schedule if it has never been set up; keep it as is otherwise."""
+        async with self.ctx.sessions.begin() as s:
+            await directory.channel(self.ctx, s, channel_key, name)
 
     async def configure_channel(self, channel_key: str, name: str = "", **values: object) -> None:
         await channels.configure(self.ctx, channel_key, name, values)

@@ -80,3 +80,10 @@ def test_demo_with_the_llm_judge_against_a_fake_openai_server(tmp_path: Path) ->
     assert result["scored"] == result["answers"] > 0 and result["pending"] == 0
     assert requests >= result["answers"] - 3  # every non-empty answer went to the model
     assert "sk-test-not-a-real-key" not in out.stdout + out.stderr
+
+
+def test_terminal_channel_settings_survive_a_restart(tmp_path: Path) -> None:
+    first = run_cli("run", cwd=tmp_path, stdin="/config weekdays daily\n/quit\n")
+    assert first.returncode == 0 and "Saved" in first.stdout, first.stderr
+    second = run_cli("run", cwd=tmp_path, stdin="/config\n/quit\n")
+    assert second.returncode == 0 and "mon,tue,wed,thu,fri,sat,sun" in second.stdout
