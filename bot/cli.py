@@ -84,11 +84,12 @@ async def _run(settings: Settings, port: int) -> None:
         await asyncio.gather(*runners)
     finally:
         stop.set()
+        core.worker.wake()
         await scheduler.shutdown()
         for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Let an answer being scored finish and its reply go out; cancel only if it takes too long.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=settings.judge_timeout_s)
         await core.close()
 
 

@@ -76,7 +76,9 @@ class ConsoleSession:
         if result.reply is not None:
             self.show(result.reply)
         elif result.outcome == "accepted":
-            await self.core.worker.run_once()
+            # The background worker may already be scoring it: wait for the outcome (a score, or the
+            # "score coming" notice) so the reply is on screen before the next prompt.
+            await self.core.worker.settled(result.answer_id)  # type: ignore[arg-type]
             if self.target == "practice":
                 self.target = "channel"
 

@@ -118,6 +118,21 @@ class ScoringWorker:
             if not await self.run_once():
                 return
 
+    async def settled(self, answer_id: int, timeout_s: float = 120.0, poll_s: float = 0.05) -> bool:
+        """Wait until an answer has a sent reply or a sent "score coming" notice (an interactive
+        session's way to show the outcome before its next prompt); False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while loop.time() < deadline:
+            await self.run_once()
+            async with self.ctx.sessions() as s:
+                row = (await s.execute(select(Answer.reply_sent, Answer.pending_notice_sent)
+                                       .where(Answer.id == answer_id))).first()
+            if row is None or row.reply_sent or row.pending_notice_sent:
+                return True
+            await asyncio.sleep(poll_s)
+        return False
+
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 2.0) -> None:
         while not stop.is_set():
             try:
