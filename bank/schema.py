@@ -56,6 +56,24 @@ class Criterion(BaseModel):
     tolerance: float = Field(default=0.02, ge=0, le=0.5)  # relative
 
 
+class FollowUp(BaseModel):
+    """A follow-up an interviewer asks after the first answer. With a rubric it can be graded on its own
+    (mock interviews); a plain string in YAML is a follow-up without one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=5)
+    rubric: list[Criterion] = Field(default_factory=list, max_length=4)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: object) -> object:
+        return {"prompt": value} if isinstance(value, str) else value
+
+    def __str__(self) -> str:
+        return self.prompt
+
+
 class Question(BaseModel):
     """The loose question model shared with eval sets."""
 
@@ -68,7 +86,7 @@ class Question(BaseModel):
     model_answer: str = Field(min_length=1)
     rubric: list[Criterion] = Field(default_factory=list)
     probing: str = ""
-    follow_ups: list[str] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
 
     @field_validator("rubric")
@@ -96,7 +114,7 @@ class BankQuestion(Question):
     category: Category  # type: ignore[assignment]
     rubric: list[Criterion] = Field(min_length=3, max_length=6)
     probing: str = Field(min_length=10)
-    follow_ups: list[str] = Field(min_length=1, max_length=2)
+    follow_ups: list[FollowUp] = Field(min_length=1, max_length=2)
 
     @field_validator("model_answer")
     @classmethod

@@ -12,6 +12,10 @@ from bank.schema import Question
 from bot.messages import Message
 
 CriterionMark = Literal["met", "partial", "missed"]
+# scored: the total may be shown. held: a score was computed but must not be shown until an admin
+# decides (flags that bound the score, judges that disagree). abstained: the judge could not grade this
+# answer fairly (e.g. a language it cannot read); nothing is counted and the reply says why.
+VerdictStatus = Literal["scored", "held", "abstained"]
 CREDIT: dict[str, float] = {"met": 1.0, "partial": 0.5, "missed": 0.0}
 
 FLAGS = ("empty", "too_short", "off_topic", "copied_question", "injection_suspected", "stuffing")
@@ -62,6 +66,8 @@ class Verdict:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    status: VerdictStatus = "scored"
+    status_reason: str = ""  # one sentence for the person when held or abstained
 
     @property
     def total(self) -> float:

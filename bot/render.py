@@ -138,7 +138,7 @@ def failed_notice(who: str = "") -> Message:
 def round_closed(q: Question, answers: int) -> Message:
     fields = [Field("Rubric", "\n".join(f"• {c.text}" for c in q.rubric))] if q.rubric else []
     if q.follow_ups:
-        fields.append(Field("Follow-up to think about", q.follow_ups[0]))
+        fields.append(Field("Follow-up to think about", q.follow_ups[0].prompt))
     return Message(
         title="Round closed · model answer",
         text=q.model_answer,

@@ -376,7 +376,7 @@ def _feedback(items: list[RubricItem], results: list[CriterionResult], flags: li
 
 def _follow_up(question: Question, items: list[RubricItem], results: list[CriterionResult]) -> str:
     if question.follow_ups:
-        return question.follow_ups[0]
+        return question.follow_ups[0].prompt
     missed = [i for i, r in zip(items, results, strict=True) if r.verdict != "met" and i.terms]
     if missed:
         named = " and ".join(missed[0].terms[:2])

@@ -36,7 +36,7 @@ def test_no_sentence_is_copied_from_the_seed_article() -> None:
     grams = {tuple(seed[i:i + 10]) for i in range(len(seed) - 9)}
     overlaps = []
     for q in load_bank().all():
-        texts = [q.prompt, q.model_answer, q.probing, *q.follow_ups, *(c.text for c in q.rubric)]
+        texts = [q.prompt, q.model_answer, q.probing, *(f.prompt for f in q.follow_ups), *(c.text for c in q.rubric)]
         for t in texts:
             w = _words(t)
             overlaps += [(q.id, " ".join(w[i:i + 10])) for i in range(len(w) - 9) if tuple(w[i:i + 10]) in grams]

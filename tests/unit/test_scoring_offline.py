@@ -243,7 +243,7 @@ def test_feedback_names_the_scorer_hints_and_follow_up() -> None:
     assert "DRILLBOT_JUDGE=openai" in v.feedback and "OPENAI_API_KEY" in v.feedback
     assert "What you got right" in v.feedback and "To strengthen it" in v.feedback
     assert CACHE_Q.model_answer not in v.feedback
-    assert v.follow_up == CACHE_Q.follow_ups[0]
+    assert v.follow_up == CACHE_Q.follow_ups[0].prompt
 
 
 def test_empty_answer() -> None:
