@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.ports import Judge
 from scoring.evaluate import AnswerResult, EvalItem, GateError, check_gate, figures, grade_all, items_from
 
-GROUP_COLUMNS = ("n", "qwk", "spearman", "pearson", "mae", "within_1", "bias")
+GROUP_COLUMNS = ("n", "qwk", "spearman", "pearson", "mae", "within_1", "bias", "abstained")
 # Gate files live beside the sets they gate (bank/evals/thresholds.yaml) but are not answer sets.
 THRESHOLD_FILES = frozenset({"thresholds.yaml", "thresholds.yml"})
 
@@ -95,10 +95,18 @@ def print_table(figs: dict[str, Any]) -> None:
         table.add_section()
         for name, group in figs[kind].items():
             table.add_row(f"{kind[3:]}: {name}", *(_fmt(group[c]) for c in GROUP_COLUMNS))
+    # The naive baseline on the same answers, so "never worse than stemmed recall" can be read off.
+    table.add_section()
+    for scope, label in (("all", "all"), ("model_answer_only", "model answer only")):
+        pair = figs["baseline"][scope]
+        for who in ("judge", "baseline"):
+            name = f"{label}: {'judge' if who == 'judge' else 'stemmed recall'}"
+            table.add_row(name, *(_fmt(pair[who].get(c)) for c in GROUP_COLUMNS))
     console.print(table)
     console.print(
         f"inflation_adversarial {_fmt(figs['inflation_adversarial'])} (n={figs['inflation_n']})  "
-        f"flag_recall {_fmt(figs['flag_recall'])} (n={figs['flag_recall_n']})  failures {figs['failures']}"
+        f"flag_recall {_fmt(figs['flag_recall'])} (n={figs['flag_recall_n']})  failures {figs['failures']}  "
+        f"abstained {figs['abstained']}  held {figs['held']}"
     )
     console.print(
         f"tokens/answer in {_fmt(figs['input_tokens_mean'])} cached {_fmt(figs['cached_tokens_mean'])} "
