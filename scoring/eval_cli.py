@@ -26,6 +26,9 @@ from scoring.evaluate import AnswerResult, EvalItem, GateError, check_gate, figu
 GROUP_COLUMNS = ("n", "qwk", "spearman", "pearson", "mae", "within_1", "bias", "abstained")
 # Gate files live beside the sets they gate (bank/evals/thresholds.yaml) but are not answer sets.
 THRESHOLD_FILES = frozenset({"thresholds.yaml", "thresholds.yml"})
+# Optional in a thresholds file: the names of the sets its figures were measured on. The gate then checks
+# the figures of those sets only, so adding a new set beside them neither fails nor dilutes the gate.
+GATE_SETS_KEY = "gate_sets"
 
 
 class UsageError(Exception):
@@ -58,8 +61,12 @@ def load_thresholds(path: str) -> dict[str, Any]:
         raise UsageError(f"gate file {path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise UsageError(f"gate file {path}: expected a mapping like `qwk_min: 0.8`")
+    sets = raw.get(GATE_SETS_KEY)
+    if sets is not None and (not isinstance(sets, list) or not all(isinstance(x, str) for x in sets)):
+        raise UsageError(f"gate file {path}: `{GATE_SETS_KEY}` must be a list of set names")
     try:
-        check_gate(figures([]), raw)  # validates names and values before any grading is paid for
+        # Validates names and values before any grading is paid for.
+        check_gate(figures([]), {k: v for k, v in raw.items() if k != GATE_SETS_KEY})
     except GateError as exc:
         raise UsageError(f"gate file {path}: {exc}") from None
     return raw
@@ -174,7 +181,15 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         print_table(figs)
     if thresholds is None:
         return 0
-    unmet = check_gate(figs, thresholds)
+    gate_sets = thresholds.pop(GATE_SETS_KEY, None)
+    gated = figs
+    if gate_sets is not None:
+        missing = sorted(set(gate_sets) - {s.name for s in sets})
+        if missing:
+            print(f"drillbot eval: gate names set(s) not loaded: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        gated = figures([r for r in results if r.item.set_name in gate_sets])
+    unmet = check_gate(gated, thresholds)
     for line in unmet:
         print(f"drillbot eval: gate not met: {line}", file=sys.stderr)
     return 1 if unmet else 0
