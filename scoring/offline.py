@@ -41,7 +41,15 @@ from scoring.text import (
 
 OFFLINE_NOTE = "Scored by the offline scorer."
 ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
-MET_AT, PARTIAL_AT = 0.5, 0.2
+# Calibration: a criterion's coverage (0-1) maps to its credit through these steps, a monotone curve fitted
+# to the human scale on the tuning sets only (bank/evals' self-written sets and unseen-tune.yaml, leaving out
+# contradiction, half-wrong and hint-echo answers, whose fix is evidence checking, not calibration): grid
+# 0.25-0.5 x 0.05-0.2, picked for agreement (qwk) on both; docs/evaluation.md has the grid.
+MET_AT, PARTIAL_AT = 0.35, 0.1
+# An answer caught gaming (addressing the grader, a keyword bag, a copy) gets no benefit of the doubt: its
+# remaining sentences are held to the stricter steps the judge used before calibration.
+STRICT_MET_AT, STRICT_PARTIAL_AT = 0.5, 0.2
+GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # Grading from a model answer alone (no rubric): a short correct answer names only some of the model
 # answer's content words, so the share it covers is mapped through a generous curve, full credit at
 # REF_FULL_AT of the words (tuned on the even half of SAF, checked on the odd half; docs/evaluation.md).
@@ -260,7 +268,10 @@ def clip(text: str, limit: int, ellipsis: str = " …") -> str:
     return head + ellipsis if cut < len(text) else head
 
 
-def _grade_item(m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit]) -> tuple[CriterionMark, str]:
+def _grade_item(
+    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False
+) -> tuple[CriterionMark, str]:
+    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
     term_cov = len(m.terms & union) / len(m.terms) if m.terms else 0.0
     if m.phrases:
@@ -279,10 +290,10 @@ def _grade_item(m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit]) -> 
     if item.number is not None:
         with_number = [i for i in candidates if mentions_number(clean(cunits[i].text), item.number, item.tolerance)]
         if with_number:
-            score, candidates = max(score, MET_AT), with_number
+            score, candidates = max(score, met_at), with_number
         else:
-            score = min(score, PARTIAL_AT)
-    verdict: CriterionMark = "met" if score >= MET_AT else "partial" if score >= PARTIAL_AT else "missed"
+            score = min(score, partial_at)
+    verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
         return "missed", ""
     best = max(candidates, key=lambda i: (support(i), -i))
@@ -386,7 +397,7 @@ class OfflineJudge:
         unit_stems = [_stem_set(clean(u.text)) for u in cunits]
         results = []
         for m in prep.matchers:
-            verdict, evidence = _grade_item(m, unit_stems, cunits)
+            verdict, evidence = _grade_item(m, unit_stems, cunits, strict=bool(GAMING_FLAGS & set(flags)))
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         results = _from_reference(prep, unit_stems, cunits, results)
         return Verdict(
