@@ -84,6 +84,8 @@ def test_table_output(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "overall" in out and "category: cost_model_selection" in out and "tag: injection" in out
     assert "flag_recall" in out
+    # The naive baseline is printed beside the judge, and abstentions are counted.
+    assert "all: stemmed recall" in out and "model answer only: judge" in out and "abstained 0" in out
 
 
 def test_report_has_every_answer(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
