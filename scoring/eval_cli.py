@@ -23,9 +23,12 @@ from bot.config import Settings
 from bot.ports import Judge
 from scoring.evaluate import AnswerResult, EvalItem, GateError, check_gate, figures, grade_all, items_from
 
-GROUP_COLUMNS = ("n", "qwk", "spearman", "pearson", "mae", "within_1", "bias")
+GROUP_COLUMNS = ("n", "qwk", "spearman", "pearson", "mae", "within_1", "bias", "abstained")
 # Gate files live beside the sets they gate (bank/evals/thresholds.yaml) but are not answer sets.
 THRESHOLD_FILES = frozenset({"thresholds.yaml", "thresholds.yml"})
+# Optional in a thresholds file: the names of the sets its figures were measured on. The gate then checks
+# the figures of those sets only, so adding a new set beside them neither fails nor dilutes the gate.
+GATE_SETS_KEY = "gate_sets"
 
 
 class UsageError(Exception):
@@ -58,8 +61,12 @@ def load_thresholds(path: str) -> dict[str, Any]:
         raise UsageError(f"gate file {path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise UsageError(f"gate file {path}: expected a mapping like `qwk_min: 0.8`")
+    sets = raw.get(GATE_SETS_KEY)
+    if sets is not None and (not isinstance(sets, list) or not all(isinstance(x, str) for x in sets)):
+        raise UsageError(f"gate file {path}: `{GATE_SETS_KEY}` must be a list of set names")
     try:
-        check_gate(figures([]), raw)  # validates names and values before any grading is paid for
+        # Validates names and values before any grading is paid for.
+        check_gate(figures([]), {k: v for k, v in raw.items() if k != GATE_SETS_KEY})
     except GateError as exc:
         raise UsageError(f"gate file {path}: {exc}") from None
     return raw
@@ -95,10 +102,18 @@ def print_table(figs: dict[str, Any]) -> None:
         table.add_section()
         for name, group in figs[kind].items():
             table.add_row(f"{kind[3:]}: {name}", *(_fmt(group[c]) for c in GROUP_COLUMNS))
+    # The naive baseline on the same answers, so "never worse than stemmed recall" can be read off.
+    table.add_section()
+    for scope, label in (("all", "all"), ("model_answer_only", "model answer only")):
+        pair = figs["baseline"][scope]
+        for who in ("judge", "baseline"):
+            name = f"{label}: {'judge' if who == 'judge' else 'stemmed recall'}"
+            table.add_row(name, *(_fmt(pair[who].get(c)) for c in GROUP_COLUMNS))
     console.print(table)
     console.print(
         f"inflation_adversarial {_fmt(figs['inflation_adversarial'])} (n={figs['inflation_n']})  "
-        f"flag_recall {_fmt(figs['flag_recall'])} (n={figs['flag_recall_n']})  failures {figs['failures']}"
+        f"flag_recall {_fmt(figs['flag_recall'])} (n={figs['flag_recall_n']})  failures {figs['failures']}  "
+        f"abstained {figs['abstained']}  held {figs['held']}"
     )
     console.print(
         f"tokens/answer in {_fmt(figs['input_tokens_mean'])} cached {_fmt(figs['cached_tokens_mean'])} "
@@ -166,7 +181,15 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         print_table(figs)
     if thresholds is None:
         return 0
-    unmet = check_gate(figs, thresholds)
+    gate_sets = thresholds.pop(GATE_SETS_KEY, None)
+    gated = figs
+    if gate_sets is not None:
+        missing = sorted(set(gate_sets) - {s.name for s in sets})
+        if missing:
+            print(f"drillbot eval: gate names set(s) not loaded: {', '.join(missing)}", file=sys.stderr)
+            return 2
+        gated = figures([r for r in results if r.item.set_name in gate_sets])
+    unmet = check_gate(gated, thresholds)
     for line in unmet:
         print(f"drillbot eval: gate not met: {line}", file=sys.stderr)
     return 1 if unmet else 0

@@ -23,6 +23,7 @@ from sklearn.metrics import cohen_kappa_score
 from bank.evalsets import LoadedSet
 from bank.schema import Question
 from bot.ports import Judge
+from scoring.text import content_stems
 
 SCORE_MAX = 10
 LABELS = list(range(SCORE_MAX + 1))
@@ -55,6 +56,17 @@ class AnswerResult:
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    status: str = "scored"  # the verdict's status: scored, held or abstained
+    baseline: float = 0.0  # stemmed recall of the model answer's content words, 0-10
+
+    @property
+    def abstained(self) -> bool:
+        return self.status == "abstained"
+
+    @property
+    def counted(self) -> bool:
+        """Graded and not abstained: the answers every agreement figure rests on."""
+        return self.judge is not None and not self.abstained
 
     def as_json(self) -> dict[str, Any]:
         it = self.item
@@ -67,6 +79,9 @@ class AnswerResult:
             "human": it.human,
             "human_raw": it.human_raw,
             "judge": self.judge,
+            "abstained": self.abstained,
+            "status": self.status,
+            "baseline": self.baseline,
             "flags": self.flags,
             "criteria": self.criteria,
             "error": self.error,
@@ -89,15 +104,29 @@ def items_from(sets: Iterable[LoadedSet]) -> list[EvalItem]:
     return out
 
 
+def stemmed_recall(model_answer: str, answer: str) -> float:
+    """The naive baseline: the share of the model answer's content-word stems the answer uses, times 10.
+
+    No rubric, synonyms, flags or calibration: what any judge must beat on questions that come with only
+    a model answer (eval sets, team packs)."""
+    reference = content_stems(model_answer)
+    if not reference:
+        return 0.0
+    return round(10 * len(reference & content_stems(answer)) / len(reference), 1)
+
+
 async def grade_one(judge: Judge, item: EvalItem) -> AnswerResult:
     started = time.perf_counter()
+    baseline = stemmed_recall(item.question.model_answer, item.text)
     try:
         verdict = await judge.grade(item.question, item.text)
     except Exception as exc:  # any judge failure is a figure ("failures"), not a crash of the whole run
         return AnswerResult(item, error=f"{type(exc).__name__}: {exc}",
-                            latency_ms=(time.perf_counter() - started) * 1000)
+                            latency_ms=(time.perf_counter() - started) * 1000, baseline=baseline)
     return AnswerResult(
         item,
+        status=verdict.status,
+        baseline=baseline,
         judge=verdict.total,
         flags=list(verdict.flags),
         criteria=[{"id": c.id, "verdict": c.verdict, "weight": c.weight, "evidence": c.evidence}
@@ -164,8 +193,27 @@ def agreement(human: list[float], judge: list[float]) -> dict[str, Any]:
 
 
 def _pairs(results: Iterable[AnswerResult]) -> dict[str, Any]:
-    graded = [r for r in results if r.judge is not None]
-    return agreement([r.item.human for r in graded], [r.judge for r in graded])  # type: ignore[misc]
+    """Agreement over the counted answers, plus how many of the group the judge abstained on."""
+    results = list(results)
+    graded = [r for r in results if r.counted]
+    out = agreement([r.item.human for r in graded], [r.judge for r in graded])  # type: ignore[misc]
+    out["abstained"] = sum(r.abstained for r in results)
+    return out
+
+
+def baseline_figures(results: list[AnswerResult]) -> dict[str, Any]:
+    """The stemmed-recall baseline beside the judge, on the same counted answers: overall and on the
+    questions graded from a model answer alone (no rubric), where the judge must never do worse."""
+    graded = [r for r in results if r.counted]
+    ref_only = [r for r in graded if not r.item.question.rubric]
+
+    def both(group: list[AnswerResult]) -> dict[str, Any]:
+        human = [r.item.human for r in group]
+        return {"judge": agreement(human, [r.judge for r in group]),  # type: ignore[misc]
+                "baseline": agreement(human, [r.baseline for r in group])}
+
+    return {"method": "10 x share of the model answer's content-word stems found in the answer",
+            "all": both(graded), "model_answer_only": both(ref_only)}
 
 
 def _mean(values: list[float], digits: int = 4) -> float | None:
@@ -178,7 +226,7 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def figures(results: list[AnswerResult]) -> dict[str, Any]:
     """Every figure of the eval as plain JSON-ready values (None where a figure is undefined)."""
-    graded = [r for r in results if r.judge is not None]
+    graded = [r for r in results if r.counted]
     by_category: dict[str, list[AnswerResult]] = defaultdict(list)
     by_tag: dict[str, list[AnswerResult]] = defaultdict(list)
     for r in results:
@@ -201,7 +249,10 @@ def figures(results: list[AnswerResult]) -> dict[str, Any]:
         "cost_per_1000_usd": _mean([r.cost_usd * 1000 for r in graded], 6),
         "latency_ms_p50": _percentile([r.latency_ms for r in graded], 50),
         "latency_ms_p95": _percentile([r.latency_ms for r in graded], 95),
-        "failures": len(results) - len(graded),
+        "failures": sum(r.judge is None for r in results),
+        "abstained": sum(r.abstained for r in results),
+        "held": sum(r.status == "held" for r in results),
+        "baseline": baseline_figures(results),
     })
     return out
 

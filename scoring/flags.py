@@ -25,6 +25,7 @@ from scoring.text import (
     detect_language,
     fragments,
     is_keyword_run,
+    is_notes,
     is_sentence_like,
     stem,
     words,
@@ -287,7 +288,7 @@ def stuffing(question: Question, answer: str) -> bool:
         run_stems = [stem(w) for w in run_words if w not in FUNCTION_WORDS and not w[0].isdigit()]
         if sum(s in vocab for s in run_stems) >= 0.4 * max(1, len(run_stems)):
             return True
-    if len(frags) < 5:
+    if len(frags) < 5 or is_notes(answer):  # structured notes are terse, not a bag
         return False
     bag = [f for f in frags if not is_sentence_like(f)]
     bag_words = sum(len(words(f)) for f in bag)

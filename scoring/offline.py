@@ -17,78 +17,47 @@ from functools import lru_cache
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.flags import detect_flags, injection_in
+from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.text import (
     CALCULATION,
-    COGNATE_CHARS,
     RUBRIC_FILLER,
     STOPWORDS,
     Unit,
     clean,
-    cognate_key,
     content_stems,
     content_words,
     detect_language,
     fragments,
     is_keyword_run,
+    is_note_line,
+    is_notes,
     is_sentence_like,
     stem,
     units,
     words,
 )
 
-OFFLINE_NOTE = (
-    "Scored by the offline rubric scorer. Set DRILLBOT_JUDGE=openai with OPENAI_API_KEY to enable the LLM judge."
-)
-MET_AT, PARTIAL_AT = 0.5, 0.2
+OFFLINE_NOTE = "Scored by the offline scorer."
+ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
+# Calibration: a criterion's coverage (0-1) maps to its credit through these steps, a monotone curve fitted
+# to the human scale on the tuning sets only (bank/evals' self-written sets and unseen-tune.yaml, leaving out
+# contradiction, half-wrong and hint-echo answers, whose fix is evidence checking, not calibration): grid
+# 0.25-0.5 x 0.05-0.2, picked for agreement (qwk) on both; docs/evaluation.md has the grid.
+MET_AT, PARTIAL_AT = 0.35, 0.1
+# An answer caught gaming (addressing the grader, a keyword bag, a copy) gets no benefit of the doubt: its
+# remaining sentences are held to the stricter steps the judge used before calibration.
+STRICT_MET_AT, STRICT_PARTIAL_AT = 0.5, 0.2
+GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # Grading from a model answer alone (no rubric): a short correct answer names only some of the model
 # answer's content words, so the share it covers is mapped through a generous curve, full credit at
 # REF_FULL_AT of the words (tuned on the even half of SAF, checked on the odd half; docs/evaluation.md).
 REF_FULL_AT, REF_CURVE = 0.3, 0.5
-# An answer in another language matches only through cognates, a fraction of what it says: its coverage
-# is scaled up by this much (tuned on the even half of bank/evals' multilingual answers).
-FOREIGN_SCALE = 1.5
 EVIDENCE_CHARS = 200
 
-# Small on purpose: each group is a set of words interviewers use interchangeably in AI engineering.
-_SYNONYM_GROUPS = [
-    "cache caching cached memoize memoise",
-    "cost price pricing spend expense bill billing dollars",
-    "latency delay slowness lag",
-    "llm model",
-    "retrieval retrieve search lookup fetch",
-    "evaluation eval evals benchmark",
-    "hallucination hallucinate fabricate fabrication confabulation",
-    "embedding embeddings vector vectors",
-    "reduce cut lower decrease minimise minimize shrink",
-    "increase raise grow boost",
-    "monitor monitoring observe observability track tracking",
-    "guardrail guardrails safeguard safeguards",
-    "rerank reranker reranking reorder",
-    "chunk chunks chunking split splitting segment",
-    "human manual annotator annotators labeller labelers",
-    "batch batching bulk",
-    "cheap cheaper inexpensive",
-    "fast faster quick quicker speedy",
-    "user users customer customers",
-    "error errors failure failures mistake mistakes",
-    "test tests testing",
-    "prompt prompts instruction instructions",
-    "tokens token",
-    "accuracy correctness",
-    "quantization quantisation quantize quantise",
-    "distillation distil distill distilled",
-    "finetune finetuning fine-tune fine-tuning",
-    "throughput qps rps",
-    "timeout timeouts deadline",
-    "retry retries",
-    "fallback fallbacks failover",
-    "permission permissions privilege privileges",
-    "sanitize sanitise sanitization sanitisation escape escaping",
-]
 _CANON: dict[str, str] = {}
-for _group in _SYNONYM_GROUPS:
+for _group in SYNONYMS:
     _stems = [stem(w) for w in _group.replace("-", "").split()]
     for _s in _stems:
         _CANON.setdefault(_s, _stems[0])
@@ -99,7 +68,12 @@ def _canon(s: str) -> str:
 
 
 def _stem_set(text: str) -> set[str]:
-    return {_canon(stem(w)) for w in words(text.replace("-", "")) if w not in STOPWORDS}
+    """Canonical stems of the text's words, shorthand and known phrases first mapped to concept tokens."""
+    return {_canon(stem(w)) for w in words(expand(text).replace("-", "")) if w not in STOPWORDS}
+
+
+def _content_stems(text: str) -> set[str]:
+    return {_canon(s) for s in content_stems(expand(text))}
 
 
 @dataclass(frozen=True)
@@ -115,14 +89,13 @@ class _Prepared:
     prompt_stems: frozenset[str]
     prompt_words: tuple[str, ...]
     reference_terms: frozenset[str] = frozenset()  # model-answer content stems, for a derived rubric
-    cognates: tuple[tuple[str, frozenset[str]], ...] = ()  # cognate key -> the rubric stems it stands for
     topic_terms: frozenset[str] = frozenset()  # every rubric / model-answer stem an answer can earn with
     prompt_word_set: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=512)
 def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _Prepared:
-    prompt_stems = frozenset(_canon(s) for s in content_stems(prompt))
+    prompt_stems = frozenset(_content_stems(prompt))
     matchers = []
     for item in items:
         source = " ".join(item.terms) if item.derived else item.text
@@ -139,27 +112,11 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms)))
     reference: frozenset[str] = frozenset()
     if matchers and all(m.item.derived for m in matchers):
-        ref = {_canon(s) for s in content_stems(model_answer)}
+        ref = _content_stems(model_answer)
         reference = frozenset((ref - prompt_stems) or ref)
     vocab = set(reference).union(*(m.terms for m in matchers), *(p for m in matchers for p in m.phrases))
-    keyed: dict[str, set[str]] = {}
-    for v in vocab:
-        keyed.setdefault(v[:COGNATE_CHARS], set()).add(v)
-    cognates = tuple((k, frozenset(v)) for k, v in sorted(keyed.items()))
-    return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)), reference, cognates, frozenset(vocab),
+    return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)), reference, frozenset(vocab),
                      frozenset(words(prompt)))
-
-
-def _foreign_stems(text: str, lang: str, prep: _Prepared) -> set[str]:
-    """An answer in another language: the rubric stems its words are cognates of, plus its own stems
-    (so "JSON", "MCP" or "fallback" match as they are). Technical vocabulary is largely shared across
-    European languages; the rest of the answer cannot be matched without translation."""
-    cognates = dict(prep.cognates)
-    out = _stem_set(text)
-    for w in words(text):
-        if len(w) > 2 and not w[0].isdigit():
-            out |= cognates.get(cognate_key(w, lang), frozenset())
-    return out
 
 
 def _real_sentence(text: str) -> bool:
@@ -181,7 +138,7 @@ def _copied(unit: Unit, prep: _Prepared) -> bool:
         and SequenceMatcher(None, u, p, autojunk=False).find_longest_match(0, len(u), 0, len(p)).size >= 0.8 * len(u)
     ):
         return True
-    stems = {_canon(s) for s in content_stems(unit.text)}
+    stems = _content_stems(unit.text)
     # A reshuffle of the prompt's words, unless it adds a figure of its own (a terse calculation).
     has_new_number = any(w.isdigit() and w not in prep.prompt_words for w in words(unit.text))
     return bool(stems) and not (stems - prep.prompt_stems) and not has_new_number
@@ -196,13 +153,17 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
     # every sentence on a line that addresses the grader is part of it.
     injected_lines = _injected_lines(answer, topic) if "injection_suspected" in flags else []
     copied = "copied_question" in flags
+    # Terse notes ("cons: N x tokens, +latency, lossy handoffs") state claims without full sentences;
+    # in an answer written as notes and not flagged as a keyword bag, each note line is a statement.
+    notes = "stuffing" not in flags and is_notes(answer)
     out = []
     for u in units(answer):
         calculation = bool(CALCULATION.search(u.text)) and not is_keyword_run(words(u.text))
-        if not calculation and not is_sentence_like(clean(u.text)):
+        statement = calculation or (notes and is_note_line(clean(u.text)))
+        if not statement and not is_sentence_like(clean(u.text)):
             continue
         # Evidence must read as a sentence: a comma list inside a unit does not (stuffed or not).
-        if not calculation and not _real_sentence(u.text):
+        if not statement and not _real_sentence(u.text):
             continue
         if any(start < u.end and u.start < end for start, end in injected_lines):
             continue
@@ -235,7 +196,7 @@ def _injected_lines(answer: str, topic: str) -> list[tuple[int, int]]:
 def _mostly_prompt(unit: Unit, prep: _Prepared) -> bool:
     """In an answer that retells the question, a sentence made mostly of the prompt's words and adding no
     word of the rubric or model answer is retelling ("..., we have to be in duplex mode" is an answer)."""
-    stems = [_canon(stem(w)) for w in content_words(unit.text) if "'" not in w]
+    stems = [_canon(stem(w)) for w in content_words(expand(unit.text)) if "'" not in w]
     if not stems or sum(s in prep.prompt_stems for s in stems) < 0.5 * len(stems):
         return False
     return not any(s in prep.topic_terms for s in stems if s not in prep.prompt_stems)
@@ -280,16 +241,37 @@ def _from_reference(
 
 
 def _evidence(unit: Unit) -> str:
-    text = unit.text
-    if len(text) <= EVIDENCE_CHARS:
+    """The unit, or its longest leading clause that fits: verbatim, so quote checks still find it."""
+    return clip(unit.text, EVIDENCE_CHARS, ellipsis="")
+
+
+_CLAUSE_END = re.compile(r"[.;:!?,)](?=\s)|\s[-–—]\s")
+
+
+def clip(text: str, limit: int, ellipsis: str = " …") -> str:
+    """At most about `limit` characters, cut where a clause ends (never inside a phrase): the last clause
+    end before the limit, else the next one within half as much again, else the last word boundary."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
         return text
-    cut = text.rfind(" ", 0, EVIDENCE_CHARS)
-    return text[: cut if cut > 40 else EVIDENCE_CHARS]
+    ends = [m.start() + (1 if m.group(0)[0] not in " " else 0) for m in _CLAUSE_END.finditer(text)]
+    before = [e for e in ends if 0.35 * limit <= e <= limit]
+    after = [e for e in ends if limit < e <= 1.5 * limit]
+    if before:
+        cut = before[-1]
+    elif after:
+        cut = after[0]
+    else:
+        space = text.rfind(" ", 0, limit)
+        cut = space if space > 0 else limit
+    head = text[:cut].rstrip(" ,;:-–—")
+    return head + ellipsis if cut < len(text) else head
 
 
 def _grade_item(
-    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], scale: float = 1.0
+    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False
 ) -> tuple[CriterionMark, str]:
+    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
     term_cov = len(m.terms & union) / len(m.terms) if m.terms else 0.0
     if m.phrases:
@@ -298,7 +280,6 @@ def _grade_item(
         score = 0.5 * kp_cov + 0.5 * term_cov
     else:
         score = term_cov
-    score = min(1.0, score * scale)
 
     def support(i: int) -> float:
         s = unit_stems[i]
@@ -309,10 +290,10 @@ def _grade_item(
     if item.number is not None:
         with_number = [i for i in candidates if mentions_number(clean(cunits[i].text), item.number, item.tolerance)]
         if with_number:
-            score, candidates = max(score, MET_AT), with_number
+            score, candidates = max(score, met_at), with_number
         else:
-            score = min(score, PARTIAL_AT)
-    verdict: CriterionMark = "met" if score >= MET_AT else "partial" if score >= PARTIAL_AT else "missed"
+            score = min(score, partial_at)
+    verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
         return "missed", ""
     best = max(candidates, key=lambda i: (support(i), -i))
@@ -321,26 +302,36 @@ def _grade_item(
     return verdict, _evidence(cunits[best])
 
 
-_LEAD_VERB = re.compile(
-    r"^(?:correctly\s+|clearly\s+)?(?:mentions?|explains?|states?|describes?|identifies|identify|discuss(?:es)?|"
-    r"notes?|names?|gives?|computes?|calculates?|recommends?|proposes?|considers?|covers?|includes?|"
-    r"shows?|argues?|suggests?|uses?)\s+(?:that\s+|how\s+|why\s+)?",
-    re.IGNORECASE,
+# What kind of point a criterion makes, read from its wording, so a hint can name the gap ("say how you
+# would check it works") without repeating the criterion's words. First match wins.
+_GAP_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), hint)
+    for pattern, hint in (
+        (r"\b(?:trade-?offs?|downsides?|drawbacks?|risks?|cons|limitations?|pitfalls?|fails?|failure|"
+         r"when not|breaks?|wrong)\b", "Say what it costs you or where it breaks down, not only what it gives."),
+        (r"\b(?:measur\w*|metrics?|evals?|evaluat\w*|test\w*|monitor\w*|track\w*|validat\w*|verif\w*|"
+         r"checks?)\b", "Say how you would check that it works: what you would measure or test."),
+        (r"\b(?:examples?|story|situation|specific|concrete|instance)\b",
+         "Make it concrete with a specific example or situation."),
+        (r"\b(?:safe\w*|secur\w*|privacy|pii|inject\w*|permissions?|abuse|harm\w*|attack\w*|trust\w*)\b",
+         "Cover the safety, security or privacy side."),
+        (r"\b(?:costs?|cheap\w*|pric\w*|budget|tokens?|latency|speed|fast\w*|slow\w*|memory)\b",
+         "Cover the cost, latency or resource side."),
+        (r"\b(?:when|choose|choice|decid\w*|depends?|instead|versus|vs|compar\w*)\b",
+         "Say when you would choose this and when you would not."),
+        (r"\b(?:why|because|reasons?|causes?)\b", "Explain why, not only what."),
+        (r"\b(?:how|steps?|process|rollout|roll\s+out|plan)\b", "Describe how you would actually do it, step by step."),
+    )
 )
-_FIGURE = re.compile(r"[$€£]?\d[\d,.]*\s*(?:k|m|bn|thousand|million|billion|%)?(?=\W|$)", re.IGNORECASE)
+_GAP_DEFAULT = "Another point the question expects is missing: what else would an interviewer want you to cover?"
 
 
 def _hint(item: RubricItem) -> str:
-    """A nudge toward a missed criterion that neither pastes the model answer nor gives away a number."""
-    if item.derived:
-        named = [t for t in item.terms if len(t) > 3][:2] or list(item.terms[:2])
-        return f"Say more about {' and '.join(named)}." if named else "Cover more of the core idea."
-    rest = _LEAD_VERB.sub("", item.text.strip()).rstrip(".")
-    rest = _FIGURE.sub("the figure", rest)
-    hint = f"Think about: {rest[:1].lower()}{rest[1:]}."
+    """Names the kind of gap, never the criterion's words, the model answer or an expected number."""
     if item.number is not None:
-        hint += " Work the arithmetic through to a final number and state it."
-    return hint
+        return "Work the arithmetic through to a final number and state it."
+    text = " ".join(item.terms) if item.derived else item.text
+    return next((hint for pattern, hint in _GAP_KINDS if pattern.search(text)), _GAP_DEFAULT)
 
 
 _FLAG_NOTES = {
@@ -353,34 +344,34 @@ _FLAG_NOTES = {
 }
 
 
-def _short(text: str, limit: int = 80) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _feedback(items: list[RubricItem], results: list[CriterionResult], flags: list[str]) -> str:
+    """Compact: the scorer, flag notes, what was met (with a short quote), and the gaps by kind. A partial
+    criterion is a gap, not a success, so no criterion shows in both lists."""
     lines = [OFFLINE_NOTE]
     lines += [_FLAG_NOTES[f] for f in flags if f in _FLAG_NOTES]
-    good = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict != "missed"]
+    good = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict == "met"]
     todo = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict != "met"]
     if good:
         lines.append("What you got right:")
-        for item, r in good[:4]:
-            label = "a key point" if item.derived else _short(item.text, 60)
-            lines.append(f'- {label}: "{_short(r.evidence)}"')
+        for item, r in good[:3]:
+            label = "a key point" if item.derived else clip(item.text, 60)
+            lines.append(f'- {label}: "{clip(r.evidence, 90)}"')
     if todo:
         lines.append("To strengthen it:")
-        lines += [f"- {_hint(item)}" for item, _ in todo[:4]]
+        if any(r.verdict == "partial" for _, r in todo):
+            lines.append("- You touched on some points without developing them: say how and why.")
+        hints: list[str] = []
+        for item, _ in sorted(todo, key=lambda p: -p[0].weight):
+            hint = _hint(item)
+            if hint not in hints:
+                hints.append(hint)
+        lines += [f"- {h}" for h in hints[:3]]
     return "\n".join(lines)
 
 
-def _follow_up(question: Question, items: list[RubricItem], results: list[CriterionResult]) -> str:
+def _follow_up(question: Question) -> str:
     if question.follow_ups:
         return question.follow_ups[0].prompt
-    missed = [i for i, r in zip(items, results, strict=True) if r.verdict != "met" and i.terms]
-    if missed:
-        named = " and ".join(missed[0].terms[:2])
-        return f"If you had to expand on {named}, what would you add?"
     return "What would you measure to know this works in production?"
 
 
@@ -396,22 +387,23 @@ class OfflineJudge:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
+        if "empty" not in flags and detect_language(clean(answer)) != "en":
+            # Only cognates of an English rubric could match, so any number would be a guess: say so.
+            return Verdict(criteria=[], feedback=ABSTAIN_REASON, flags=flags, judge_id=self.id, offline=True,
+                           status="abstained", status_reason=ABSTAIN_REASON,
+                           latency_ms=(time.perf_counter() - started) * 1000)
         prep = _prepare(question.prompt, question.model_answer, tuple(items))
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
-        lang = detect_language(clean(answer))
-        if lang == "en":
-            unit_stems = [{_canon(s) for s in _stem_set(clean(u.text))} for u in cunits]
-        else:
-            unit_stems = [_foreign_stems(clean(u.text), lang, prep) for u in cunits]
+        unit_stems = [_stem_set(clean(u.text)) for u in cunits]
         results = []
         for m in prep.matchers:
-            verdict, evidence = _grade_item(m, unit_stems, cunits, 1.0 if lang == "en" else FOREIGN_SCALE)
+            verdict, evidence = _grade_item(m, unit_stems, cunits, strict=bool(GAMING_FLAGS & set(flags)))
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         results = _from_reference(prep, unit_stems, cunits, results)
         return Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),
-            follow_up=_follow_up(question, items, results),
+            follow_up=_follow_up(question),
             flags=flags,
             judge_id=self.id,
             offline=True,

@@ -279,3 +279,26 @@ def is_sentence_like(fragment: str) -> bool:
     if len(ws) >= 3 and any(w in ANY_FUNCTION_WORDS or is_verb(w) for w in ws):
         return True
     return 2 <= len(ws) <= 8 and ws[0] in VERBS
+
+
+# Marks of a note-taker's line: "label: ...", arrows, "=", "+", "w/", "vs", "~", "x" between terms.
+_NOTE_MARK = re.compile(
+    r"^\s*(?:[-*•]\s*)?[^\W\d_][\w /&().'-]{0,28}:\s|->|=>|[→⇒≈~]|\s[=+]\s|\bw/|\bvs\.?\s|\s[x×]\s",
+    re.IGNORECASE,
+)
+
+
+def is_note_line(line: str) -> bool:
+    """A line of terse notes ("cons: N x tokens, +latency, lossy handoffs"): structured, not a keyword bag.
+    No piece between its commas may itself be a long run of terms."""
+    if not _NOTE_MARK.search(line):
+        return False
+    return not any(is_keyword_run(words(f)) for f in fragments(line))
+
+
+@lru_cache(maxsize=4096)
+def is_notes(text: str) -> bool:
+    """An answer written as notes: two or more lines, most of them note lines. A bag of keywords has no
+    such structure; a person who knows the answer often writes exactly this."""
+    lines = [ln for ln in clean(text).split("\n") if ln.strip()]
+    return len(lines) >= 2 and sum(is_note_line(ln) for ln in lines) >= 0.6 * len(lines)

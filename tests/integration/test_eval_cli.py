@@ -84,6 +84,8 @@ def test_table_output(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "overall" in out and "category: cost_model_selection" in out and "tag: injection" in out
     assert "flag_recall" in out
+    # The naive baseline is printed beside the judge, and abstentions are counted.
+    assert "all: stemmed recall" in out and "model answer only: judge" in out and "abstained 0" in out
 
 
 def test_report_has_every_answer(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,3 +156,26 @@ def test_bad_input_exits_2_with_a_clear_message(tiny: Path, capsys: pytest.Captu
     assert "no eval set files" in _bad([str(empty)], capsys)
     (empty / "thresholds.yaml").write_text("qwk_min: 0.5\n")
     assert "no eval set files" in _bad([str(empty)], capsys)
+
+
+def test_gate_sets_scope_the_gate(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A second set beside the gated one (two more answers) neither fails nor dilutes the gate.
+    other = yaml.safe_load(tiny.read_text())
+    other["name"] = "newer"
+    other["answers"] = [{**a, "id": f"n-{a['id']}"} for a in other["answers"][:2]]
+    (tiny.parent / "newer.yaml").write_text(yaml.safe_dump(other), encoding="utf-8")
+    gate = tiny.parent / "thresholds.yaml"
+    gate.write_text("gate_sets: [tiny]\nn_min: 4\nn_max: 4\n")
+    assert main(["eval", str(tiny.parent), "--json", "--gate", str(gate)]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 6  # the figures printed still cover every set
+    gate.write_text("gate_sets: [nope]\nn_min: 1\n")
+    assert main(["eval", str(tiny.parent), "--json", "--gate", str(gate)]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_holdout_subdirectory_is_not_read_with_its_parent(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hidden = tiny.parent / "holdout"
+    hidden.mkdir()
+    write_set(hidden / "held.yaml")
+    assert main(["eval", str(tiny.parent), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sets"] == ["tiny"]

@@ -158,3 +158,32 @@ def test_grading_is_bounded_and_keeps_order_and_errors() -> None:
     assert results[0].judge == 5.0 and results[0].flags == ["too_short"]
     assert results[0].criteria == [{"id": "c", "verdict": "partial", "weight": 1, "evidence": "quote"}]
     assert results[0].latency_ms > 0
+
+
+def test_abstained_answers_are_counted_and_left_out_of_every_agreement_figure() -> None:
+    graded = [result(0, 0), result(5, 5), result(10, 10)]
+    abstained = result(10, 0, tags=("multilingual",))
+    abstained.status = "abstained"
+    figs = figures([*graded, abstained])
+    assert figs["abstained"] == 1 and figs["failures"] == 0
+    assert figs["n"] == 3 and figs["qwk"] == 1.0 and figs["mae"] == 0.0
+    assert figs["by_tag"]["multilingual"]["n"] == 0 and figs["by_tag"]["multilingual"]["abstained"] == 1
+    assert abstained.as_json()["abstained"] is True and graded[0].as_json()["abstained"] is False
+
+
+def test_stemmed_recall_baseline_is_the_share_of_model_answer_stems() -> None:
+    from scoring.evaluate import stemmed_recall
+
+    # Model answer content stems: cache, prompt, prefix, cut, cost (5); the answer uses "caching" and "costs".
+    assert stemmed_recall("Cache the prompt prefix to cut cost.", "Caching lowers costs.") == 4.0
+    assert stemmed_recall("", "anything") == 0.0
+
+
+def test_baseline_is_reported_beside_the_judge_on_model_answer_only_questions() -> None:
+    rubric_q = Question.model_validate({**Q.model_dump(), "id": "rq", "rubric": [{"id": "c", "text": "Gates"}]})
+    rows = [result(0, 1, baseline=0.0), result(10, 9, baseline=5.0), result(5, 5, question=rubric_q, baseline=5.0)]
+    figs = figures(rows)["baseline"]
+    assert figs["all"]["judge"]["n"] == 3
+    only = figs["model_answer_only"]
+    assert only["judge"]["n"] == 2 and only["judge"]["bias"] == 0.0
+    assert only["baseline"]["bias"] == -2.5 and only["baseline"]["mae"] == 2.5

@@ -239,8 +239,9 @@ def test_no_rubric_feedback_never_pastes_the_model_answer() -> None:
 
 def test_feedback_names_the_scorer_hints_and_follow_up() -> None:
     v = grade(CACHE_Q, "I'd enable prompt caching so the repeated prefix is billed as cached tokens at a discount.")
-    assert "offline rubric scorer" in v.feedback
-    assert "DRILLBOT_JUDGE=openai" in v.feedback and "OPENAI_API_KEY" in v.feedback
+    assert v.feedback.startswith("Scored by the offline scorer.")
+    # Operator instructions belong in logs and `drillbot doctor`, not in a candidate's reply.
+    assert "DRILLBOT_JUDGE" not in v.feedback and "OPENAI_API_KEY" not in v.feedback
     assert "What you got right" in v.feedback and "To strengthen it" in v.feedback
     assert CACHE_Q.model_answer not in v.feedback
     assert v.follow_up == CACHE_Q.follow_ups[0].prompt
@@ -359,17 +360,17 @@ def test_disguised_injection_gains_nothing(injection: str) -> None:
     assert v.total <= base.total + 1.0
 
 
-def test_correct_answer_in_another_language_gets_credit() -> None:
+def test_answer_in_another_language_is_abstained_not_guessed() -> None:
     spanish = (
         "Pondría el system prompt estático al principio para que el prompt caching del proveedor descuente el "
         "prefijo repetido. Luego enrutaría las preguntas fáciles a un modelo más pequeño y barato, y escalaría "
         "las difíciles. Y mediría la calidad con un eval set antes y después de cada cambio."
     )
-    off = "Mi receta favorita de pasta lleva ajo, aceite de oliva y albahaca fresca del jardín cada verano."
     v = grade(CACHE_Q, spanish)
-    assert v.total >= 5.0
-    assert "off_topic" not in v.flags
-    assert grade(CACHE_Q, off).total == 0.0
+    assert v.status == "abstained" and v.criteria == [] and v.total == 0.0
+    assert "grades English" in v.status_reason and "LLM judge" in v.status_reason
+    # English with a foreign term or two is still graded.
+    assert grade(CACHE_Q, GOOD_CACHE + " Das ist alles.").status == "scored"
 
 
 def test_paraphrased_question_earns_nothing() -> None:
