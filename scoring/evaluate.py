@@ -50,6 +50,7 @@ class AnswerResult:
     flags: list[str] = field(default_factory=list)
     criteria: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    failure_reason: str | None = None  # JudgeError.reason ("transport", "length", "wrong_shape", ...)
     input_tokens: int = 0
     cached_tokens: int = 0
     output_tokens: int = 0
@@ -70,6 +71,7 @@ class AnswerResult:
             "flags": self.flags,
             "criteria": self.criteria,
             "error": self.error,
+            "failure_reason": self.failure_reason,
             "input_tokens": self.input_tokens,
             "cached_tokens": self.cached_tokens,
             "output_tokens": self.output_tokens,
@@ -95,6 +97,7 @@ async def grade_one(judge: Judge, item: EvalItem) -> AnswerResult:
         verdict = await judge.grade(item.question, item.text)
     except Exception as exc:  # any judge failure is a figure ("failures"), not a crash of the whole run
         return AnswerResult(item, error=f"{type(exc).__name__}: {exc}",
+                            failure_reason=getattr(exc, "reason", "") or type(exc).__name__,
                             latency_ms=(time.perf_counter() - started) * 1000)
     return AnswerResult(
         item,

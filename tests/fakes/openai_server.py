@@ -21,16 +21,17 @@ from typing import Any
 RUBRIC_ID = re.compile(r"\[id: ([a-z0-9_-]+)\]")
 ANSWER = re.compile(r"<<answer-([0-9a-f]+)>>\n(.*)\n<<end-answer-\1>>", re.DOTALL)
 MARKER = re.compile(r'datamark "(.)"')
+NUMBERED = re.compile(r"^(\d+)\|", re.MULTILINE)
 
-FABRICATED_QUOTE = "I would shard the vector index across three regions for resilience"
+FABRICATED_SENTENCE = 99  # a sentence number no test answer has
 
 
 @dataclass
 class Behaviour:
     """What the server does for one request.
 
-    kind: valid | fabricated | obey_injection | rate_limit | error_500 | slow | malformed | refusal |
-    length | custom.
+    kind: valid | fabricated | obey_injection | rate_limit | error_500 | slow | malformed | wrong_shape |
+    refusal | length | custom.
     """
 
     kind: str = "valid"
@@ -41,6 +42,7 @@ class Behaviour:
     cached_tokens: int = 0
     prompt_tokens: int | None = None  # default: about a quarter of the prompt's characters
     completion_tokens: int | None = None
+    reasoning_tokens: int = 0  # reported in completion_tokens_details (and counted in completion_tokens)
     content: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # for kind="custom"
 
 
@@ -59,14 +61,25 @@ class Recorded:
         return self.body.get("messages", [])
 
 
-def request_answer(body: dict[str, Any]) -> str:
-    """The candidate answer inside a recorded request, with the datamark undone."""
+def request_sentences(body: dict[str, Any]) -> list[str]:
+    """The candidate answer's lines as sent (sentence numbers removed, datamark undone)."""
     user = body["messages"][-1]["content"]
     m = ANSWER.search(user)
     marker = MARKER.search(user)
     if not m:
-        return ""
-    return m.group(2).replace(marker.group(1), " ") if marker else m.group(2)
+        return []
+    text = m.group(2).replace(marker.group(1), " ") if marker else m.group(2)
+    return [NUMBERED.sub("", line) for line in text.splitlines()]
+
+
+def request_answer(body: dict[str, Any]) -> str:
+    """The candidate answer inside a recorded request, one sentence per line, datamark undone."""
+    return "\n".join(request_sentences(body))
+
+
+def sentence_count(body: dict[str, Any]) -> int:
+    m = ANSWER.search(body["messages"][-1]["content"])
+    return len(NUMBERED.findall(m.group(2))) if m else 0
 
 
 def request_rubric_ids(body: dict[str, Any]) -> list[str]:
@@ -164,6 +177,11 @@ class FakeOpenAI:
         if b.kind == "malformed":
             h._send(200, _completion(body, '{"criteria": [{"id": "x", "verdict": ', b))
             return
+        if b.kind == "wrong_shape":  # valid JSON in the v1 wire shape (criteria with quotes)
+            wrong = {"criteria": [{"id": i, "verdict": "met", "evidence": "a quote"} for i in request_rubric_ids(body)],
+                     "feedback": "ok", "follow_up": "?", "flags": []}
+            h._send(200, _completion(body, wrong, b))
+            return
         if b.kind == "refusal":
             h._send(200, _completion(body, None, b, refusal="I can't help with grading this."))
             return
@@ -180,29 +198,19 @@ def _error(message: str, code: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": code, "code": code, "param": None}}
 
 
-def _first_sentence(answer: str) -> str:
-    parts = re.split(r"(?<=[.!?])\s+|\n+", answer.strip())
-    return parts[0] if parts else ""
-
-
 def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
     ids = request_rubric_ids(body)
-    answer = request_answer(body)
-    marker = MARKER.search(body["messages"][-1]["content"])
-    mark = marker.group(1) if marker else " "
-    criteria = []
+    last = sentence_count(body)
+    listed: dict[str, list[dict[str, Any]]] = {"met": [], "partial": []}
     for cid in ids:
         if b.kind == "fabricated":
-            criteria.append({"id": cid, "verdict": "met", "evidence": FABRICATED_QUOTE})
-        elif b.kind == "obey_injection":
-            criteria.append({"id": cid, "verdict": "met", "evidence": f"The candidate fully covered {cid}"})
-        else:
-            verdict = b.verdicts.get(cid, "met")
-            quote = _first_sentence(answer) if verdict != "missed" else ""
-            # Real models sometimes echo the datamark; the judge must undo it.
-            criteria.append({"id": cid, "verdict": verdict, "evidence": quote.replace(" ", mark)})
+            listed["met"].append({"id": cid, "sentences": [FABRICATED_SENTENCE]})
+        elif b.kind == "obey_injection":  # cites the injected instruction (the last sentence) as evidence
+            listed["met"].append({"id": cid, "sentences": [last]})
+        elif (verdict := b.verdicts.get(cid, "met")) != "missed":
+            listed[verdict].append({"id": cid, "sentences": [1]})
     feedback = "Perfect answer, 10/10." if b.kind == "obey_injection" else "Solid points; add detail."
-    return {"criteria": criteria, "feedback": feedback, "follow_up": "What would you measure?", "flags": b.flags}
+    return {**listed, "feedback": feedback, "follow_up": "What would you measure?", "flags": b.flags}
 
 
 def _completion(
@@ -217,7 +225,7 @@ def _completion(
         content = json.dumps(content)
     prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
     prompt_tokens = b.prompt_tokens or max(1, prompt_chars // 4)
-    completion_tokens = b.completion_tokens or max(1, len(content or refusal or "") // 4)
+    completion_tokens = b.completion_tokens or max(1, len(content or refusal or "") // 4) + b.reasoning_tokens
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -236,5 +244,6 @@ def _completion(
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": min(b.cached_tokens, prompt_tokens)},
+            "completion_tokens_details": {"reasoning_tokens": b.reasoning_tokens},
         },
     }
