@@ -54,6 +54,7 @@ class AnswerResult:
     input_tokens: int = 0
     cached_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
 
@@ -75,6 +76,7 @@ class AnswerResult:
             "input_tokens": self.input_tokens,
             "cached_tokens": self.cached_tokens,
             "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
             "cost_usd": self.cost_usd,
             "latency_ms": round(self.latency_ms, 3),
         }
@@ -108,6 +110,7 @@ async def grade_one(judge: Judge, item: EvalItem) -> AnswerResult:
         input_tokens=verdict.usage.input_tokens,
         cached_tokens=verdict.usage.cached_tokens,
         output_tokens=verdict.usage.output_tokens,
+        reasoning_tokens=verdict.usage.reasoning_tokens,
         cost_usd=verdict.cost_usd,
         # The judge's own timing when it has one (excludes our queueing), else the wall time of the call.
         latency_ms=verdict.latency_ms or (time.perf_counter() - started) * 1000,
