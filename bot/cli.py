@@ -302,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--batch-state", default="drillbot-batch.json", metavar="FILE",
                     help="where --batch saves the batch id, so a rerun resumes instead of resubmitting")
     ev.add_argument("--batch-poll-s", type=float, default=30.0, help=argparse.SUPPRESS)
+    ev.add_argument("--batch-wait-s", type=float, default=26 * 3600, help=argparse.SUPPRESS)
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print their figures")

@@ -213,7 +213,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         from scoring.batch import BatchError, grade_batch
 
         try:
-            results = asyncio.run(grade_batch(judge, items, args.batch_state, poll_s=args.batch_poll_s))  # type: ignore[arg-type]
+            results = asyncio.run(grade_batch(judge, items, args.batch_state,  # type: ignore[arg-type]
+                                              poll_s=args.batch_poll_s, timeout_s=args.batch_wait_s))
         except BatchError as exc:
             print(f"drillbot eval: batch: {exc}", file=sys.stderr)
             return 3

@@ -179,7 +179,7 @@ class LLMJudge:
                 last = exc
                 continue
             usage = usage + call.usage
-            return self._to_verdict(model, call, items, answer, flags, usage)
+            return self.to_verdict(model, call, items, answer, flags, usage)
         assert last is not None
         raise JudgeError(f"{model}: {last}", retryable=last.retryable, reason=last.reason)
 
@@ -237,7 +237,7 @@ class LLMJudge:
             raise _BadOutput("empty output", usage, "empty")
         return parsed
 
-    def _to_verdict(
+    def to_verdict(
         self,
         model: str,
         call: _Call,
@@ -245,6 +245,8 @@ class LLMJudge:
         answer: str,
         flags: list[str],
         usage: Usage,
+        *,
+        batch: bool = False,
     ) -> Verdict:
         by_id: dict[str, tuple[CriterionMark, WireCriterion]] = {}
         # Partial first: a criterion listed under both gets the lower verdict. Unknown ids are ignored.
@@ -262,7 +264,7 @@ class LLMJudge:
         model_flags = [f for f in call.wire.flags if f in FLAGS]
         merged = [f for f in FLAGS if f in flags or f in model_flags]
         # An unpriced model was warned about at start; its verdicts carry cost 0 with known=False upstream.
-        cost = self.prices.cost(model, usage)
+        cost = self.prices.cost(model, usage, batch=batch)
         return Verdict(
             criteria=results,
             feedback=call.wire.feedback.strip()[:FEEDBACK_CHARS],
