@@ -161,10 +161,6 @@ def datamark(answer: str, marker: str) -> str:
     return "\n".join(marker.join(line.split()) for line in answer.strip().splitlines())
 
 
-def unmark(text: str, marker: str) -> str:
-    return text.replace(marker, " ")
-
-
 def number_sentences(answer: str, marker: str) -> tuple[str, tuple[str, ...]]:
     """The answer as numbered, datamarked lines, and the verbatim sentence behind each number.
 
