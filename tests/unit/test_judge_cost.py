@@ -90,3 +90,16 @@ def test_tokens_bench_meets_the_cost_targets() -> None:
     by_model = r["usd_per_1000_by_model"]
     assert by_model["gpt-5-mini"] <= 0.35 and by_model["gpt-4o-mini"] > 0
     assert r["usd_per_1000_answers"] == by_model["gpt-5-mini"]
+
+
+def test_worked_examples_in_the_prompt_follow_the_wire_schema() -> None:
+    from scoring.llm import WireVerdict
+    from scoring.prompt import FEEDBACK_WORDS, SYSTEM_PREFIX
+
+    lines = SYSTEM_PREFIX.splitlines()
+    outputs = [lines[i + 1] for i, line in enumerate(lines[:-1]) if line == "Output:"]
+    assert len(outputs) == 3
+    for line in outputs:
+        wire = WireVerdict.model_validate_json(line)
+        assert len(wire.feedback.split()) <= FEEDBACK_WORDS
+    assert "<feedback-words>" not in SYSTEM_PREFIX and f"at most {FEEDBACK_WORDS} words" in SYSTEM_PREFIX
