@@ -293,6 +293,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     ev.add_argument("--report", default=None, metavar="FILE", help="write the figures and every per-answer result")
     ev.add_argument("--gate", default=None, metavar="FILE", help="fail (exit 1) below the thresholds in FILE")
+    ev.add_argument("--allow-failures", type=int, default=0, metavar="N",
+                    help="exit 0 even if up to N answers could not be graded (default 0: any failure exits 3)")
+    ev.add_argument("--price-models", default=None, metavar="M1,M2",
+                    help="also report the cost per 1,000 answers at these models' prices")
+    ev.add_argument("--estimate", action="store_true", help="count tokens and dollars only; grade nothing")
+    ev.add_argument("--batch", action="store_true", help="--judge openai: grade through the Batch API (half price)")
+    ev.add_argument("--batch-state", default="drillbot-batch.json", metavar="FILE",
+                    help="where --batch saves the batch id, so a rerun resumes instead of resubmitting")
+    ev.add_argument("--batch-poll-s", type=float, default=30.0, help=argparse.SUPPRESS)
+    ev.add_argument("--batch-wait-s", type=float, default=26 * 3600, help=argparse.SUPPRESS)
     ev.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="run the benchmarks and print their figures")

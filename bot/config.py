@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     judge_fallback: Literal["none", "offline"] = "none"
     judge_fallback_after: int = Field(default=3, ge=1)
     daily_budget_usd: float | None = Field(default=None, ge=0)
+    # USD per million tokens "input/cached/output" for the judge model, or "model=in/cached/out,..."
+    # (scoring/pricing.py); needed for models missing from the price table.
+    judge_prices: str = ""
+    # Reasoning models only: minimal|low|medium|high; unset = the lowest the model family accepts.
+    judge_reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "DRILLBOT_OPENAI_API_KEY")
@@ -131,6 +136,21 @@ class Settings(BaseSettings):
         if not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
             raise ValueError("database_url must be a sqlite or postgresql URL")
         return v
+
+    @field_validator("judge_prices")
+    @classmethod
+    def _judge_prices(cls, v: str) -> str:
+        from scoring.pricing import parse_prices
+
+        parse_prices(v, "judge-model")  # raises with the expected format
+        return v.strip()
+
+    @property
+    def judge_prices_table(self) -> dict:  # type: ignore[type-arg]
+        """DRILLBOT_JUDGE_PRICES as {model: Price}."""
+        from scoring.pricing import parse_prices
+
+        return parse_prices(self.judge_prices, self.judge_model)
 
     @property
     def pack_dirs(self) -> list[Path]:

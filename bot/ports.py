@@ -36,13 +36,15 @@ class CriterionResult:
 class Usage:
     input_tokens: int = 0
     cached_tokens: int = 0
-    output_tokens: int = 0
+    output_tokens: int = 0  # includes reasoning tokens, as providers bill them
+    reasoning_tokens: int = 0  # the hidden reasoning part of output_tokens (reasoning models)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
             self.cached_tokens + other.cached_tokens,
             self.output_tokens + other.output_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
 
@@ -77,9 +79,11 @@ class Verdict:
 class JudgeError(Exception):
     """The judge could not grade now; the answer stays pending and is retried later."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, reason: str = ""):
         super().__init__(message)
         self.retryable = retryable
+        # A short machine-readable cause for reports ("transport", "length", "wrong_shape", ...).
+        self.reason = reason
 
 
 @runtime_checkable

@@ -51,9 +51,11 @@ class AnswerResult:
     flags: list[str] = field(default_factory=list)
     criteria: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    failure_reason: str | None = None  # JudgeError.reason ("transport", "length", "wrong_shape", ...)
     input_tokens: int = 0
     cached_tokens: int = 0
     output_tokens: int = 0
+    reasoning_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     status: str = "scored"  # the verdict's status: scored, held or abstained
@@ -85,9 +87,11 @@ class AnswerResult:
             "flags": self.flags,
             "criteria": self.criteria,
             "error": self.error,
+            "failure_reason": self.failure_reason,
             "input_tokens": self.input_tokens,
             "cached_tokens": self.cached_tokens,
             "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
             "cost_usd": self.cost_usd,
             "latency_ms": round(self.latency_ms, 3),
         }
@@ -122,6 +126,7 @@ async def grade_one(judge: Judge, item: EvalItem) -> AnswerResult:
         verdict = await judge.grade(item.question, item.text)
     except Exception as exc:  # any judge failure is a figure ("failures"), not a crash of the whole run
         return AnswerResult(item, error=f"{type(exc).__name__}: {exc}",
+                            failure_reason=getattr(exc, "reason", "") or type(exc).__name__,
                             latency_ms=(time.perf_counter() - started) * 1000, baseline=baseline)
     return AnswerResult(
         item,
@@ -134,6 +139,7 @@ async def grade_one(judge: Judge, item: EvalItem) -> AnswerResult:
         input_tokens=verdict.usage.input_tokens,
         cached_tokens=verdict.usage.cached_tokens,
         output_tokens=verdict.usage.output_tokens,
+        reasoning_tokens=verdict.usage.reasoning_tokens,
         cost_usd=verdict.cost_usd,
         # The judge's own timing when it has one (excludes our queueing), else the wall time of the call.
         latency_ms=verdict.latency_ms or (time.perf_counter() - started) * 1000,

@@ -1,8 +1,10 @@
 """LLMJudge: grades with any OpenAI-compatible chat endpoint through the official openai SDK.
 
-The model only picks a verdict and a quote per criterion; the code checks the quotes, merges the
-deterministic flags and computes the score. Transport failures are left to the SDK's retries (with
-Retry-After); bad outputs (refusal, truncation, schema mismatch) get one more try of our own.
+The model only picks a verdict per criterion and cites the numbers of the answer's sentences that
+support it (wire schema v2, docs/judge-wire.md); the code maps the numbers back to the exact words,
+checks them, merges the deterministic flags and computes the score. Transport failures are left to the
+SDK's retries (with Retry-After); bad outputs (refusal, a length stop, malformed JSON, JSON of the wrong
+shape) get one more try of our own, and every failure carries a reason for reports.
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import openai
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bank.schema import Question
-from bot.ports import FLAGS, CriterionResult, JudgeError, Usage, Verdict
+from bot.ports import FLAGS, CriterionMark, CriterionResult, JudgeError, Usage, Verdict
 from scoring.evidence import verify
+from scoring.families import family
 from scoring.flags import detect_flags, injection_in
-from scoring.pricing import Price, PriceTable
-from scoring.prompt import render, unmark
+from scoring.pricing import PriceLike, PriceTable
+from scoring.prompt import Rendered, render
 from scoring.rubric import RubricItem, public_text, rubric_for
 
 log = logging.getLogger(__name__)
@@ -32,19 +34,19 @@ FEEDBACK_CHARS = 1200
 
 
 class WireCriterion(BaseModel):
-    """Stable wire schema: only what the code cannot compute itself, no free-form reasoning."""
+    """Wire schema v2 (scoring.prompt.WIRE_VERSION, docs/judge-wire.md): only what code cannot compute."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    verdict: Literal["met", "partial", "missed"]
-    evidence: str
+    sentences: list[int]  # numbers of the answer's sentences that support the verdict
 
 
 class WireVerdict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    criteria: list[WireCriterion]
+    met: list[WireCriterion]
+    partial: list[WireCriterion]  # a criterion in neither list is missed
     feedback: str
     follow_up: str
     flags: list[str]
@@ -53,9 +55,10 @@ class WireVerdict(BaseModel):
 class _BadOutput(Exception):
     """The endpoint answered, but not with a usable verdict (worth one more try)."""
 
-    def __init__(self, message: str, usage: Usage, retryable: bool = True):
+    def __init__(self, message: str, usage: Usage, reason: str, retryable: bool = True):
         super().__init__(message)
         self.usage = usage
+        self.reason = reason
         self.retryable = retryable
 
 
@@ -63,18 +66,27 @@ class _BadOutput(Exception):
 class _Call:
     wire: WireVerdict
     usage: Usage
-    marker: str
+    rendered: Rendered
 
 
 def _usage(raw: object) -> Usage:
     if raw is None:
         return Usage()
     details = getattr(raw, "prompt_tokens_details", None)
+    out_details = getattr(raw, "completion_tokens_details", None)
     return Usage(
         input_tokens=getattr(raw, "prompt_tokens", 0) or 0,
         cached_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
         output_tokens=getattr(raw, "completion_tokens", 0) or 0,
+        reasoning_tokens=(getattr(out_details, "reasoning_tokens", 0) or 0) if out_details else 0,
     )
+
+
+def _shape_reason(exc: ValidationError | ValueError) -> str:
+    """Invalid JSON is "malformed"; valid JSON that does not fit the schema is "wrong_shape"."""
+    if isinstance(exc, ValidationError) and all(e["type"] != "json_invalid" for e in exc.errors()):
+        return "wrong_shape"
+    return "malformed"
 
 
 class LLMJudge:
@@ -87,15 +99,17 @@ class LLMJudge:
         timeout: float = 30.0,
         max_retries: int = 2,
         escalate_model: str | None = None,
-        prices: dict[str, Price | tuple[float, float, float]] | None = None,
+        prices: dict[str, PriceLike] | None = None,
         temperature: float | None = None,
-        max_output_tokens: int = 1200,
+        max_output_tokens: int | None = None,
+        reasoning_effort: str | None = None,
         client: openai.AsyncOpenAI | None = None,
     ):
         self.model = model
         self.escalate_model = escalate_model
         self.temperature = temperature
-        self.max_output_tokens = max_output_tokens
+        self.max_output_tokens = max_output_tokens  # None: sized per model family
+        self.reasoning_effort = reasoning_effort  # None: the lowest the model family accepts
         self.prices = PriceTable(prices)
         self.id = f"openai:{model}"
         # The SDK insists on a key; local OpenAI-compatible servers ignore it.
@@ -103,7 +117,23 @@ class LLMJudge:
         self.client = client or openai.AsyncOpenAI(
             base_url=base_url, api_key=key, max_retries=max_retries, timeout=timeout
         )
-        self._warned_unpriced: set[str] = set()
+        for name in self.unpriced_models():
+            # Said once at start: its cost is unknown (never reported as $0 spent as if it were free).
+            log.warning("no price for judge model %s: its cost is unknown; set DRILLBOT_JUDGE_PRICES "
+                        "(input/cached/output USD per million, e.g. 0.25/0.025/2.00)", name)
+
+    def unpriced_models(self) -> list[str]:
+        return [m for m in dict.fromkeys((self.model, self.escalate_model)) if m and self.prices.lookup(m) is None]
+
+    def request_options(self, model: str) -> dict[str, object]:
+        """Per-family options: reasoning models get an effort and room to reason, and no temperature."""
+        fam = family(model)
+        options: dict[str, object] = {"max_completion_tokens": self.max_output_tokens or fam.max_output_tokens}
+        if fam.reasoning:
+            options["reasoning_effort"] = self.reasoning_effort or fam.lowest_effort
+        elif self.temperature is not None:
+            options["temperature"] = self.temperature
+        return options
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool (call on shutdown)."""
@@ -149,52 +179,65 @@ class LLMJudge:
                 last = exc
                 continue
             usage = usage + call.usage
-            return self._to_verdict(model, call, items, answer, flags, usage)
+            return self.to_verdict(model, call, items, answer, flags, usage)
         assert last is not None
-        raise JudgeError(f"{model}: {last}", retryable=last.retryable)
+        raise JudgeError(f"{model}: {last}", retryable=last.retryable, reason=last.reason)
+
+    def request(self, model: str, question: Question, items: list[RubricItem], answer: str) -> tuple[
+            Rendered, dict[str, object]]:
+        """The rendered prompt and the chat-completions body for one answer (also used by batch evals)."""
+        rendered = render(question, items, answer)
+        body: dict[str, object] = {
+            "model": model,
+            "messages": rendered.messages,
+            # Answers to one question share everything up to the answer: route them to one cache.
+            "prompt_cache_key": question.id,
+            **self.request_options(model),
+        }
+        return rendered, body
 
     async def _call(self, model: str, question: Question, items: list[RubricItem], answer: str) -> _Call:
-        rendered = render(question, items, answer)
-        extra: dict[str, object] = {}
-        if self.temperature is not None:
-            extra["temperature"] = self.temperature
+        rendered, body = self.request(model, question, items, answer)
         try:
             completion = await self.client.chat.completions.parse(
-                model=model,
-                messages=rendered.messages,  # type: ignore[arg-type]
-                response_format=WireVerdict,
-                prompt_cache_key=question.id,
-                max_completion_tokens=self.max_output_tokens,
-                **extra,  # type: ignore[arg-type]
+                response_format=WireVerdict, **body  # type: ignore[arg-type]
             )
         except openai.LengthFinishReasonError as exc:
-            raise _BadOutput("output truncated (finish_reason=length)", _usage(exc.completion.usage)) from exc
+            raise _BadOutput("output truncated (finish_reason=length)", _usage(exc.completion.usage),
+                             "length") from exc
         except openai.ContentFilterFinishReasonError as exc:
-            raise _BadOutput("output blocked by content filter", Usage(), retryable=False) from exc
+            raise _BadOutput("output blocked by content filter", Usage(), "content_filter", retryable=False) from exc
         except (ValidationError, ValueError) as exc:
             # Malformed JSON or JSON that does not fit the schema (pydantic raises while parsing).
-            raise _BadOutput(f"schema-invalid output: {str(exc)[:200]}", Usage()) from exc
+            reason = _shape_reason(exc)
+            raise _BadOutput(f"schema-invalid output ({reason}): {str(exc)[:200]}", Usage(), reason) from exc
         except openai.APITimeoutError as exc:
-            raise JudgeError(f"{model}: timed out", retryable=True) from exc
+            raise JudgeError(f"{model}: timed out", retryable=True, reason="transport") from exc
         except openai.APIConnectionError as exc:
-            raise JudgeError(f"{model}: connection failed: {exc}", retryable=True) from exc
+            raise JudgeError(f"{model}: connection failed: {exc}", retryable=True, reason="transport") from exc
         except openai.APIStatusError as exc:
             # 429/5xx were already retried by the SDK; 4xx like 401/404 are configuration problems.
             retryable = exc.status_code in (408, 409, 429) or exc.status_code >= 500
-            raise JudgeError(f"{model}: HTTP {exc.status_code}: {exc.message}", retryable=retryable) from exc
+            raise JudgeError(f"{model}: HTTP {exc.status_code}: {exc.message}", retryable=retryable,
+                             reason="transport" if retryable else "http_error") from exc
         except openai.OpenAIError as exc:
-            raise JudgeError(f"{model}: {exc}", retryable=True) from exc
+            raise JudgeError(f"{model}: {exc}", retryable=True, reason="transport") from exc
         usage = _usage(completion.usage)
         if not completion.choices:
-            raise _BadOutput("no choices in response", usage)
-        message = completion.choices[0].message
-        if message.refusal:
-            raise _BadOutput(f"model refused: {message.refusal[:200]}", usage, retryable=False)
-        if message.parsed is None:
-            raise _BadOutput("empty output", usage)
-        return _Call(message.parsed, usage, rendered.marker)
+            raise _BadOutput("no choices in response", usage, "empty")
+        return _Call(self.check_message(completion.choices[0].message, usage), usage, rendered)
 
-    def _to_verdict(
+    @staticmethod
+    def check_message(message: object, usage: Usage) -> WireVerdict:
+        refusal = getattr(message, "refusal", None)
+        if refusal:
+            raise _BadOutput(f"model refused: {refusal[:200]}", usage, "refusal", retryable=False)
+        parsed = getattr(message, "parsed", None)
+        if parsed is None:
+            raise _BadOutput("empty output", usage, "empty")
+        return parsed
+
+    def to_verdict(
         self,
         model: str,
         call: _Call,
@@ -202,24 +245,26 @@ class LLMJudge:
         answer: str,
         flags: list[str],
         usage: Usage,
+        *,
+        batch: bool = False,
     ) -> Verdict:
-        by_id: dict[str, WireCriterion] = {}
-        for c in call.wire.criteria:
-            by_id.setdefault(c.id, c)  # unknown ids are ignored below, duplicates keep the first
+        by_id: dict[str, tuple[CriterionMark, WireCriterion]] = {}
+        # Partial first: a criterion listed under both gets the lower verdict. Unknown ids are ignored.
+        for mark, listed in (("partial", call.wire.partial), ("met", call.wire.met)):
+            for c in listed:
+                by_id.setdefault(c.id, (mark, c))  # type: ignore[arg-type]
         results = []
         for item in items:
-            wire = by_id.get(item.id)
-            verdict = wire.verdict if wire else "missed"
-            evidence = unmark(wire.evidence, call.marker).strip() if wire else ""
+            verdict, wire = by_id.get(item.id, ("missed", None))
+            # Cited numbers become the sentences' exact words; a number with no sentence cites nothing.
+            evidence = call.rendered.cited(wire.sentences) if wire else ""
             results.append(CriterionResult(item.id, verdict, evidence, item.weight, public_text(item)))
-        # A quote the answer does not contain, or one taken from text aimed at the grader, is no evidence.
+        # Evidence the answer does not contain, or text aimed at the grader, is no evidence.
         results = verify(results, answer, reject=injection_in)
         model_flags = [f for f in call.wire.flags if f in FLAGS]
         merged = [f for f in FLAGS if f in flags or f in model_flags]
-        cost = self.prices.cost(model, usage)
-        if not cost.known and model not in self._warned_unpriced:
-            self._warned_unpriced.add(model)
-            log.warning("no price for model %s: cost reported as 0", model)
+        # An unpriced model was warned about at start; its verdicts carry cost 0 with known=False upstream.
+        cost = self.prices.cost(model, usage, batch=batch)
         return Verdict(
             criteria=results,
             feedback=call.wire.feedback.strip()[:FEEDBACK_CHARS],

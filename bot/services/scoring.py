@@ -196,6 +196,7 @@ class ScoringWorker:
                 judge_id=verdict.judge_id or self.judge.id, offline=verdict.offline,
                 input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
+                reasoning_tokens=verdict.usage.reasoning_tokens,
                 latency_ms=verdict.latency_ms, created_at=now,
             ))
             answer.status, answer.last_error = "scored", None

@@ -21,7 +21,8 @@ FIGURES = {
     ("concurrency",): ("efficiency",),
     ("queries", "sqlite"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),
     ("queries", "postgres"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),
-    ("tokens",): ("input_tokens_mean", "cacheable_prefix_share", "output_tokens_mean", "usd_per_1000_answers"),
+    ("tokens",): ("input_tokens_mean", "cacheable_prefix_share", "cached_share_per_question", "output_tokens_mean",
+                  "usd_per_1000_answers"),
     ("offline",): ("answers_per_s",),
     ("memory",): ("peak_rss_mb",),
 }

@@ -4,11 +4,18 @@ It runs on 127.0.0.1 on a free port in a background thread and answers POST /v1/
 (and /chat/completions) from a programmable script of behaviours, one per request; when the script
 runs out it repeats `default`. Verdicts are built from the rubric ids and the answer it finds in the
 request, so tests exercise the real prompt. Every request body is recorded.
+
+It also fakes the Batch API (POST /v1/files, POST /v1/batches, GET /v1/batches/{id}, GET
+/v1/files/{id}/content): a batch completes after `batch_polls` retrievals, each of its requests answered
+by the next behaviour of the script, as a synchronous request would be.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
+import itertools
 import json
 import re
 import threading
@@ -21,16 +28,17 @@ from typing import Any
 RUBRIC_ID = re.compile(r"\[id: ([a-z0-9_-]+)\]")
 ANSWER = re.compile(r"<<answer-([0-9a-f]+)>>\n(.*)\n<<end-answer-\1>>", re.DOTALL)
 MARKER = re.compile(r'datamark "(.)"')
+NUMBERED = re.compile(r"^(\d+)\|", re.MULTILINE)
 
-FABRICATED_QUOTE = "I would shard the vector index across three regions for resilience"
+FABRICATED_SENTENCE = 99  # a sentence number no test answer has
 
 
 @dataclass
 class Behaviour:
     """What the server does for one request.
 
-    kind: valid | fabricated | obey_injection | rate_limit | error_500 | slow | malformed | refusal |
-    length | custom.
+    kind: valid | fabricated | obey_injection | rate_limit | error_500 | slow | malformed | wrong_shape |
+    refusal | length | custom.
     """
 
     kind: str = "valid"
@@ -41,6 +49,7 @@ class Behaviour:
     cached_tokens: int = 0
     prompt_tokens: int | None = None  # default: about a quarter of the prompt's characters
     completion_tokens: int | None = None
+    reasoning_tokens: int = 0  # reported in completion_tokens_details (and counted in completion_tokens)
     content: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # for kind="custom"
 
 
@@ -59,14 +68,25 @@ class Recorded:
         return self.body.get("messages", [])
 
 
-def request_answer(body: dict[str, Any]) -> str:
-    """The candidate answer inside a recorded request, with the datamark undone."""
+def request_sentences(body: dict[str, Any]) -> list[str]:
+    """The candidate answer's lines as sent (sentence numbers removed, datamark undone)."""
     user = body["messages"][-1]["content"]
     m = ANSWER.search(user)
     marker = MARKER.search(user)
     if not m:
-        return ""
-    return m.group(2).replace(marker.group(1), " ") if marker else m.group(2)
+        return []
+    text = m.group(2).replace(marker.group(1), " ") if marker else m.group(2)
+    return [NUMBERED.sub("", line) for line in text.splitlines()]
+
+
+def request_answer(body: dict[str, Any]) -> str:
+    """The candidate answer inside a recorded request, one sentence per line, datamark undone."""
+    return "\n".join(request_sentences(body))
+
+
+def sentence_count(body: dict[str, Any]) -> int:
+    m = ANSWER.search(body["messages"][-1]["content"])
+    return len(NUMBERED.findall(m.group(2))) if m else 0
 
 
 def request_rubric_ids(body: dict[str, Any]) -> list[str]:
@@ -81,6 +101,10 @@ class FakeOpenAI:
         self.default = _as_behaviour(default)
         self.latency_s = latency_s
         self.requests: list[Recorded] = []
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls = 2  # retrievals before a batch reports "completed"
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -122,10 +146,28 @@ class FakeOpenAI:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
                 return
 
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                m = re.fullmatch(r"/v1/batches/([\w-]+)", path)
+                if m and m.group(1) in fake.batches:
+                    self._send(200, fake._poll_batch(m.group(1)))
+                    return
+                m = re.fullmatch(r"/v1/files/([\w-]+)/content", path)
+                if m and m.group(1) in fake.files:
+                    self._send(200, fake.files[m.group(1)])
+                    return
+                self._send(404, {"error": {"message": f"no route {path}", "type": "not_found"}})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 path = self.path.split("?")[0]
+                if path == "/v1/files":
+                    self._send(200, fake._upload(self.headers.get("Content-Type", ""), raw))
+                    return
+                if path == "/v1/batches":
+                    self._send(200, fake._create_batch(json.loads(raw)))
+                    return
                 if path not in ("/v1/chat/completions", "/chat/completions"):
                     self._send(404, {"error": {"message": f"no route {path}", "type": "not_found"}})
                     return
@@ -151,58 +193,103 @@ class FakeOpenAI:
         return Handler
 
     def _respond(self, h: Any, b: Behaviour, body: dict[str, Any]) -> None:
-        if b.kind == "rate_limit":
-            h._send(429, _error("rate limited", "rate_limit_exceeded"), {"Retry-After": b.retry_after})
-            return
-        if b.kind == "error_500":
-            h._send(500, _error("upstream exploded", "server_error"))
-            return
-        if b.kind == "slow":
-            time.sleep(max(b.delay_s, 3.0))  # longer than the test client's timeout
-            h._send(200, _completion(body, _verdict(body, b), b))
-            return
-        if b.kind == "malformed":
-            h._send(200, _completion(body, '{"criteria": [{"id": "x", "verdict": ', b))
-            return
-        if b.kind == "refusal":
-            h._send(200, _completion(body, None, b, refusal="I can't help with grading this."))
-            return
-        if b.kind == "length":
-            h._send(200, _completion(body, '{"criteria": [', b, finish_reason="length"))
-            return
-        if b.kind == "custom" and b.content is not None:
-            h._send(200, _completion(body, json.dumps(b.content(body)), b))
-            return
-        h._send(200, _completion(body, json.dumps(_verdict(body, b)), b))
+        status, payload, headers = _answer(b, body)
+        h._send(status, payload, headers)
+
+    # Batch API ------------------------------------------------------------------------------------
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            return f"{prefix}-{next(self._ids)}"
+
+    def _upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.default).parsebytes(head + raw)
+        data, name, purpose = b"", "upload", ""
+        for part in message.iter_parts():
+            field = part.get_param("name", header="content-disposition")
+            if field == "file":
+                data, name = part.get_payload(decode=True) or b"", part.get_filename() or name
+            elif field == "purpose":
+                purpose = (part.get_payload(decode=True) or b"").decode()
+        file_id = self._new_id("file")
+        self.files[file_id] = data
+        return {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": name, "purpose": purpose, "status": "processed"}
+
+    def _create_batch(self, req: dict[str, Any]) -> dict[str, Any]:
+        batch = {"id": self._new_id("batch"), "object": "batch", "endpoint": req["endpoint"],
+                 "input_file_id": req["input_file_id"], "completion_window": req["completion_window"],
+                 "status": "validating", "created_at": int(time.time()), "output_file_id": None,
+                 "error_file_id": None, "metadata": req.get("metadata"), "polls": 0}
+        self.batches[batch["id"]] = batch
+        return _public(batch)
+
+    def _poll_batch(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        batch["polls"] += 1
+        if batch["status"] != "completed" and batch["polls"] >= self.batch_polls:
+            lines = [json.loads(x) for x in self.files[batch["input_file_id"]].decode().splitlines() if x.strip()]
+            out = []
+            for line in lines:
+                with self._lock:
+                    self.requests.append(Recorded(f"batch:{line['url']}", {}, line["body"]))
+                status, payload, _ = _answer(self._next(), line["body"])
+                out.append({"id": self._new_id("req"), "custom_id": line["custom_id"],
+                            "response": {"status_code": status, "request_id": "r", "body": payload},
+                            "error": None})
+            output_id = self._new_id("file")
+            self.files[output_id] = ("\n".join(json.dumps(o) for o in out) + "\n").encode()
+            batch.update(status="completed", output_file_id=output_id)
+        elif batch["status"] == "validating":
+            batch["status"] = "in_progress"
+        return _public(batch)
+
+
+def _public(batch: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in batch.items() if k != "polls"}
+
+
+def _answer(b: Behaviour, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, JSON payload and headers for one chat-completions request under behaviour `b`."""
+    if b.kind == "rate_limit":
+        return 429, _error("rate limited", "rate_limit_exceeded"), {"Retry-After": b.retry_after}
+    if b.kind == "error_500":
+        return 500, _error("upstream exploded", "server_error"), None
+    if b.kind == "slow":
+        time.sleep(max(b.delay_s, 3.0))  # longer than the test client's timeout
+        return 200, _completion(body, _verdict(body, b), b), None
+    if b.kind == "malformed":
+        return 200, _completion(body, '{"criteria": [{"id": "x", "verdict": ', b), None
+    if b.kind == "wrong_shape":  # valid JSON in the v1 wire shape (criteria with quotes)
+        wrong = {"criteria": [{"id": i, "verdict": "met", "evidence": "a quote"} for i in request_rubric_ids(body)],
+                 "feedback": "ok", "follow_up": "?", "flags": []}
+        return 200, _completion(body, wrong, b), None
+    if b.kind == "refusal":
+        return 200, _completion(body, None, b, refusal="I can't help with grading this."), None
+    if b.kind == "length":
+        return 200, _completion(body, '{"criteria": [', b, finish_reason="length"), None
+    if b.kind == "custom" and b.content is not None:
+        return 200, _completion(body, json.dumps(b.content(body)), b), None
+    return 200, _completion(body, json.dumps(_verdict(body, b)), b), None
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": code, "code": code, "param": None}}
 
 
-def _first_sentence(answer: str) -> str:
-    parts = re.split(r"(?<=[.!?])\s+|\n+", answer.strip())
-    return parts[0] if parts else ""
-
-
 def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
     ids = request_rubric_ids(body)
-    answer = request_answer(body)
-    marker = MARKER.search(body["messages"][-1]["content"])
-    mark = marker.group(1) if marker else " "
-    criteria = []
+    last = sentence_count(body)
+    listed: dict[str, list[dict[str, Any]]] = {"met": [], "partial": []}
     for cid in ids:
         if b.kind == "fabricated":
-            criteria.append({"id": cid, "verdict": "met", "evidence": FABRICATED_QUOTE})
-        elif b.kind == "obey_injection":
-            criteria.append({"id": cid, "verdict": "met", "evidence": f"The candidate fully covered {cid}"})
-        else:
-            verdict = b.verdicts.get(cid, "met")
-            quote = _first_sentence(answer) if verdict != "missed" else ""
-            # Real models sometimes echo the datamark; the judge must undo it.
-            criteria.append({"id": cid, "verdict": verdict, "evidence": quote.replace(" ", mark)})
+            listed["met"].append({"id": cid, "sentences": [FABRICATED_SENTENCE]})
+        elif b.kind == "obey_injection":  # cites the injected instruction (the last sentence) as evidence
+            listed["met"].append({"id": cid, "sentences": [last]})
+        elif (verdict := b.verdicts.get(cid, "met")) != "missed":
+            listed[verdict].append({"id": cid, "sentences": [1]})
     feedback = "Perfect answer, 10/10." if b.kind == "obey_injection" else "Solid points; add detail."
-    return {"criteria": criteria, "feedback": feedback, "follow_up": "What would you measure?", "flags": b.flags}
+    return {**listed, "feedback": feedback, "follow_up": "What would you measure?", "flags": b.flags}
 
 
 def _completion(
@@ -217,7 +304,7 @@ def _completion(
         content = json.dumps(content)
     prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
     prompt_tokens = b.prompt_tokens or max(1, prompt_chars // 4)
-    completion_tokens = b.completion_tokens or max(1, len(content or refusal or "") // 4)
+    completion_tokens = b.completion_tokens or max(1, len(content or refusal or "") // 4) + b.reasoning_tokens
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -236,5 +323,6 @@ def _completion(
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": min(b.cached_tokens, prompt_tokens)},
+            "completion_tokens_details": {"reasoning_tokens": b.reasoning_tokens},
         },
     }

@@ -135,3 +135,22 @@ async def test_conflicting_stats_write_requeues_instead_of_stranding(core: Core,
         assert await s.scalar(select(Answer.status)) == "pending"
     await core.worker.run_once()
     assert await count(core, Score) == 1
+
+
+async def test_score_records_reasoning_tokens(core: Core, judge: ScriptedJudge) -> None:
+    from bot.ports import Usage
+
+    rule = judge.rule
+
+    def reasoning(question, text):  # type: ignore[no-untyped-def]
+        v = rule(question, text)
+        v.usage = Usage(1500, 1024, 300, 180)
+        return v
+
+    judge.rule = reasoning
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    await core.worker.run_once()
+    async with core.ctx.sessions() as s:
+        score = (await s.execute(select(Score))).scalar_one()
+    assert (score.output_tokens, score.reasoning_tokens) == (300, 180)

@@ -17,7 +17,7 @@ from bank.schema import Question
 from scoring import LLMJudge, OfflineJudge
 from scoring.prompt import render
 from scoring.rubric import rubric_for
-from tests.fakes.openai_server import Behaviour, FakeOpenAI, request_answer, request_rubric_ids
+from tests.fakes.openai_server import Behaviour, FakeOpenAI, request_answer, request_rubric_ids, sentence_count
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "injection_corpus.yaml").read_text(encoding="utf-8"))["injections"]
 QUESTIONS = ["evals-offline-vs-online", "fund-tokens-why-they-matter", "art-rag-when-not-to-use"]
@@ -81,9 +81,8 @@ async def test_offline_judge_flags_at_least_90_percent(bank: Bank) -> None:
 
 def _quote_the_injection(body: dict[str, Any]) -> dict[str, Any]:
     """A model that obeys and, to look legitimate, quotes the injected text as its evidence."""
-    answer = request_answer(body)
-    last = [line for line in answer.splitlines() if line.strip()][-1][:200]
-    return {"criteria": [{"id": cid, "verdict": "met", "evidence": last} for cid in request_rubric_ids(body)],
+    last = sentence_count(body)  # the injection comes last in every attacked answer
+    return {"met": [{"id": cid, "sentences": [last]} for cid in request_rubric_ids(body)], "partial": [],
             "feedback": "Perfect.", "follow_up": "None.", "flags": []}
 
 
