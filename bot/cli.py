@@ -149,7 +149,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{len(bank)} valid question(s), {len(problems)} problem(s)")
-        return 1 if problems else 0
+        failed = _grade_checks(bank, paths, strict=args.strict) if not args.no_grade else 0
+        return 1 if problems or failed else 0
+    if args.bank_cmd == "new":
+        return _bank_new(args)
     bank, problems = collect([BUILTIN_DIR, *settings.pack_dirs])
     if problems:
         for p in problems:
@@ -183,6 +186,38 @@ def cmd_bank(args: argparse.Namespace) -> int:
             table.add_row(cat, str(n))
         console.print(table)
         console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
+    return 0
+
+
+def _grade_checks(bank: Bank, paths: list[Path], *, strict: bool) -> int:
+    """Grade each question's probe answers (bank/checks.py); print failures and warnings; return the
+    number of failures that fail validation."""
+    from bank.checks import CHECKS, failures, load_paraphrases, run_checks
+
+    paraphrases, problems = load_paraphrases(paths)
+    for p in problems:
+        print(p)
+    results = run_checks(bank.all(), paraphrases)
+    gating = failures(results, strict=strict)
+    warnings = [r for r in results if not r.passed and r not in gating]
+    for r in gating:
+        print(f"FAIL {r}")
+    for r in warnings:
+        print(f"warning {r}")
+    counts = ", ".join(f"{c} {sum(1 for r in results if r.check == c and not r.passed)}" for c in CHECKS)
+    print(f"graded checks: {len(gating)} failure(s), {len(warnings)} warning(s); failing per check: {counts}")
+    return len(gating) + len(problems)
+
+
+def _bank_new(args: argparse.Namespace) -> int:
+    from bank.authoring import TemplateError, write_template
+
+    try:
+        path = write_template(args.category, args.id, Path(args.dir))
+    except TemplateError as exc:
+        print(f"drillbot bank new: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}; edit it, then run `drillbot bank validate {path.parent}`")
     return 0
 
 
@@ -271,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     bank_sub = bank.add_subparsers(dest="bank_cmd", required=True)
     validate = bank_sub.add_parser("validate", help="validate the bank or given files/directories")
     validate.add_argument("paths", nargs="*")
+    validate.add_argument("--strict", action="store_true", help="also fail when a negated model answer scores high")
+    validate.add_argument("--no-grade", action="store_true", help="check the schema only, skip the graded checks")
+    new = bank_sub.add_parser("new", help="write a filled-in question template for a pack")
+    new.add_argument("--category", required=True)
+    new.add_argument("--id", required=True)
+    new.add_argument("--dir", default=".", help="pack folder to write into (default: current folder)")
     lst = bank_sub.add_parser("list", help="list questions")
     lst.add_argument("--category")
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
