@@ -16,7 +16,7 @@ class TemplateError(ValueError):
 
 _TEMPLATE = """\
 # A drillbot question. Replace every line marked TODO, then run `drillbot bank validate {folder}`
-# and `drillbot bank try {qid}` (with this folder in DRILLBOT_PACK_DIRS) to see how answers score.
+# and `drillbot bank try {qid}` (with this folder in DRILLBOT_QUESTION_PACKS) to see how answers score.
 questions:
 - id: {qid}
   category: {category}

@@ -174,6 +174,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
             return 1
         console.print_json(q.model_dump_json())
         return 0
+    if args.bank_cmd == "try":
+        return _bank_try(bank, args)
+    if args.calibration:
+        return _bank_calibration(settings, args.json, console)
     by_cat = Counter(q.category.value for q in bank.all())
     by_diff = Counter(str(q.difficulty) for q in bank.all())
     stats = {"questions": len(bank), "by_category": dict(sorted(by_cat.items())),
@@ -218,6 +222,58 @@ def _bank_new(args: argparse.Namespace) -> int:
         print(f"drillbot bank new: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}; edit it, then run `drillbot bank validate {path.parent}`")
+    return 0
+
+
+def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
+    """Grade one answer typed in the terminal (or piped in) with the offline judge, as a pack author would."""
+    from scoring.offline import OfflineJudge
+
+    q = bank.get(args.id)
+    if q is None:
+        print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
+        return 1
+    if sys.stdin.isatty():
+        print(f"{q.prompt}\n\nType your answer, then Ctrl-D on an empty line:", flush=True)
+    answer = sys.stdin.read().strip()
+    if not answer:
+        print("drillbot bank try: no answer given", file=sys.stderr)
+        return 2
+    verdict = OfflineJudge().grade_sync(q, answer)
+    flags = f"  flags: {', '.join(verdict.flags)}" if verdict.flags else ""
+    print(f"score {verdict.total}/10 ({verdict.status}){flags}")
+    for c in verdict.criteria:
+        evidence = f'  "{c.evidence}"' if c.evidence else ""
+        print(f"  {c.verdict:<7} {c.id} (weight {c.weight}){evidence}")
+    print(verdict.feedback)
+    return 0
+
+
+def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> int:
+    from bot.clock import SystemClock
+    from bot.services.calibration import calibration
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.store import db
+
+    async def read() -> list:
+        await db.upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        try:
+            return await calibration(Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank())))
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(read())
+    if as_json:
+        print(json.dumps([r.as_dict() for r in rows]))
+        return 0
+    table = Table("question", "attempts", "mean", "spread", ">= 8", "<= 3", "verdict", header_style="bold")
+    for r in rows:
+        table.add_row(r.qid, str(r.attempts), f"{r.mean:.1f}", f"{r.spread:.1f}", f"{r.share_high:.0%}",
+                      f"{r.share_low:.0%}", r.verdict)
+    console.print(table)
+    console.print(f"{sum(r.flagged for r in rows)} flagged of {len(rows)} answered question(s)")
     return 0
 
 
@@ -319,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
+    stats.add_argument("--calibration", action="store_true",
+                       help="per question from real scores: attempts, mean, spread, shares >= 8 and <= 3, verdict")
+    try_ = bank_sub.add_parser("try", help="grade an answer typed in the terminal against one question")
+    try_.add_argument("id")
     bank.set_defaults(func=cmd_bank)
 
     report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")
