@@ -46,11 +46,17 @@ def pick_round_question(
     cooldown_days: int = 60,
     team_weak: Sequence[str] = (),
     weak_weight: float = 0.5,
+    avoid: Iterable[str] = (),
 ) -> BankQuestion | None:
     """No repeats until the eligible pool is exhausted (or a question's cooldown has passed); prefer the
-    category asked longest ago, leaning toward the team's weakest categories."""
+    category asked longest ago, leaning toward the team's weakest categories. Questions in `avoid` (real
+    answers show them too easy, too hard or not discriminating) are left out while others remain."""
     if not candidates:
         return None
+    avoided = set(avoid)
+    if avoided:
+        kept = [q for q in candidates if q.id not in avoided]
+        candidates = kept or candidates
     last_asked: dict[str, date] = {}
     for a in history:
         last_asked[a.qid] = max(a.day, last_asked.get(a.qid, a.day))

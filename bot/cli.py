@@ -149,7 +149,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{len(bank)} valid question(s), {len(problems)} problem(s)")
-        return 1 if problems else 0
+        failed = _grade_checks(bank, paths, strict=args.strict) if not args.no_grade else 0
+        return 1 if problems or failed else 0
+    if args.bank_cmd == "new":
+        return _bank_new(args)
     bank, problems = collect([BUILTIN_DIR, *settings.pack_dirs])
     if problems:
         for p in problems:
@@ -171,6 +174,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
             return 1
         console.print_json(q.model_dump_json())
         return 0
+    if args.bank_cmd == "try":
+        return _bank_try(bank, args)
+    if args.calibration:
+        return _bank_calibration(settings, args.json, console)
     by_cat = Counter(q.category.value for q in bank.all())
     by_diff = Counter(str(q.difficulty) for q in bank.all())
     stats = {"questions": len(bank), "by_category": dict(sorted(by_cat.items())),
@@ -183,6 +190,90 @@ def cmd_bank(args: argparse.Namespace) -> int:
             table.add_row(cat, str(n))
         console.print(table)
         console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
+    return 0
+
+
+def _grade_checks(bank: Bank, paths: list[Path], *, strict: bool) -> int:
+    """Grade each question's probe answers (bank/checks.py); print failures and warnings; return the
+    number of failures that fail validation."""
+    from bank.checks import CHECKS, failures, load_paraphrases, run_checks
+
+    paraphrases, problems = load_paraphrases(paths)
+    for p in problems:
+        print(p)
+    results = run_checks(bank.all(), paraphrases)
+    gating = failures(results, strict=strict)
+    warnings = [r for r in results if not r.passed and r not in gating]
+    for r in gating:
+        print(f"FAIL {r}")
+    for r in warnings:
+        print(f"warning {r}")
+    counts = ", ".join(f"{c} {sum(1 for r in results if r.check == c and not r.passed)}" for c in CHECKS)
+    print(f"graded checks: {len(gating)} failure(s), {len(warnings)} warning(s); failing per check: {counts}")
+    return len(gating) + len(problems)
+
+
+def _bank_new(args: argparse.Namespace) -> int:
+    from bank.authoring import TemplateError, write_template
+
+    try:
+        path = write_template(args.category, args.id, Path(args.dir))
+    except TemplateError as exc:
+        print(f"drillbot bank new: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}; edit it, then run `drillbot bank validate {path.parent}`")
+    return 0
+
+
+def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
+    """Grade one answer typed in the terminal (or piped in) with the offline judge, as a pack author would."""
+    from scoring.offline import OfflineJudge
+
+    q = bank.get(args.id)
+    if q is None:
+        print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
+        return 1
+    if sys.stdin.isatty():
+        print(f"{q.prompt}\n\nType your answer, then Ctrl-D on an empty line:", flush=True)
+    answer = sys.stdin.read().strip()
+    if not answer:
+        print("drillbot bank try: no answer given", file=sys.stderr)
+        return 2
+    verdict = OfflineJudge().grade_sync(q, answer)
+    flags = f"  flags: {', '.join(verdict.flags)}" if verdict.flags else ""
+    print(f"score {verdict.total}/10 ({verdict.status}){flags}")
+    for c in verdict.criteria:
+        evidence = f'  "{c.evidence}"' if c.evidence else ""
+        print(f"  {c.verdict:<7} {c.id} (weight {c.weight}){evidence}")
+    print(verdict.feedback)
+    return 0
+
+
+def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> int:
+    from bot.clock import SystemClock
+    from bot.services.calibration import calibration
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.store import db
+
+    async def read() -> list:
+        await db.upgrade_async(settings.database_url)
+        engine = db.create_engine(settings.database_url)
+        try:
+            return await calibration(Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank())))
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(read())
+    if as_json:
+        print(json.dumps([r.as_dict() for r in rows]))
+        return 0
+    table = Table("question", "attempts", "mean", "spread", ">= 8", "<= 3", "verdict", header_style="bold")
+    for r in rows:
+        table.add_row(r.qid, str(r.attempts), f"{r.mean:.1f}", f"{r.spread:.1f}", f"{r.share_high:.0%}",
+                      f"{r.share_low:.0%}", r.verdict)
+    console.print(table)
+    console.print(f"{sum(r.flagged for r in rows)} flagged of {len(rows)} answered question(s)")
     return 0
 
 
@@ -271,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     bank_sub = bank.add_subparsers(dest="bank_cmd", required=True)
     validate = bank_sub.add_parser("validate", help="validate the bank or given files/directories")
     validate.add_argument("paths", nargs="*")
+    validate.add_argument("--strict", action="store_true", help="also fail when a negated model answer scores high")
+    validate.add_argument("--no-grade", action="store_true", help="check the schema only, skip the graded checks")
+    new = bank_sub.add_parser("new", help="write a filled-in question template for a pack")
+    new.add_argument("--category", required=True)
+    new.add_argument("--id", required=True)
+    new.add_argument("--dir", default=".", help="pack folder to write into (default: current folder)")
     lst = bank_sub.add_parser("list", help="list questions")
     lst.add_argument("--category")
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
@@ -278,6 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
+    stats.add_argument("--calibration", action="store_true",
+                       help="per question from real scores: attempts, mean, spread, shares >= 8 and <= 3, verdict")
+    try_ = bank_sub.add_parser("try", help="grade an answer typed in the terminal against one question")
+    try_.add_argument("id")
     bank.set_defaults(func=cmd_bank)
 
     report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # Question bank: extra pack directories, comma-separated.
     question_packs: str = ""
     cooldown_days: int = Field(default=60, ge=0)
+    # DRILLBOT_PREFER_CALIBRATED=1: rounds skip questions real answers show too easy, too hard or flat.
+    prefer_calibrated: bool = False
     weak_category_weight: float = Field(default=0.5, ge=0, le=1)
 
     # Platforms (conventional names). No token: the terminal platform runs.

@@ -1,23 +1,42 @@
-"""Reading the numbers people write in cost answers: "$1,350", "1.35k", "1350 USD", "$1.35 thousand"."""
+"""Reading the numbers people write in answers, in any unit and form.
+
+"$1,350", "1.35k", "1350 USD" and "$1.35 thousand" are one number; so are "3,840 million", "3.84 billion",
+"3.84B" and "3,840M". A share may be written as a fraction or a percentage: "0.75", "75%" and "75 percent"
+all match a target of 75 (a percentage) or of 0.75 (a fraction).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _SCALE = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9, "thousands": 1e3,
+    "k": 1e3, "thousand": 1e3, "thousands": 1e3,
+    "m": 1e6, "mn": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6,
+    "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
+    "t": 1e12, "tn": 1e12, "trillion": 1e12, "trillions": 1e12,
 }  # fmt: skip
 
 _NUMBER = re.compile(
-    r"(?<![\w.])[$€£]?\s*(?P<num>\d{1,3}(?:[,\u202f\u00a0]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-    r"(?:\s*(?P<scale>thousands?|millions?|billions?|bn|mn|mm|k|m|b)\b)?",
+    r"(?<![\w.])(?P<currency>[$€£])?\s*"
+    r"(?P<num>\d{1,3}(?:[,\u202f\u00a0]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:\s*(?P<scale>thousands?|millions?|billions?|trillions?|bn|mn|mm|tn|k|m|b|t)\b)?"
+    r"(?:\s*(?P<percent>%|percent\b|per\s*cent\b|pct\b|percentage\s+points?\b|points?\b|pp\b))?",
     re.IGNORECASE,
 )
 
 
-def parse_numbers(text: str) -> list[float]:
-    values: list[float] = []
+@dataclass(frozen=True)
+class Figure:
+    """One number as written: its value after scale words, and whether it was marked as money or a share."""
+
+    value: float
+    percent: bool = False
+    currency: bool = False
+
+
+def parse_figures(text: str) -> list[Figure]:
+    figures: list[Figure] = []
     for m in _NUMBER.finditer(text):
         raw = re.sub(r"[,\u202f\u00a0]", "", m.group("num"))
         try:
@@ -25,10 +44,30 @@ def parse_numbers(text: str) -> list[float]:
         except ValueError:
             continue
         scale = (m.group("scale") or "").lower()
-        values.append(value * _SCALE.get(scale, 1.0))
-    return values
+        figures.append(Figure(value * _SCALE.get(scale, 1.0), bool(m.group("percent")), bool(m.group("currency"))))
+    return figures
+
+
+def parse_numbers(text: str) -> list[float]:
+    return [f.value for f in parse_figures(text)]
+
+
+def _close(value: float, target: float, tolerance: float) -> bool:
+    slack = abs(target) * tolerance if target else tolerance
+    return abs(value - target) <= slack
+
+
+def _forms(figure: Figure, target: float) -> list[float]:
+    """The values a written figure may stand for when compared with `target`."""
+    forms = [figure.value]
+    if figure.currency:
+        return forms
+    if figure.percent:
+        forms.append(figure.value / 100)  # "75%" for a fraction target of 0.75
+    elif 0 < figure.value <= 1 and 1 < abs(target) <= 100:
+        forms.append(figure.value * 100)  # "0.75" for a percentage target of 75
+    return forms
 
 
 def mentions_number(text: str, target: float, tolerance: float) -> bool:
-    slack = abs(target) * tolerance if target else tolerance
-    return any(abs(v - target) <= slack for v in parse_numbers(text))
+    return any(_close(v, target, tolerance) for f in parse_figures(text) for v in _forms(f, target))

@@ -18,6 +18,7 @@ from bot import render
 from bot.config import parse_weekdays
 from bot.rules.timing import is_post_day, local_date
 from bot.services import directory
+from bot.services.calibration import poorly_calibrated
 from bot.services.context import Context
 from bot.store.models import Answer, QuestionRow, Round, RoundPoints
 
@@ -75,10 +76,11 @@ async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> 
         closes_at = existing.closes_at
     else:
         weak = await team_weak_categories(ctx, channel_id)
+        avoid = await poorly_calibrated(ctx) if ctx.settings.prefer_calibrated else set()
         question = pick_round_question(
             eligible(ctx.catalog.current(), categories, difficulty_max), history, today,
             seed=channel_key, cooldown_days=ctx.settings.cooldown_days,
-            team_weak=weak, weak_weight=ctx.settings.weak_category_weight,
+            team_weak=weak, weak_weight=ctx.settings.weak_category_weight, avoid=avoid,
         )
         if question is None:
             return PostResult(False, "no question matches this channel's categories and difficulty")

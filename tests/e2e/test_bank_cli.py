@@ -35,3 +35,41 @@ def test_bank_show_and_list(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "bank list" in missing.stderr
     listed = run_cli("bank", "list", "--category", "behavioural", cwd=tmp_path)
     assert listed.returncode == 0 and "beh-" in listed.stdout and "fund-" not in listed.stdout
+
+
+def test_bank_validate_grades_the_builtin_bank_and_warns_on_negated_answers(tmp_path: Path) -> None:
+    out = run_cli("bank", "validate", str(Path(__file__).resolve().parents[2] / "bank" / "questions"), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-2000:]
+    summary = out.stdout.strip().splitlines()[-1]
+    assert "graded checks: 0 failure(s)" in summary
+    assert "model_answer 0, paraphrase 0, keywords 0, question_copy 0" in summary
+
+
+def test_bank_new_then_validate_names_the_failing_checks(tmp_path: Path) -> None:
+    made = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "pack", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    out = run_cli("bank", "validate", "pack", cwd=tmp_path)
+    assert out.returncode == 1  # the template's TODO paraphrase is not a real answer yet
+    assert "FAIL my-question: paraphrase" in out.stdout
+    again = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "pack", cwd=tmp_path)
+    assert again.returncode == 2 and "not overwriting" in again.stderr
+
+
+def test_bank_try_grades_a_piped_answer(tmp_path: Path) -> None:
+    out = run_cli("bank", "try", "evals-eval-set-size", cwd=tmp_path,
+                  stdin="The standard error is 0.04, so the interval is about plus or minus 7.8 points; "
+                        "a 3-point gain is within noise.")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("score ") and "ci-width" in out.stdout and "met" in out.stdout
+
+
+def test_bank_stats_calibration_reads_real_scores(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    demo = run_cli("demo", "--days", "3", "--users", "4", "--db", url, "--json", "--out", str(tmp_path / "o"),
+                   cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    out = run_cli("bank", "stats", "--calibration", "--json", cwd=tmp_path, env={"DRILLBOT_DATABASE_URL": url})
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows and all(r["attempts"] >= 1 for r in rows)
+    assert {"mean", "spread", "share_high", "share_low", "verdict"} <= set(rows[0])

@@ -81,3 +81,10 @@ def test_team_pack_loads_beside_builtin_and_ids_must_be_unique(tmp_path: Path) -
 def test_editing_a_question_changes_its_version_hash() -> None:
     q = load_bank().all()[0]
     assert q.content_hash() != q.model_copy(update={"prompt": q.prompt + " Why?"}).content_hash()
+
+
+def test_every_builtin_question_has_two_follow_ups_with_a_short_rubric() -> None:
+    for q in load_bank().all():
+        assert len(q.follow_ups) == 2, q.id
+        for f in q.follow_ups:
+            assert 1 <= len(f.rubric) <= 3 and all(c.key_phrases for c in f.rubric), (q.id, f.prompt)
