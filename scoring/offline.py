@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -19,6 +20,7 @@ from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.flags import detect_flags, injection_in
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
+from scoring.support import undermined
 from scoring.text import (
     CALCULATION,
     COGNATE_CHARS,
@@ -389,10 +391,10 @@ class OfflineJudge:
 
     id = "offline-rubric-v1"
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
-        return self.grade_sync(question, answer)
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
+        return self.grade_sync(question, answer, shown=shown)
 
-    def grade_sync(self, question: Question, answer: str) -> Verdict:
+    def grade_sync(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
@@ -404,10 +406,17 @@ class OfflineJudge:
         else:
             unit_stems = [_foreign_stems(clean(u.text), lang, prep) for u in cunits]
         results = []
+        supported: set[int] = set()
         for m in prep.matchers:
-            verdict, evidence = _grade_item(m, unit_stems, cunits, 1.0 if lang == "en" else FOREIGN_SCALE)
+            # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
+            keep = [i for i, u in enumerate(cunits) if not undermined(u.text, m.item, question, shown)]
+            supported.update(keep)
+            verdict, evidence = _grade_item(
+                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], 1.0 if lang == "en" else FOREIGN_SCALE
+            )
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
-        results = _from_reference(prep, unit_stems, cunits, results)
+        kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
+        results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
         return Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),
