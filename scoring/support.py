@@ -348,15 +348,29 @@ def why_not(
     """None when the evidence supports the criterion, else "copied", "off_criterion" or "contradiction".
     The offline judge picks sentences by the criterion's own vocabulary already (with synonyms), so it
     asks only about copying and contradiction (`check_relevance=False`)."""
-    if copied_from(evidence, given_text(question, shown)):
+    return _why_not(
+        evidence, item, question.prompt, question.model_answer, given_text(question, shown), check_relevance
+    )
+
+
+@lru_cache(maxsize=16384)
+def _why_not(
+    evidence: str, item: RubricItem, prompt: str, model_answer: str, given: tuple[str, ...], check_relevance: bool
+) -> str | None:
+    if copied_from(evidence, given):
         return "copied"
-    if check_relevance and not relevant(evidence, item, question):
+    reference, topic = _reference(item, model_answer, prompt)
+    if check_relevance and not topic & {stem(w) for w in content_words(clean(evidence))}:
         return "off_criterion"
-    reference, _ = _reference(item, question.model_answer, question.prompt)
+    prompt_stems = _prompt_stems(prompt)
     # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
-    prompt = frozenset(stem(w) for w in content_words(question.prompt))
-    if contradicts(evidence, reference, prompt_stems=prompt) or contradicts(
-        evidence, question.model_answer, framed_only=True, prompt_stems=prompt
+    if contradicts(evidence, reference, prompt_stems=prompt_stems) or contradicts(
+        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
     ):
         return "contradiction"
     return None
+
+
+@lru_cache(maxsize=1024)
+def _prompt_stems(prompt: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in content_words(prompt))
