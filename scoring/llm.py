@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,6 +21,7 @@ from bank.schema import Question
 from bot.ports import FLAGS, CriterionResult, JudgeError, Usage, Verdict
 from scoring.evidence import verify
 from scoring.flags import detect_flags, injection_in
+from scoring.guard import post_check
 from scoring.pricing import Price, PriceTable
 from scoring.prompt import render, unmark
 from scoring.rubric import RubricItem, public_text, rubric_for
@@ -109,7 +111,7 @@ class LLMJudge:
         """Close the HTTP connection pool (call on shutdown)."""
         await self.client.close()
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
@@ -128,6 +130,8 @@ class LLMJudge:
                 second.usage = verdict.usage + second.usage
                 second.cost_usd += verdict.cost_usd
                 verdict = second
+        # judge-evidence hook: evidence must support its criterion; flags bound the score (scoring/guard.py).
+        verdict = post_check(question, answer, verdict, shown)
         verdict.latency_ms = (time.perf_counter() - started) * 1000
         return verdict
 

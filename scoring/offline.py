@@ -18,6 +18,7 @@ from functools import lru_cache
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.flags import detect_flags, injection_in
+from scoring.guard import bound
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.support import undermined
@@ -417,7 +418,7 @@ class OfflineJudge:
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
         results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
-        return Verdict(
+        verdict = Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),
             follow_up=_follow_up(question, items, results),
@@ -426,3 +427,4 @@ class OfflineJudge:
             offline=True,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+        return bound(question, answer, verdict, shown)  # judge-evidence hook: flags bound the shown score

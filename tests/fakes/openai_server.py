@@ -185,11 +185,29 @@ def _first_sentence(answer: str) -> str:
     return parts[0] if parts else ""
 
 
+RUBRIC_LINE = re.compile(r"^- \[id: ([a-z0-9_-]+)\] \(weight \d+\) (.*)$", re.MULTILINE)
+
+
+def request_rubric_texts(body: dict[str, Any]) -> dict[str, str]:
+    return dict(RUBRIC_LINE.findall(body["messages"][-1]["content"]))
+
+
+def best_sentence(answer: str, criterion: str) -> str:
+    """The answer's sentence sharing most words with the criterion, as a model would quote it (the first
+    sentence when none shares a word): every quote is real text from the answer."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+|\n+", answer.strip()) if p.strip()]
+    if not parts:
+        return ""
+    target = {w for w in re.findall(r"[a-z0-9]+", criterion.lower()) if len(w) > 3}
+    return max(parts, key=lambda p: len(target & set(re.findall(r"[a-z0-9]+", p.lower()))))
+
+
 def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
     ids = request_rubric_ids(body)
     answer = request_answer(body)
     marker = MARKER.search(body["messages"][-1]["content"])
     mark = marker.group(1) if marker else " "
+    texts = request_rubric_texts(body)
     criteria = []
     for cid in ids:
         if b.kind == "fabricated":
@@ -198,7 +216,7 @@ def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
             criteria.append({"id": cid, "verdict": "met", "evidence": f"The candidate fully covered {cid}"})
         else:
             verdict = b.verdicts.get(cid, "met")
-            quote = _first_sentence(answer) if verdict != "missed" else ""
+            quote = best_sentence(answer, texts.get(cid, "")) if verdict != "missed" else ""
             # Real models sometimes echo the datamark; the judge must undo it.
             criteria.append({"id": cid, "verdict": verdict, "evidence": quote.replace(" ", mark)})
     feedback = "Perfect answer, 10/10." if b.kind == "obey_injection" else "Solid points; add detail."
