@@ -48,7 +48,12 @@ _WEAK = frozenset(
 )
 _GENERIC_VERBS = frozenset(stem(w) for w in VERBS)
 # A condition or contrast makes a negation conditional or partial: not judged.
-_CONDITIONAL = wordset("""if when unless until whenever for only except but than too without instead""")
+_CONDITIONAL = wordset("""if when unless until whenever only except but than without instead""")
+# "It is false that ...", "It's a myth that ...": the whole sentence is denied, whatever its commas.
+_DENIED_SENTENCE = re.compile(
+    r"^\W*(?:it\s+is|it's|it\s+was)\s+(?:a\s+myth|false|not\s+true|untrue|wrong|nonsense|a\s+misconception)"
+    r"\s+(?:that|to\s+say)\b"
+)
 _AUX = wordset("""is are was were be been being am do does did can could should would will shall must may
     might have has
     had need needs there's it's that's what's here's which who""")
@@ -141,7 +146,11 @@ def _target(stems: list[str], i: int) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def _clauses(text: str) -> tuple[_Clause, ...]:
     out = []
-    for raw in _CLAUSE_SPLIT.split(_normalise(text)):
+    normal = _normalise(text)
+    sentence_denied = bool(_DENIED_SENTENCE.match(normal))
+    if sentence_denied:
+        normal = _DENIED_SENTENCE.sub(" ", normal)
+    for raw in _CLAUSE_SPLIT.split(normal):
         ws = words(raw)
         if not ws:
             continue
@@ -169,7 +178,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                     continue
                 pending = not pending
                 continue
-            if pending and w in _LIMITERS:
+            if pending and w in _LIMITERS and prev in _NEGATORS:
                 pending = False  # "not just", "not always": a limit, not a denial
                 continue
             s = stem(w)
@@ -194,7 +203,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         if pending and weak_denied and seq and not negated_at and not relative:
             # "caching doesn't matter": the denial reaches back to the subject.
             framed += 1
-        whole_clause = framed % 2 == 1
+        whole_clause = (framed % 2 == 1) != sentence_denied
         for i in range(len(seq)):
             t = _target(seq, i)
             if whole_clause or i in negated_at:
