@@ -5,8 +5,8 @@ is not shown on faith: the verdict is held for review. Both totals and the gap a
 (`Verdict.checks`). A much lower LLM total is shown as is (a low score cannot be gamed upward) but recorded.
 
 DISAGREE_AT = 5.0 points. Using the human score as a stand-in for an LLM that grades like a person,
-|human - offline| exceeds 5.0 for 2 of 212 non-adversarial bank/evals answers (0.9%), and only in the direction
-that would be held for 1 of them; at 4.0 it would be 6 of 212 (docs/evaluation.md, "Hard to game").
+human - offline exceeds 5.0 for 2 of 215 non-adversarial bank/evals answers (0.9% would be held); at 4.0 it
+would be 9 of 215 (4.2%) (docs/evaluation.md, "Hard to game").
 """
 
 from __future__ import annotations
