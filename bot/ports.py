@@ -5,6 +5,7 @@ Adapters implement `Platform`; scoring/ implements `Judge`. The core imports nei
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -70,6 +71,8 @@ class Verdict:
     latency_ms: float = 0.0
     status: VerdictStatus = "scored"
     status_reason: str = ""  # one sentence for the person when held or abstained
+    # Second opinions recorded by scoring/crosscheck.py: {"llm": 8.5, "offline": 2.0, "gap": 6.5}.
+    checks: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -90,7 +93,9 @@ class JudgeError(Exception):
 class Judge(Protocol):
     id: str
 
-    async def grade(self, question: Question, answer: str) -> Verdict: ...
+    # `shown`: text shown to the person earlier for this question (feedback and hints of a previous try, a
+    # revealed model answer); evidence copied from it earns nothing. Judges must accept it; default empty.
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict: ...
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,11 @@ def build_judge(kind: str, **options: Any) -> Judge:
     if kind == "openai":
         after = options.pop("fallback_after_failures", None)
         budget = options.pop("budget_spent", None)
+        from scoring.crosscheck import CrossCheckJudge
         from scoring.llm import LLMJudge
 
-        judge: Judge = LLMJudge(**options)
+        # Two signals: a total far above what the offline judge supports is held (scoring/crosscheck.py).
+        judge: Judge = CrossCheckJudge(LLMJudge(**options))
         if after is not None or budget is not None:
             judge = FallbackJudge(judge, OfflineJudge(), after_failures=after or 3, budget_spent=budget)
         return judge

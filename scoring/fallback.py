@@ -8,10 +8,11 @@ the answer pending and retries it (one blip should not cost the user an LLM grad
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bank.schema import Question
 from bot.ports import Judge, JudgeError, Verdict
+from scoring.crosscheck import shown_kwargs as _shown
 from scoring.offline import OFFLINE_NOTE
 
 FALLBACK_NOTE = "The LLM judge is unavailable right now, so this answer was scored by the offline rubric scorer."
@@ -45,26 +46,26 @@ class FallbackJudge:
     def tripped(self) -> bool:
         return self.consecutive_failures >= self.after_failures
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         if self.budget_spent is not None and self.budget_spent():
-            return await self._fallback(question, answer, BUDGET_NOTE)
+            return await self._fallback(question, answer, BUDGET_NOTE, shown)
         cooling = self._open_since is not None and self.clock() - self._open_since < self.retry_primary_after_s
         if self.tripped and cooling:
-            return await self._fallback(question, answer, FALLBACK_NOTE)
+            return await self._fallback(question, answer, FALLBACK_NOTE, shown)
         try:
-            verdict = await self.primary.grade(question, answer)
+            verdict = await self.primary.grade(question, answer, **_shown(shown))
         except JudgeError:
             self.consecutive_failures += 1
             if not self.tripped:
                 raise
             self._open_since = self.clock()
-            return await self._fallback(question, answer, FALLBACK_NOTE)
+            return await self._fallback(question, answer, FALLBACK_NOTE, shown)
         self.consecutive_failures = 0
         self._open_since = None
         return verdict
 
-    async def _fallback(self, question: Question, answer: str, note: str) -> Verdict:
-        verdict = await self.fallback.grade(question, answer)
+    async def _fallback(self, question: Question, answer: str, note: str, shown: Sequence[str] = ()) -> Verdict:
+        verdict = await self.fallback.grade(question, answer, **_shown(shown))
         verdict.offline = True
         # The offline note tells users how to enable the LLM judge; here it is enabled but unavailable.
         body = verdict.feedback.replace(OFFLINE_NOTE, "").lstrip("\n")

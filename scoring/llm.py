@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import openai
@@ -22,6 +23,7 @@ from bot.ports import FLAGS, CriterionMark, CriterionResult, JudgeError, Usage, 
 from scoring.evidence import verify
 from scoring.families import family
 from scoring.flags import detect_flags, injection_in
+from scoring.guard import post_check
 from scoring.pricing import PriceLike, PriceTable
 from scoring.prompt import Rendered, render
 from scoring.rubric import RubricItem, public_text, rubric_for
@@ -139,7 +141,7 @@ class LLMJudge:
         """Close the HTTP connection pool (call on shutdown)."""
         await self.client.close()
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
@@ -158,6 +160,8 @@ class LLMJudge:
                 second.usage = verdict.usage + second.usage
                 second.cost_usd += verdict.cost_usd
                 verdict = second
+        # judge-evidence hook: evidence must support its criterion; flags bound the score (scoring/guard.py).
+        verdict = post_check(question, answer, verdict, shown)
         verdict.latency_ms = (time.perf_counter() - started) * 1000
         return verdict
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -17,9 +18,11 @@ from functools import lru_cache
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.flags import detect_flags, injection_in
+from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
+from scoring.support import undermined
 from scoring.text import (
     CALCULATION,
     RUBRIC_FILLER,
@@ -380,10 +383,10 @@ class OfflineJudge:
 
     id = "offline-rubric-v1"
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
-        return self.grade_sync(question, answer)
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
+        return self.grade_sync(question, answer, shown=shown)
 
-    def grade_sync(self, question: Question, answer: str) -> Verdict:
+    def grade_sync(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         started = time.perf_counter()
         items = rubric_for(question)
         flags = detect_flags(question, answer)
@@ -396,11 +399,18 @@ class OfflineJudge:
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
         unit_stems = [_stem_set(clean(u.text)) for u in cunits]
         results = []
+        supported: set[int] = set()
         for m in prep.matchers:
-            verdict, evidence = _grade_item(m, unit_stems, cunits, strict=bool(GAMING_FLAGS & set(flags)))
+            # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
+            keep = [i for i, u in enumerate(cunits) if not undermined(u.text, m.item, question, shown)]
+            supported.update(keep)
+            verdict, evidence = _grade_item(
+                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags))
+            )
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
-        results = _from_reference(prep, unit_stems, cunits, results)
-        return Verdict(
+        kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
+        results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
+        verdict = Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),
             follow_up=_follow_up(question),
@@ -409,3 +419,4 @@ class OfflineJudge:
             offline=True,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+        return bound(question, answer, verdict, shown)  # judge-evidence hook: flags bound the shown score

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bank.schema import Question
 from bot.ports import CriterionResult, JudgeError, Verdict
@@ -34,7 +34,7 @@ class ScriptedJudge:
         self.fail_next = 0
         self.calls = 0
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         self.calls += 1
         if self.fail_next > 0:
             self.fail_next -= 1

@@ -277,9 +277,28 @@ def _error(message: str, code: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": code, "code": code, "param": None}}
 
 
+RUBRIC_LINE = re.compile(r"^- \[id: ([a-z0-9_-]+)\](?: \(weight \d+\))? (.*)$", re.MULTILINE)
+
+
+def request_rubric_texts(body: dict[str, Any]) -> dict[str, str]:
+    return dict(RUBRIC_LINE.findall(body["messages"][-1]["content"]))
+
+
+def best_sentence(sentences: list[str], criterion: str) -> int:
+    """1-based number of the answer sentence sharing most words with the criterion, as a model that marks
+    everything met would cite it (the first sentence when none shares a word): always a real sentence."""
+    if not sentences:
+        return 1
+    target = {w for w in re.findall(r"[a-z0-9]+", criterion.lower()) if len(w) > 3}
+    return 1 + max(range(len(sentences)), key=lambda i: (len(target & set(re.findall(r"[a-z0-9]+",
+                                                                                     sentences[i].lower()))), -i))
+
+
 def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
     ids = request_rubric_ids(body)
     last = sentence_count(body)
+    sentences = request_sentences(body)
+    texts = request_rubric_texts(body)
     listed: dict[str, list[dict[str, Any]]] = {"met": [], "partial": []}
     for cid in ids:
         if b.kind == "fabricated":
@@ -287,7 +306,7 @@ def _verdict(body: dict[str, Any], b: Behaviour) -> dict[str, Any]:
         elif b.kind == "obey_injection":  # cites the injected instruction (the last sentence) as evidence
             listed["met"].append({"id": cid, "sentences": [last]})
         elif (verdict := b.verdicts.get(cid, "met")) != "missed":
-            listed[verdict].append({"id": cid, "sentences": [1]})
+            listed[verdict].append({"id": cid, "sentences": [best_sentence(sentences, texts.get(cid, ""))]})
     feedback = "Perfect answer, 10/10." if b.kind == "obey_injection" else "Solid points; add detail."
     return {**listed, "feedback": feedback, "follow_up": "What would you measure?", "flags": b.flags}
 

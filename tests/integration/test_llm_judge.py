@@ -299,7 +299,10 @@ async def test_no_rubric_question_grades_pseudo_criteria(fake: FakeOpenAI) -> No
     answer = "Calibrate the judge against human labels on a sample and report agreement with them."
     v = await make_judge(fake).grade(NO_RUBRIC_Q, answer)
     assert [c.id for c in v.criteria] == ["ma-1", "ma-2", "ma-3", "ma-4"]
-    assert v.total == 3.8
+    # ma-2 ("give the judge a rubric with concrete criteria") is marked partial with a sentence that says
+    # nothing about it: evidence must be about its criterion (issue 13), so only ma-1 counts.
+    assert [c.verdict for c in v.criteria] == ["met", "missed", "missed", "missed"]
+    assert v.total == 2.5
     assert "no official rubric" in fake.requests[0].messages[-1]["content"]
     assert NO_RUBRIC_Q.model_answer in fake.requests[0].messages[-1]["content"]
 

@@ -7,6 +7,7 @@ import pytest
 from bank.schema import Criterion, Question
 from bot.ports import CriterionResult, JudgeError, Verdict
 from scoring import FallbackJudge, LLMJudge, OfflineJudge, build_judge
+from scoring.crosscheck import CrossCheckJudge
 from scoring.fallback import BUDGET_NOTE, FALLBACK_NOTE
 from scoring.offline import OFFLINE_NOTE
 
@@ -92,7 +93,9 @@ async def test_budget_spent_goes_straight_to_offline() -> None:
 def test_build_judge_variants() -> None:
     assert isinstance(build_judge("offline"), OfflineJudge)
     llm = build_judge("openai", model="gpt-4.1-mini", api_key="k", base_url="http://127.0.0.1:9/v1")
-    assert isinstance(llm, LLMJudge) and llm.id == "openai:gpt-4.1-mini"
+    # The LLM judge comes wrapped in the cross-check against the offline judge (issue 13).
+    assert isinstance(llm, CrossCheckJudge) and isinstance(llm.primary, LLMJudge)
+    assert llm.id == "openai:gpt-4.1-mini"
     wrapped = build_judge("openai", api_key="k", fallback_after_failures=2)
     assert isinstance(wrapped, FallbackJudge) and wrapped.after_failures == 2
     with pytest.raises(TypeError):

@@ -1,0 +1,385 @@
+"""Does this evidence support this criterion? Shared by both judges.
+
+A sentence earns credit for a criterion only if it is about that criterion (shares a word with its text,
+key phrases or the model-answer sentences that match it), is not text the person was handed (the question,
+the rubric, feedback shown earlier), and does not contradict the criterion's claim.
+
+Contradiction is decided clause by clause against the polarity of a reference (criterion text, key
+phrases, matching model-answer sentences), so "the model does not remember between calls" agrees with a
+reference that says the same and only a reversal counts:
+- negation: the first content word after not/never/cannot/... (with a generic verb, the pair "verb +
+  next word") is denied; "X is a myth / irrelevant / pointless / doesn't matter" denies the whole clause;
+- antonyms: a clause that says "cheaper", "stateful", "untrusted", "broad privilege" where the reference
+  says the opposite about the same thing.
+Negations inside a condition ("you don't need an agent when ...") are not judged: they are usually right.
+Lexicons are generic English and field vocabulary, not tuned to particular answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from bank.schema import Question
+from scoring.rubric import RubricItem
+from scoring.text import VERBS, clean, content_words, stem, words, wordset
+
+# Words that deny what follows them.
+_NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
+    wasn't weren't
+    mustn't nor neither hardly""")
+# Words that deny the clause they sit in: "X is a myth", "X is pointless", "a waste of time".
+_FRAMES = frozenset(
+    stem(w)
+    for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
+    nonsense bogus
+    waste misconception fallacy superstition counterproductive meaningless""")
+)
+# After a negator these carry no claim of their own: the denial is about the clause's subject
+# ("latency doesn't matter", "caching isn't needed").
+_WEAK = frozenset(
+    stem(w)
+    for w in wordset("""matter matters need needed necessary important required useful relevant true real
+    worth count apply
+    exist help helps really actually even always ever at all""")
+)
+_GENERIC_VERBS = frozenset(stem(w) for w in VERBS)
+# A condition or contrast makes a negation conditional or partial: not judged.
+_CONDITIONAL = wordset("""if when unless until whenever only except but than without instead""")
+# "It is false that ...", "It's a myth that ...": the whole sentence is denied, whatever its commas.
+_DENIED_SENTENCE = re.compile(
+    r"^\W*(?:it\s+is|it's|it\s+was)\s+(?:a\s+myth|false|not\s+true|untrue|wrong|nonsense|a\s+misconception)"
+    r"\s+(?:that|to\s+say)\b"
+)
+_AUX = wordset("""is are was were be been being am do does did can could should would will shall must may
+    might have has
+    had need needs there's it's that's what's here's which who""")
+_NO_HEADS = wordset("""need point reason benefit value use way real longer""")
+# Words after which a frame word judges the clause: "X is a myth", "it's pointless", "totally irrelevant".
+_PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pure simply basically mostly
+    largely utterly so very seem
+    seems""")
+_LIMITERS = wordset("""just only always all every necessarily simply merely alone enough entirely fully""")
+_CLAUSE_SPLIT = re.compile(r"[,;:()\[\]\n]|\s[-–—]\s|\.\s|\.$|\b(?:and|but|while|whereas|although|though|so)\b")
+
+# Two-word comparatives written as one token, so "less expensive" reads as "cheaper".
+_REWRITES = [
+    (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),
+     "costlier"),
+    (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?less\b|\bless\s+(?:expensive|costly)\b"),
+     "cheaper"),
+    (re.compile(r"\bless\s+(predictable|deterministic|reliable|secure|safe|stable|consistent)\b"), r"un\1"),
+    (re.compile(r"\bleast[- ]privilege[sd]?\b|\b(?:minimal|minimum|narrow(?:ly)?|tightly)[- ]scoped\b"),
+     "leastprivilege"),
+    (re.compile(r"\b(?:broad|full|admin|unrestricted|unlimited|blanket|wide|all)\s+(?:privileges?|permissions?|"
+                r"access|rights)\b"), "broadprivilege"),
+    (re.compile(r"\bnon[- ]?deterministic\b"), "nondeterministic"),
+    (re.compile(r"\bnot\s+trusted\b"), "untrusted"),
+]
+
+
+@dataclass(frozen=True)
+class _Concept:
+    plus: frozenset[str]
+    minus: frozenset[str]
+    specific: bool  # the words alone carry the claim; generic ones need a shared topic word too
+
+
+def _concept(plus: str, minus: str, *, specific: bool = False) -> _Concept:
+    # Exact words, not stems: "costly" and "cost" share a stem but only one of them is a comparison.
+    return _Concept(frozenset(plus.split()), frozenset(minus.split()), specific)
+
+
+_CONCEPTS = (
+    _concept("cheap cheaper cheapest inexpensive affordable economical", "expensive costly costlier pricey pricier"),
+    _concept("stateless", "stateful", specific=True),
+    _concept("trusted trustworthy trust", "untrusted untrustworthy distrust", specific=True),
+    _concept("leastprivilege", "broadprivilege", specific=True),
+    _concept("deterministic predictable reproducible repeatable consistent",
+             "nondeterministic unpredictable unreliable random inconsistent flaky"),
+    _concept("simple simpler simplest", "complex complicated"),
+    _concept("fast faster fastest quick quicker", "slow slower slowest"),
+    _concept("easy easier easiest", "hard harder hardest difficult"),
+    _concept("secure safe safer", "insecure unsafe vulnerable", specific=True),
+)
+_CONCEPT_OF: dict[str, tuple[int, int]] = {}
+for _k, _c in enumerate(_CONCEPTS):
+    for _s in _c.plus:
+        _CONCEPT_OF[_s] = (_k, 1)
+    for _s in _c.minus:
+        _CONCEPT_OF[_s] = (_k, -1)
+_CONCEPT_WORDS = frozenset(_CONCEPT_OF)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    stems: frozenset[str]  # content stems of the clause
+    denied: frozenset[tuple[str, ...]]  # targets it denies: a stem, or a generic verb and its object
+    affirmed: frozenset[tuple[str, ...]]  # the same kind of target, said positively
+    signs: frozenset[tuple[int, int]]  # (concept, +1/-1) after negation
+    framed: bool = False  # the whole clause is denied ("X is a myth")
+    subject: str = ""  # its first content word
+
+    def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
+        """A comparison is about its subject: when `other` is about one of the things the question
+        compares ("an agent is cheaper"), a reference clause about something else does not answer it."""
+        return not (other.subject in prompt_stems and other.subject not in self.stems)
+
+
+def _normalise(text: str) -> str:
+    text = clean(text).lower().replace("’", "'")
+    for pattern, repl in _REWRITES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _target(stems: list[str], i: int) -> tuple[str, ...]:
+    """The claim at position i: a specific word, or a generic verb with the word after it."""
+    if stems[i] in _GENERIC_VERBS and i + 1 < len(stems):
+        return (stems[i], stems[i + 1])
+    return (stems[i],)
+
+
+@lru_cache(maxsize=8192)
+def _clauses(text: str) -> tuple[_Clause, ...]:
+    out = []
+    normal = _normalise(text)
+    sentence_denied = bool(_DENIED_SENTENCE.match(normal))
+    if sentence_denied:
+        normal = _DENIED_SENTENCE.sub(" ", normal)
+    for raw in _CLAUSE_SPLIT.split(normal):
+        ws = words(raw)
+        if not ws:
+            continue
+        conditional = any(w in _CONDITIONAL for w in ws)
+        hypothetical = any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
+        relative = any(w in ("that", "which", "who", "what") for w in ws)  # "APIs that don't exist"
+        # Content stems in order, with the index of each negator just before them.
+        seq: list[str] = []
+        seq_words: list[str] = []
+        negated_at: set[int] = set()
+        # "the victim, not the attacker": an elliptical contrast, not a claim to judge.
+        elliptical = ws[0] == "not"
+        pending = False
+        weak_denied = False  # a negator followed by "matter", "needed", "true" ...
+        framed = 0
+        for j, w in enumerate(ws):
+            prev = ws[j - 1] if j else ""
+            nxt = ws[j + 1] if j + 1 < len(ws) else ""
+            if w in _NEGATORS:
+                # Bare "not" without an auxiliary ("the victim, not the attacker", "maybe not") and "no" as
+                # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
+                if w == "not" and prev not in _AUX:
+                    continue
+                if w == "no" and prev not in _AUX and nxt not in _NO_HEADS:
+                    continue
+                pending = not pending
+                continue
+            if pending and w in _LIMITERS and prev in _NEGATORS:
+                pending = False  # "not just", "not always": a limit, not a denial
+                continue
+            s = stem(w)
+            if s in _FRAMES:
+                if prev not in _PREDICATIVE and not pending:
+                    continue  # "irrelevant text", "something false": an adjective, not a verdict on the clause
+                framed += 1
+                if pending:  # "not pointless": the two cancel
+                    pending, framed = False, framed - 1
+                continue
+            if s in _WEAK:
+                weak_denied = weak_denied or pending
+                continue
+            if w in content_words(w) or w in _CONCEPT_WORDS:
+                if pending:
+                    negated_at.add(len(seq))
+                    pending = False
+                seq.append(s)
+                seq_words.append(w)
+        denied: set[tuple[str, ...]] = set()
+        affirmed: set[tuple[str, ...]] = set()
+        if pending and weak_denied and seq and not negated_at and not relative:
+            # "caching doesn't matter": the denial reaches back to the subject.
+            framed += 1
+        whole_clause = (framed % 2 == 1) != sentence_denied
+        for i in range(len(seq)):
+            t = _target(seq, i)
+            if whole_clause or i in negated_at:
+                if not conditional and not elliptical:
+                    denied.add(t)
+            else:
+                affirmed.add(t)
+                if len(t) == 2:
+                    affirmed.add(t[:1])
+        signs = set()
+        for i, w in enumerate(seq_words):
+            if w in _CONCEPT_OF and not hypothetical:
+                k, sign = _CONCEPT_OF[w]
+                flipped = (i in negated_at or whole_clause) and not conditional
+                signs.add((k, -sign if flipped else sign))
+        out.append(_Clause(frozenset(seq), frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause,
+                           next((x for x in seq if x not in _GENERIC_VERBS), "")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=2048)
+def _reference_clauses(reference: str) -> tuple[_Clause, ...]:
+    return _clauses(reference)
+
+
+def _has(clause: _Clause, target: tuple[str, ...]) -> bool:
+    return all(s in clause.stems for s in target)
+
+
+def contradicts(
+    evidence: str, reference: str, *, framed_only: bool = False, prompt_stems: frozenset[str] = frozenset()
+) -> bool:
+    """Whether some clause of `evidence` denies or reverses what `reference` says. With `framed_only`,
+    plain negations are not judged (only "X is a myth"-style denials of a whole clause and antonyms):
+    for a broad reference such as a whole model answer, where a negated word often matches a sentence
+    about something else."""
+    ref = _reference_clauses(reference)
+    if not ref:
+        return False
+    for clause in _clauses(evidence):
+        if not framed_only or clause.framed:
+            for target in clause.denied:
+                # The reference clauses that make this claim: they name the target and share another word.
+                other = clause.stems - set(target)
+                with_it = [r for r in ref if _has(r, target) and (not other or other & r.stems)]
+                if not framed_only and not with_it:
+                    continue
+                with_it = with_it or [r for r in ref if _has(r, target)]
+                if with_it and any(target in r.affirmed or target[:1] in r.affirmed for r in with_it) and not any(
+                    target in r.denied or target[:1] in r.denied for r in with_it
+                ):
+                    return True
+        for k, sign in clause.signs:
+            concept = _CONCEPTS[k]
+            topic = clause.stems - {stem(w) for w in concept.plus | concept.minus}
+            relevant = [r for r in ref if r.subject_ok(clause, prompt_stems) and (concept.specific or topic
+    & r.stems)]
+            opposite = any((k, -sign) in r.signs for r in relevant)
+            same = any((k, sign) in r.signs for r in relevant)
+            if opposite and not same:
+                return True
+    return False
+
+
+# ---- copied text ----
+
+COPY_MIN_WORDS = 5
+COPY_SHARE = 0.8
+
+
+def copied_from(evidence: str, sources: Iterable[str]) -> bool:
+    """Whether most of `evidence` is a run of words taken from one of `sources` (5+ words)."""
+    ev = words(clean(evidence))
+    if len(ev) < COPY_MIN_WORDS:
+        return False
+    need = COPY_SHARE * len(ev)
+    for source in sources:
+        src = _source_words(source)
+        if sum(w in src[1] for w in ev) < need:
+            continue
+        match = SequenceMatcher(None, ev, src[0], autojunk=False).find_longest_match(0, len(ev), 0, len(src[0]))
+        if match.size >= need:
+            return True
+    return False
+
+
+@lru_cache(maxsize=2048)
+def _source_words(source: str) -> tuple[list[str], frozenset[str]]:
+    ws = words(clean(source))
+    return ws, frozenset(ws)
+
+
+# ---- relevance and the per-criterion reference ----
+
+
+@lru_cache(maxsize=4096)
+def _model_sentences(model_answer: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    from scoring.text import units
+
+    return tuple((u.text, frozenset(stem(w) for w in content_words(u.text))) for u in units(model_answer))
+
+
+def _item_stems(item: RubricItem) -> frozenset[str]:
+    source = " ".join(item.terms) if item.derived else item.text
+    return frozenset(stem(w) for w in content_words(" ".join([source, *item.key_phrases])))
+
+
+@lru_cache(maxsize=2048)
+def _reference(item: RubricItem, model_answer: str, prompt: str) -> tuple[str, frozenset[str]]:
+    """The criterion's claim in words (text, key phrases, the model-answer sentences that match it) and
+    the stems that make a sentence about it (minus the prompt's, which every answer gets for free)."""
+    own = _item_stems(item)
+    scored = sorted(
+        ((len(own & s), i, text) for i, (text, s) in enumerate(_model_sentences(model_answer))),
+        key=lambda t: (-t[0], t[1]),
+    )
+    matching = [text for n, _, text in scored[:2] if n >= 2]
+    text = item.text if not item.derived else " ".join(matching)
+    reference = ". ".join([text, *item.key_phrases, *matching])
+    prompt_stems = frozenset(stem(w) for w in content_words(prompt))
+    topic = frozenset().union(own, *(frozenset(stem(w) for w in content_words(t)) for t in matching))
+    return reference, (topic - prompt_stems) or topic
+
+
+def given_text(question: Question, shown: Sequence[str] = ()) -> tuple[str, ...]:
+    """Text the person was handed, so copying it earns nothing: the question, the written rubric (never
+    shown on purpose, but feedback has leaked it), and whatever was shown earlier (feedback, hints, a model
+    answer revealed after a previous try). A derived rubric is model-answer prose: not included."""
+    return (question.prompt, *(c.text for c in question.rubric), *(s for s in shown if s.strip()))
+
+
+def relevant(evidence: str, item: RubricItem, question: Question) -> bool:
+    _, topic = _reference(item, question.model_answer, question.prompt)
+    return bool(topic & {stem(w) for w in content_words(clean(evidence))})
+
+
+def supports(evidence: str, item: RubricItem, question: Question, shown: Sequence[str] = ()) -> bool:
+    """(b) not copied from what the person was handed, (c) about the criterion, (d) not contradicting it.
+    (a), being in the answer, is scoring.evidence.find_quote's job."""
+    return why_not(evidence, item, question, shown) is None
+
+
+def undermined(evidence: str, item: RubricItem, question: Question, shown: Sequence[str] = ()) -> bool:
+    """Copied from what the person was handed, or contradicting the criterion (relevance not asked)."""
+    return why_not(evidence, item, question, shown, check_relevance=False) is not None
+
+
+def why_not(
+    evidence: str, item: RubricItem, question: Question, shown: Sequence[str] = (), *, check_relevance: bool = True
+) -> str | None:
+    """None when the evidence supports the criterion, else "copied", "off_criterion" or "contradiction".
+    The offline judge picks sentences by the criterion's own vocabulary already (with synonyms), so it
+    asks only about copying and contradiction (`check_relevance=False`)."""
+    return _why_not(
+        evidence, item, question.prompt, question.model_answer, given_text(question, shown), check_relevance
+    )
+
+
+@lru_cache(maxsize=16384)
+def _why_not(
+    evidence: str, item: RubricItem, prompt: str, model_answer: str, given: tuple[str, ...], check_relevance: bool
+) -> str | None:
+    if copied_from(evidence, given):
+        return "copied"
+    reference, topic = _reference(item, model_answer, prompt)
+    if check_relevance and not topic & {stem(w) for w in content_words(clean(evidence))}:
+        return "off_criterion"
+    prompt_stems = _prompt_stems(prompt)
+    # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
+    if contradicts(evidence, reference, prompt_stems=prompt_stems) or contradicts(
+        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
+    ):
+        return "contradiction"
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _prompt_stems(prompt: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in content_words(prompt))
