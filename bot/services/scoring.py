@@ -76,6 +76,9 @@ class ScoringWorker:
                 update(Answer).where(stale)
                 .values(status="pending", next_attempt_at=now).execution_options(synchronize_session=False)
             )
+            if all_claims:  # a reply being posted when the process died is sent again now, not in 5 min
+                await s.execute(update(Answer).where(Answer.reply_sent.is_(False), Answer.reply_claimed_at.is_not(None))
+                                .values(reply_claimed_at=None).execution_options(synchronize_session=False))
             return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def _claim(self, limit: int) -> list[int]:

@@ -135,3 +135,25 @@ async def test_conflicting_stats_write_requeues_instead_of_stranding(core: Core,
         assert await s.scalar(select(Answer.status)) == "pending"
     await core.worker.run_once()
     assert await count(core, Score) == 1
+
+
+async def test_sqlite_restart_releases_a_reply_claim_left_by_a_crash(make_core, platform: FakePlatform,  # type: ignore[no-untyped-def]
+                                                                    database_url: str) -> None:
+    """Issue 20.3: a crash while posting a reply left its claim leased for 5 minutes, even on SQLite where a
+    starting process knows every claim it finds belongs to a dead process."""
+    core: Core = await make_core(ScriptedJudge())
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    platform.fail_next = 10  # the reply is never sent...
+    await core.worker.run_once()
+    async with core.ctx.sessions.begin() as s:  # ...and the process died holding the reply claim
+        await s.execute(update(Answer).values(reply_claimed_at=core.ctx.clock.now()))
+    platform.fail_next = 0
+    restarted: Core = await make_core(ScriptedJudge())
+    restarted.worker._last_sweep = None
+    await restarted.worker.run_once()
+    sent = len(platform.of_kind("score"))
+    if database_url.startswith("sqlite"):
+        assert sent == 1
+    else:  # several processes may share PostgreSQL: the claim waits for its lease
+        assert sent == 0
