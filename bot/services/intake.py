@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
-from bot.messages import Message
+from bot.messages import Message, valid_unicode
 from bot.rules.timing import local_date
 from bot.services import directory, progress
 from bot.services.context import Context
@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 def storable(text: str) -> str:
-    """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them."""
-    return text.replace("\x00", "")
+    """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them; lone
+    surrogates cannot be encoded at all."""
+    return valid_unicode(text.replace("\x00", ""))
 
 
 def member_timezone(member: Member, fallback: str) -> str:
