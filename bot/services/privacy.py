@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 
 from bot.services import directory
 from bot.services.context import Context
+from bot.store import db
 from bot.store.models import (
     Answer,
     CategoryStatRow,
@@ -53,6 +54,7 @@ async def forget(ctx: Context, user_key: str) -> Forgotten:
         for model in (CategoryStatRow, ReviewItem, PracticeSession, Streak):
             await s.execute(delete(model).where(model.member_id == m.id))
         await s.execute(delete(Member).where(Member.id == m.id))
+    await db.checkpoint_sqlite(ctx.settings.database_url, ctx.sessions)
     return counts
 
 
