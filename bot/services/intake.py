@@ -147,8 +147,10 @@ async def edit(ctx: Context, event: AnswerEvent) -> IntakeResult:
         if original is None:
             # The edit arrived before (or instead of) the original: treat it as the answer itself.
             return await submit(ctx, event)
-        n = await s.scalar(select(func.count(Answer.id)).where(Answer.revision_of == original.id)) or 0
-        if original.text.strip() == event.text.strip():
+        texts = (await s.scalars(select(Answer.text).where(Answer.revision_of == original.id))).all()
+        n = len(texts)
+        # The same text as the original or a revision already stored: a redelivered edit, not a new one.
+        if storable(event.text).strip() in {t.strip() for t in (original.text, *texts)}:
             return IntakeResult("duplicate")
     revision_key = f"{event.message_key}#edit{n + 1}"
     revised = AnswerEvent(revision_key, event.thread_key, event.user_key, event.text, event.at,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -53,6 +53,8 @@ class ScoringWorker:
         self._last_sweep: datetime | None = None
         # Observers (metrics): called with ("scored", verdict) or ("failed", error text).
         self.listeners: list[Callable[[str, object], None]] = []
+        # Other recovery work run with the sweep (the core's unprocessed-inbox sweep).
+        self.sweeps: list[Callable[[], Awaitable[object]]] = []
 
     def _notify(self, event: str, payload: object) -> None:
         for listener in self.listeners:
@@ -108,6 +110,8 @@ class ScoringWorker:
         sweep = self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY
         if sweep:
             await self.release_expired_claims()
+            for extra in self.sweeps:
+                await extra()
         ids = await self._claim(limit)
         results = await asyncio.gather(*(self._score_guarded(i) for i in ids))
         if sweep or (ids and not all(results)):
