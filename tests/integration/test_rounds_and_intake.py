@@ -177,3 +177,19 @@ async def test_edits_count_toward_the_hourly_limit_by_arrival_and_are_capped(mak
     # the 5 revisions arrived in this hour, so with a limit of 6 one more answer fits, not two
     assert (await core.answer(answer(thread, "n1", ALICE, "a fresh answer", core))).outcome == "accepted"
     assert (await core.answer(answer(thread, "n2", ALICE, "another fresh one", core))).outcome == "rejected"
+
+
+async def test_an_event_stored_but_never_processed_is_processed_at_the_next_start(make_core, judge) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.1: adapters store the raw event before acknowledging it; a process that died before
+    processing it leaves the row, and the next start turns it into an answer (once)."""
+    core: Core = await make_core(judge)
+    thread = await setup_round(core)
+    event = answer(thread, "inbox1", ALICE, "a great answer", core)
+    assert await core.receive("answer", event.message_key, event) is not None
+    assert await core.receive("answer", event.message_key, event) is None  # a redelivery: stored once
+    assert await count(core, Answer) == 0  # ...and the process dies here
+    restarted: Core = await make_core(judge)
+    assert await count(restarted, Answer) == 1
+    await restarted.worker.drain()
+    assert await count(restarted, Score) == 1
+    assert await restarted.process_leftover() == 0
