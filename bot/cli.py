@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -57,6 +58,12 @@ async def _run(settings: Settings, port: int) -> None:
         serve_metrics(core, settings.metrics_port)
     scheduler = Scheduler(core)
     stop = asyncio.Event()
+    # SIGTERM (docker stop, systemd) is handled like Ctrl-C: the main task is cancelled, so scoring stops
+    # claiming and in-flight work finishes below; events stored but not processed wait in the inbox.
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     tasks: list[asyncio.Task] = [asyncio.create_task(core.worker.run_forever(stop))]
     platforms = settings.platforms
     try:
@@ -105,7 +112,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (SecondSchedulerError, ConfigError) as exc:
         print(f"drillbot: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: a clean stop
         pass
     return 0
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +15,7 @@ from bot.config import Settings
 from bot.events import AnswerEvent, CommandContext, IntakeResult
 from bot.messages import Message
 from bot.ports import Judge, Platform
-from bot.services import channels, digest, directory, intake, practice, rounds
+from bot.services import channels, digest, directory, inbox, intake, practice, rounds
 from bot.services.catalog import Catalog
 from bot.services.context import Context
 from bot.services.scoring import ScoringWorker
@@ -57,8 +58,13 @@ class Core:
             added = await self.ctx.catalog.sync(s, self.ctx.clock.now())
         # SQLite is single-process, so any claim found at start belongs to a process that died.
         released = await self.worker.release_expired_claims(all_claims=db.is_sqlite(self.settings.database_url))
+        # Events acknowledged but not processed when a process died: now at start, and by the worker's
+        # recovery sweep (another process of a PostgreSQL deployment may have died).
+        leftover = await self.process_leftover()
+        self.worker.sweeps.append(lambda: self.process_leftover(timedelta(minutes=1)))
         log.info("core started", extra={"questions": len(self.ctx.catalog.bank), "new_versions": added,
-                                        "released_claims": released})
+                                        "released_claims": released,
+                                        "inbox_leftover": leftover})
 
     async def close(self) -> None:
         if self.engine is not None:
@@ -90,6 +96,37 @@ class Core:
 
     async def delete(self, message_key: str) -> int:
         return await intake.delete(self.ctx, message_key)
+
+    # The durable inbox: adapters store an event before acknowledging it, then process it -----------
+    async def receive(self, kind: inbox.Kind, key: str, event: AnswerEvent) -> int | None:
+        """Store a platform event keyed by its platform id; None if it was stored before."""
+        return await inbox.store(self.ctx, kind, key, event)
+
+    async def process(self, inbox_id: int, display_name: str = "") -> IntakeResult | None:
+        """Run intake for a stored event (a name resolved since may be passed); None if already done."""
+        loaded = await inbox.load(self.ctx, inbox_id)
+        if loaded is None:
+            return None
+        kind, event = loaded
+        if display_name:
+            event = replace(event, display_name=display_name)
+        if kind == "delete":
+            await self.delete(event.message_key)
+            result = IntakeResult("accepted")
+        else:
+            result = await (self.edit(event) if kind == "edit" else self.answer(event))
+        await inbox.mark_done(self.ctx, inbox_id)
+        return result
+
+    async def process_leftover(self, older_than: timedelta | None = None) -> int:
+        """Events stored but never processed (the process died after acknowledging them)."""
+        ids = await inbox.leftover(self.ctx, older_than)
+        for inbox_id in ids:
+            try:
+                await self.process(inbox_id)
+            except Exception:
+                log.exception("stored event could not be processed", extra={"inbox": inbox_id})
+        return len(ids)
 
     async def command(self, cc: CommandContext, text: str) -> Message:
         return await self.commands.handle(cc, text)

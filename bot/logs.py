@@ -6,12 +6,18 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 # Token shapes of the services drillbot talks to, scrubbed even if they slip into a message.
 SECRET_PATTERNS = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|sk-[A-Za-z0-9_-]{12,}"
     r"|[MN][A-Za-z\d]{23,}\.[\w-]{6}\.[\w-]{27,}|(?<=://)[^:/@\s]+:[^@/\s]+(?=@))"
 )
+# C0/C1 controls (newline, carriage return, escape...) would let logged data start a fake log line or
+# rewrite the terminal: every record shows them escaped, on one line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Libraries that put a raw request body into an INFO line (Bolt, for a request with a bad signature).
+_BODY = re.compile(r"\(?\s*\bbody: .*", re.S)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -25,8 +31,21 @@ class Redactor(logging.Filter):
             text = text.replace(secret, "[redacted]")
         return SECRET_PATTERNS.sub("[redacted]", text)
 
+    def scrub_value(self, value: Any) -> Any:
+        """Strings anywhere inside lists, tuples and dicts (a structured error payload) are scrubbed too."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {self.scrub_value(k): self.scrub_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.scrub_value(v) for v in value]
+        return value
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.scrub(record.getMessage())
+        message = record.getMessage()
+        if record.name.startswith("slack_bolt") and record.levelno > logging.DEBUG:
+            message = _BODY.sub("(request body omitted)", message)
+        record.msg = escape_controls(self.scrub(message))
         record.args = None
         if record.exc_info:
             # Exception messages can carry keys too (e.g. an SDK error echoing a header): render the
@@ -36,9 +55,23 @@ class Redactor(logging.Filter):
         elif record.exc_text:
             record.exc_text = self.scrub(record.exc_text)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, self.scrub(value))
+            if key not in _STANDARD:
+                setattr(record, key, _escape_all(self.scrub_value(value)))
         return True
+
+
+def escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _escape_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_controls(value)
+    if isinstance(value, dict):
+        return {k: _escape_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape_all(v) for v in value]
+    return value
 
 
 class JsonFormatter(logging.Formatter):

@@ -15,9 +15,25 @@ from dataclasses import dataclass, field
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """Lone surrogates (from JSON escapes such as \\ud800) cannot be encoded, so no database can store
+    them: replace each with U+FFFD rather than dropping the whole answer."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def shown_text(text: str) -> str:
+    """Multi-line text that may quote a user (judge feedback, follow-ups): lines kept, but no bidi
+    override, invisible character or other control character survives."""
+    text = _INVISIBLE.sub("", valid_unicode(text))
+    return "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+
 def user_text(text: str, limit: int = 300) -> str:
     """Make user-supplied text safe to show: printable, single-spaced, bounded."""
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", valid_unicode(text))
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > limit:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bank.schema import Question, category_label
-from bot.messages import Button, Field, Message, user_text
+from bot.messages import Button, Field, Message, shown_text, user_text
 
 MARK = {"met": "✅ met", "partial": "🟡 partial", "missed": "❌ missed"}
 FLAG_TEXT = {
@@ -97,10 +97,10 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
             value += f" · “{user_text(evidence, 140)}”"
         fields.append(Field(user_text(c.get("text") or c.get("id", ""), 120), value))
     lines = []
-    if view.feedback:
-        lines.append(view.feedback)
+    if view.feedback:  # judge feedback quotes the answer: neutralise what the answer may carry
+        lines.append(shown_text(view.feedback))
     if view.follow_up:
-        lines.append(f"Next an interviewer might ask: {view.follow_up}")
+        lines.append(f"Next an interviewer might ask: {shown_text(view.follow_up)}")
     if view.flags:
         reasons = "; ".join(FLAG_TEXT.get(f, f) for f in view.flags)
         lines.append(f"Held for review: {reasons}. This answer earns no points or streak day unless an admin "

@@ -90,8 +90,11 @@ class DrillBot(commands.Bot):
             text=message.content, at=self.core.ctx.clock.now(),  # the core's clock: one time source
             display_name=message.author.display_name, is_dm=is_dm,
         )
-        result = await self.core.answer(event)  # in a DM, text that answers nothing is run as a command
-        if result.reply is not None:
+        # Stored first (keyed by the message id), then processed from the stored row: a crash in between
+        # leaves it in the inbox for the next start. In a DM, text that answers nothing runs as a command.
+        stored = await self.core.receive("answer", event.message_key, event)
+        result = await self.core.process(stored) if stored is not None else None
+        if result is not None and result.reply is not None:
             await self._tell(message.author, message.channel if is_dm else None, result.reply)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -114,17 +117,25 @@ class DrillBot(commands.Bot):
             text=data.get("content", ""), at=self.core.ctx.clock.now(),
             display_name=author.get("global_name") or author.get("username", ""), is_dm=payload.guild_id is None,
         )
-        result = await self.core.edit(event)
-        if result.reply is not None:
+        stored = await self.core.receive("edit", f"{event.message_key}#edit@{data.get('edited_timestamp', '')}", event)
+        result = await self.core.process(stored) if stored is not None else None
+        if result is not None and result.reply is not None:
             user = self.get_user(user_id) or await self.fetch_user(user_id)
             await self._tell(user, channel if payload.guild_id is None else None, result.reply)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.core.delete(keys.message_key(payload.message_id))
+        await self._deleted(payload.message_id)
 
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         for message_id in payload.message_ids:
-            await self.core.delete(keys.message_key(message_id))
+            await self._deleted(message_id)
+
+    async def _deleted(self, message_id: int) -> None:
+        key = keys.message_key(message_id)
+        gone = AnswerEvent(key, "", "", "", self.core.ctx.clock.now())
+        stored = await self.core.receive("delete", f"{key}#deleted", gone)
+        if stored is not None:
+            await self.core.process(stored)
 
     async def _tell(self, user: discord.abc.User, dm_channel: Any, reply: Message) -> None:
         """Personal notices go to the person, not the thread: by DM (the DM itself when they wrote there)."""

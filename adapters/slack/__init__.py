@@ -22,7 +22,10 @@ async def run_slack(settings: Settings, core: Core, *, port: int = 3000) -> None
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         raise ConfigError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
     app, _platform = create_app(settings, core)
-    if settings.slack_app_token is not None:
-        await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-    else:
-        await serve_http(app, None, port)
+    try:
+        if settings.slack_app_token is not None:
+            await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        else:
+            await serve_http(app, None, port)
+    finally:
+        await app._drillbot_handlers.finish_in_flight()  # type: ignore[attr-defined]

@@ -6,9 +6,11 @@ every command says. This module only maps Slack payloads to keys and events and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,8 +82,11 @@ class SlackHandlers:
         self.core = core
         self.platform = platform
         self.seen = SeenEvents()
+        self.in_flight: set[asyncio.Task[None]] = set()
 
     async def message_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Store the event durably, then return so Bolt acknowledges it (process_before_response); the
+        name lookup and intake run afterwards in a task, from the stored row."""
         if not self.seen.first_time(body.get("event_id")):
             log.info("duplicate delivery skipped", extra={"event_id": body.get("event_id")})
             return
@@ -90,28 +95,59 @@ class SlackHandlers:
         channel = str(event.get("channel", ""))
         is_dm = event.get("channel_type") == "im"
         if subtype == "message_deleted":
-            await self.core.delete(keys.message_key(team, channel, str(event.get("deleted_ts", ""))))
-        elif subtype == "message_changed":
-            inner = event.get("message") or {}
-            if not _from_bot(inner):
-                await self._answer(team, channel, inner, is_dm, edited=True)
-        elif subtype in ANSWER_SUBTYPES and not _from_bot(event):
-            await self._answer(team, channel, event, is_dm, edited=False)
+            key = keys.message_key(team, channel, str(event.get("deleted_ts", "")))
+            stored = await self.core.receive("delete", f"{key}#deleted", AnswerEvent(key, "", "", "", _now()))
+            user, thread_ts = "", None
+        elif subtype == "message_changed" or (subtype in ANSWER_SUBTYPES and not _from_bot(event)):
+            edited = subtype == "message_changed"
+            msg = (event.get("message") or {}) if edited else event
+            if _from_bot(msg):
+                return
+            answer = self._answer_event(team, channel, msg, is_dm)
+            if answer is None:
+                return
+            edit_ts = str((msg.get("edited") or {}).get("ts") or event.get("event_ts") or event.get("ts") or "")
+            key = f"{answer.message_key}#edit@{edit_ts}" if edited else answer.message_key
+            stored = await self.core.receive("edit" if edited else "answer", key, answer)
+            user, thread_ts = str(msg["user"]), msg.get("thread_ts")
+        else:
+            return
+        if stored is not None:
+            self._spawn(self._process(stored, team, channel, user, None if is_dm else thread_ts, is_dm))
 
-    async def _answer(self, team: str, channel: str, msg: dict[str, Any], is_dm: bool, *, edited: bool) -> None:
+    def _answer_event(self, team: str, channel: str, msg: dict[str, Any], is_dm: bool) -> AnswerEvent | None:
         ts, thread_ts, user = str(msg.get("ts", "")), msg.get("thread_ts"), str(msg["user"])
         if is_dm:
             thread = keys.channel_key(team, channel)  # DM answers are plain IM messages
         elif thread_ts and thread_ts != ts:
             thread = keys.thread_key(team, channel, str(thread_ts))
         else:
-            return  # a top-level channel message is conversation, not an answer
-        name = await self.platform.display_name(user)
+            return None  # a top-level channel message is conversation, not an answer
         text = slack_unescape(str(msg.get("text") or ""))
-        event = AnswerEvent(keys.message_key(team, channel, ts), thread, keys.user_key(team, user), text,
-                            _ts_time(ts), name, is_dm)
-        result = await (self.core.edit(event) if edited else self.core.answer(event))
-        await self._show(result, team, channel, user, thread_ts if not is_dm else None, is_dm)
+        return AnswerEvent(keys.message_key(team, channel, ts), thread, keys.user_key(team, user), text,
+                           _ts_time(ts), "", is_dm)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work after the acknowledgement; kept referenced so it is not collected, awaited at shutdown."""
+        task = asyncio.create_task(work)
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+
+    async def finish_in_flight(self, timeout_s: float = 30.0) -> None:
+        """At shutdown: let stored events being processed finish (the rest wait in the inbox)."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=timeout_s)
+
+    async def _process(self, inbox_id: int, team: str, channel: str, user: str, thread_ts: str | None,
+                       is_dm: bool) -> None:
+        try:
+            name = await self.platform.display_name(user) if user else ""
+            result = await self.core.process(inbox_id, name)
+            if result is not None and user:
+                await self._show(result, team, channel, user, thread_ts, is_dm)
+        except Exception:
+            log.exception("stored slack event not processed yet; the inbox sweep will retry",
+                          extra={"inbox": inbox_id})
 
     async def _show(self, result: IntakeResult, team: str, channel: str, user: str, thread_ts: str | None,
                     is_dm: bool) -> None:
@@ -145,6 +181,10 @@ def _from_bot(msg: dict[str, Any]) -> bool:
     return bool(msg.get("bot_id") or msg.get("subtype") == "bot_message" or not msg.get("user"))
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _ts_time(ts: str) -> datetime:
     """Slack's message ts is the moment Slack received it: the fair submission time, even on a retry."""
     try:
@@ -160,8 +200,11 @@ def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None 
     platform = SlackPlatform(client)
     core.register(platform)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    app = AsyncApp(client=client, signing_secret=secret, name="drillbot")
+    # Listeners run before the HTTP response (and the Socket Mode ack): an event is acknowledged only once
+    # it is stored. Listeners therefore only store and return; slow work runs in tasks afterwards.
+    app = AsyncApp(client=client, signing_secret=secret, name="drillbot", process_before_response=True)
     handlers = SlackHandlers(core, platform)
+    app._drillbot_handlers = handlers  # type: ignore[attr-defined]  # run_slack awaits its tasks at shutdown
 
     @app.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -169,15 +212,21 @@ def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None 
 
     @app.command("/drill")
     async def on_drill(ack: Any, body: dict[str, Any], respond: Any) -> None:
-        await ack()  # within Slack's 3 s; the answer follows through response_url
-        reply = await handlers.command(body)
-        await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+        await ack()  # within Slack's 3 s; the answer follows through response_url, after the response
+
+        async def answer() -> None:
+            reply = await handlers.command(body)
+            await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+        handlers._spawn(answer())
 
     @app.action(re.compile(r"^practice:"))
     async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
-        reply = await handlers.button(body, str(action.get("action_id", "")))
-        await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+
+        async def answer() -> None:
+            reply = await handlers.button(body, str(action.get("action_id", "")))
+            await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+        handlers._spawn(answer())
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -12,6 +12,8 @@ EASE_START = 2.5
 EASE_FLOOR = 1.3
 LEECH_SCORE = 4.0
 LEECH_LAPSES = 8
+# Without a cap the interval grows geometrically and overflows `date` around the 14th strong answer.
+MAX_INTERVAL_DAYS = 365
 
 
 def grade_from_score(score: float) -> int:
@@ -44,7 +46,7 @@ def review(state: ReviewState, score: float, today: date) -> ReviewState:
         elif repetitions == 2:
             interval = 6
         else:
-            interval = max(1, round(state.interval_days * ease))
+            interval = min(MAX_INTERVAL_DAYS, max(1, round(state.interval_days * ease)))
     low = state.low_scores + (1 if score < LEECH_SCORE else 0)
     return ReviewState(repetitions, interval, round(ease, 4), today + timedelta(days=interval), low,
                        state.leech or low >= LEECH_LAPSES)

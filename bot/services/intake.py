@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
-from bot.messages import Message
+from bot.messages import Message, valid_unicode
 from bot.rules.timing import local_date
 from bot.services import directory, progress
 from bot.services.context import Context
@@ -23,10 +24,14 @@ from bot.store.models import Answer, Channel, Member, PracticeSession, Round
 
 log = logging.getLogger(__name__)
 
+# Each edit of an answer is scored as a revision; beyond this many the edit is refused (issue 20.6).
+MAX_REVISIONS = 5
+
 
 def storable(text: str) -> str:
-    """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them."""
-    return text.replace("\x00", "")
+    """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them; lone
+    surrogates cannot be encoded at all."""
+    return valid_unicode(text.replace("\x00", ""))
 
 
 def member_timezone(member: Member, fallback: str) -> str:
@@ -68,11 +73,12 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             "Trim it to the key points, as you would in an interview, and post it again."))
 
     now = ctx.clock.now()
-    limited = await rate_limited(ctx, event.user_key, now)
-    if limited is not None:
-        return IntakeResult("rejected", limited)
     try:
         async with ctx.sessions.begin() as s:
+            # First statement of the transaction: lock the person's row (PostgreSQL) or take SQLite's
+            # write lock, so the hourly count below and the insert are one atomic step for this person.
+            await s.execute(update(Member).where(Member.user_key == event.user_key)
+                            .values(display_name=Member.display_name).execution_options(synchronize_session=False))
             # A known person with an unchanged name needs one lookup, not the workspace's as well.
             m = await directory.find_member(s, event.user_key)
             if m is None or (event.display_name and m.display_name != event.display_name[:200]):
@@ -85,11 +91,16 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
                     return IntakeResult("ignored")
                 question_id = practice.question_id
                 day = local_date(event.at, member_timezone(m, ctx.settings.timezone))
+            limited = await rate_limited(ctx, s, m.id, now)
+            if limited is None and revision_of is not None:
+                limited = await too_many_revisions(s, revision_of)
+            if limited is not None:
+                return IntakeResult("rejected", limited)
             answer = Answer(
                 message_key=event.message_key, member_id=m.id,
                 round_id=rnd.id if rnd else None, practice_id=practice.id if practice else None,
                 question_id=question_id, thread_key=event.thread_key, text=text, revision_of=revision_of,
-                day=day, submitted_at=event.at, status="pending", next_attempt_at=now,
+                day=day, submitted_at=event.at, received_at=now, status="pending", next_attempt_at=now,
             )
             s.add(answer)
             if practice is not None:
@@ -102,22 +113,31 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
     return IntakeResult("accepted", answer_id=answer_id)
 
 
-async def rate_limited(ctx: Context, user_key: str, now: datetime) -> Message | None:
-    """At most `answers_per_hour` judged answers per person per rolling hour; say when to come back."""
+async def rate_limited(ctx: Context, s: AsyncSession, member_id: int, now: datetime) -> Message | None:
+    """At most `answers_per_hour` judged answers per person per rolling hour, counted by arrival (an
+    edit of an old message arrives now); say when to come back. Runs inside the insert's transaction."""
     limit = ctx.settings.answers_per_hour
-    async with ctx.sessions() as s:
-        recent = (await s.scalars(
-            select(Answer.submitted_at).join(Member, Member.id == Answer.member_id)
-            .where(Member.user_key == user_key, Answer.submitted_at > now - timedelta(hours=1))
-            .order_by(Answer.submitted_at.desc()).limit(limit)
-        )).all()
+    recent = (await s.scalars(
+        select(Answer.received_at)
+        .where(Answer.member_id == member_id, Answer.received_at > now - timedelta(hours=1))
+        .order_by(Answer.received_at.desc()).limit(limit)
+    )).all()
     if len(recent) < limit:
         return None
-    free_at = as_utc(recent[-1]) + timedelta(hours=1)
+    free_at = as_utc(recent[-1]) + timedelta(hours=1)  # type: ignore[arg-type]
     minutes = max(1, int((free_at - now).total_seconds() // 60) + 1)
     return render.error(
         f"You have sent {limit} answers in the last hour, the most drillbot scores per hour. Nothing was saved.",
         f"You can answer again in about {minutes} minute(s), at {free_at:%H:%M} UTC.")
+
+
+async def too_many_revisions(s: AsyncSession, original_id: int) -> Message | None:
+    n = await s.scalar(select(func.count(Answer.id)).where(Answer.revision_of == original_id)) or 0
+    if n < MAX_REVISIONS:
+        return None
+    return render.error(
+        f"That answer has been edited and re-scored {MAX_REVISIONS} times, the most drillbot scores. "
+        "This edit was not scored.", "Post a new reply in the thread if you want another score.")
 
 
 async def edit(ctx: Context, event: AnswerEvent) -> IntakeResult:
@@ -127,8 +147,10 @@ async def edit(ctx: Context, event: AnswerEvent) -> IntakeResult:
         if original is None:
             # The edit arrived before (or instead of) the original: treat it as the answer itself.
             return await submit(ctx, event)
-        n = await s.scalar(select(func.count(Answer.id)).where(Answer.revision_of == original.id)) or 0
-        if original.text.strip() == event.text.strip():
+        texts = (await s.scalars(select(Answer.text).where(Answer.revision_of == original.id))).all()
+        n = len(texts)
+        # The same text as the original or a revision already stored: a redelivered edit, not a new one.
+        if storable(event.text).strip() in {t.strip() for t in (original.text, *texts)}:
             return IntakeResult("duplicate")
     revision_key = f"{event.message_key}#edit{n + 1}"
     revised = AnswerEvent(revision_key, event.thread_key, event.user_key, event.text, event.at,

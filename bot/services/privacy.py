@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from bot.services import directory
+from bot.services import directory, inbox
 from bot.services.context import Context
+from bot.store import db
 from bot.store.models import (
     Answer,
     CategoryStatRow,
@@ -53,6 +54,8 @@ async def forget(ctx: Context, user_key: str) -> Forgotten:
         for model in (CategoryStatRow, ReviewItem, PracticeSession, Streak):
             await s.execute(delete(model).where(model.member_id == m.id))
         await s.execute(delete(Member).where(Member.id == m.id))
+    await inbox.forget(ctx, user_key)
+    await db.checkpoint_sqlite(ctx.settings.database_url, ctx.sessions)
     return counts
 
 

@@ -88,7 +88,9 @@ async def streak(ctx: Context, user_key: str) -> Message:
 async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Message:
     async with ctx.sessions() as s:
         m = await directory.find_member(s, user_key)
-        if m is None:
+        # Opting out of the leaderboard makes your results private: others get the reply they would get
+        # for someone with no answers, so the opt-out itself is not revealed either.
+        if m is None or (m.leaderboard_opt_out and not about_self):
             return Message(title="Stats", text="No answers yet." if about_self else "No answers from them yet.",
                            kind="stats")
         st = await s.get(Streak, m.id)

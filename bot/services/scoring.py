@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -47,12 +47,16 @@ class ScoringWorker:
         self.ctx = ctx
         self.judge = judge
         self.max_attempts = max_attempts
+        self.concurrency = concurrency
         self._sem = asyncio.Semaphore(concurrency)
+        self._grading = 0  # answers claimed by run_forever and not yet graded and recorded
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
         # Observers (metrics): called with ("scored", verdict) or ("failed", error text).
         self.listeners: list[Callable[[str, object], None]] = []
+        # Other recovery work run with the sweep (the core's unprocessed-inbox sweep).
+        self.sweeps: list[Callable[[], Awaitable[object]]] = []
 
     def _notify(self, event: str, payload: object) -> None:
         for listener in self.listeners:
@@ -76,6 +80,9 @@ class ScoringWorker:
                 update(Answer).where(stale)
                 .values(status="pending", next_attempt_at=now).execution_options(synchronize_session=False)
             )
+            if all_claims:  # a reply being posted when the process died is sent again now, not in 5 min
+                await s.execute(update(Answer).where(Answer.reply_sent.is_(False), Answer.reply_claimed_at.is_not(None))
+                                .values(reply_claimed_at=None).execution_options(synchronize_session=False))
             return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def _claim(self, limit: int) -> list[int]:
@@ -105,6 +112,8 @@ class ScoringWorker:
         sweep = self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY
         if sweep:
             await self.release_expired_claims()
+            for extra in self.sweeps:
+                await extra()
         ids = await self._claim(limit)
         results = await asyncio.gather(*(self._score_guarded(i) for i in ids))
         if sweep or (ids and not all(results)):
@@ -134,29 +143,74 @@ class ScoringWorker:
         return False
 
     async def run_forever(self, stop: asyncio.Event, idle_s: float = 2.0) -> None:
+        """Claim continuously: whenever a grading slot is free, claim that many answers and start them;
+        never wait for a batch. On stop, claim nothing more and let started work finish."""
+        running: set[asyncio.Task[bool]] = set()
         while not stop.is_set():
             try:
-                await self.run_once()
+                now = self.ctx.clock.now()
+                if self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY:
+                    self._last_sweep = now
+                    await self.release_expired_claims()
+                    for extra in self.sweeps:
+                        await extra()
+                    sweep = asyncio.create_task(self._deliver_unsent_quietly())
+                    running.add(sweep)
+                    sweep.add_done_callback(running.discard)
+                free = self.concurrency - self._grading
+                if free > 0:
+                    for answer_id in await self._claim(free):
+                        self._grading += 1
+                        task = asyncio.create_task(self._score_guarded(answer_id, on_graded=self._slot_freed))
+                        running.add(task)
+                        task.add_done_callback(running.discard)
             except Exception:  # never let one bad pass stop scoring for good
                 log.exception("scoring pass failed")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle_s)
+        if running:
+            await asyncio.wait(set(running))
 
-    async def _score_guarded(self, answer_id: int) -> bool:
-        async with self._sem:
-            try:
-                return await self._score(answer_id)
-            except Exception as exc:
-                log.exception("scoring crashed", extra={"answer": answer_id})
-                await self._failed(answer_id, f"internal error: {type(exc).__name__}")
-                return False
+    def _slot_freed(self) -> None:
+        self._grading -= 1
+        self._wake.set()
 
-    async def _score(self, answer_id: int) -> bool:
+    async def _deliver_unsent_quietly(self) -> bool:
+        try:
+            await self.deliver_unsent()
+        except Exception:
+            log.exception("unsent-reply sweep failed")
+        return False
+
+    async def _score_guarded(self, answer_id: int, on_graded: Callable[[], None] | None = None) -> bool:
+        try:
+            return await self._score(answer_id, on_graded)
+        except Exception as exc:
+            log.exception("scoring crashed", extra={"answer": answer_id})
+            await self._failed(answer_id, f"internal error: {type(exc).__name__}")
+            return False
+
+    async def _score(self, answer_id: int, on_graded: Callable[[], None] | None = None) -> bool:
+        # The slot covers grading and recording only: posting the reply may wait for the channel's
+        # pacing, and that wait must not hold a slot another channel's answer needs.
+        try:
+            async with self._sem:
+                recorded = await self._grade_and_record(answer_id)
+        finally:
+            if on_graded is not None:
+                on_graded()
+        if recorded is None:
+            return False
+        route, message = recorded
+        await self._finish_reply(answer_id, await self._post(answer_id, route, message))
+        return True
+
+    async def _grade_and_record(self, answer_id: int) -> tuple[Route, Message] | None:
         async with self.ctx.sessions() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
-                return False
+                return None
             question = await self.ctx.catalog.question_for_row(s, answer.question_id)
             text = answer.text
         try:
@@ -164,7 +218,7 @@ class ScoringWorker:
         except JudgeError as exc:
             self._notify("failed", str(exc))
             await self._failed(answer_id, str(exc), retryable=exc.retryable)
-            return False
+            return None
         self._notify("scored", verdict)
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
         async with member_lock:
@@ -174,12 +228,8 @@ class ScoringWorker:
                 # Another process recorded this score, or raced us creating the same person's streak
                 # or stats row. In the second case put the answer straight back in the queue.
                 await self._requeue_unless_scored(answer_id)
-                return False
-        if recorded is None:
-            return False
-        route, message = recorded
-        await self._finish_reply(answer_id, await self._post(answer_id, route, message))
-        return True
+                return None
+        return recorded
 
     async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, Message] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""

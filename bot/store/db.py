@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -39,11 +39,20 @@ def create_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows (forget-me) are overwritten with zeros instead of lingering in free pages.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
     # pool_pre_ping replaces connections the server dropped.
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+async def checkpoint_sqlite(engine_or_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Copy the WAL into the database file and truncate it, so deleted text does not live on in the WAL."""
+    if is_sqlite(engine_or_url):
+        async with sessions() as s:
+            await s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -124,6 +124,7 @@ class Answer(Base):
     __table_args__ = (
         Index("ix_answers_status_next", "status", "next_attempt_at"),
         Index("ix_answers_member_submitted", "member_id", "submitted_at"),
+        Index("ix_answers_member_received", "member_id", "received_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     message_key: Mapped[str] = mapped_column(String(250), unique=True)  # platform-qualified message id
@@ -136,6 +137,9 @@ class Answer(Base):
     revision_of: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)  # the streak day this answer counts for
     submitted_at: Mapped[datetime]
+    # When drillbot received it: an edit keeps the original message's submitted_at but arrives now, and
+    # the hourly limit counts arrivals.
+    received_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|scoring|scored|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
@@ -145,6 +149,20 @@ class Answer(Base):
     # Set by whichever process is sending the score reply; a stale claim (sender died) is retaken.
     reply_claimed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InboxEvent(Base):
+    """A platform event stored before it is acknowledged, keyed by its platform id; processed later
+    (names resolved, intake run), so a crash after the acknowledgement loses nothing."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_done_received", "done", "received_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # answer | edit | delete
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Score(Base):

@@ -134,3 +134,21 @@ async def test_weekly_digest_posts_once_with_a_chart(core: Core, platform: FakeP
     assert msg.image is not None and msg.image[:8] == b"\x89PNG\r\n\x1a\n"
     text = msg.plain()
     assert "1. alice · 10.0 pts" in text and "2 people, 2 answers" in text
+
+
+async def test_stats_of_someone_who_opted_out_of_the_leaderboard_show_nothing_about_them(core: Core) -> None:
+    """Issue 20.7: `stats @person` showed the name, points, streak and categories of someone who opted out.
+    The rule: the leaderboard opt-out also makes your stats private; others get the same reply as for a
+    person with no answers, so the opt-out itself is not revealed."""
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "an ok answer", core))
+    await core.worker.drain()
+    await core.command(ALICE_CC, "optout leaderboard")
+    other = await core.command(CommandContext(BOB, "bob", CH), "stats <@alice>")
+    nobody = await core.command(CommandContext(BOB, "bob", CH), "stats <@carol>")
+    assert "alice" not in other.plain() and "5.0" not in other.plain() and "Streak" not in other.plain()
+    assert (other.title, other.text) == (nobody.title, nobody.text)
+    own = await core.command(ALICE_CC, "stats")  # your own stats stay yours to see
+    assert "5.0" in own.plain()
+    await core.command(ALICE_CC, "optin leaderboard")
+    assert "Stats for alice" in (await core.command(CommandContext(BOB, "bob", CH), "stats <@alice>")).title

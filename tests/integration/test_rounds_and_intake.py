@@ -145,3 +145,51 @@ async def test_flagged_answer_keeps_score_but_earns_nothing_until_cleared(core: 
     done = await core.command(CommandContext(BOB, "bob", CH), f"review clear {answer_id}")
     assert "cleared" in done.text
     assert await count(core, RoundPoints) == 1
+
+
+async def test_hourly_limit_holds_under_concurrent_answers_from_two_processes(make_core) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.5: the count and the insert were separate, so 40 concurrent answers were all stored."""
+    first: Core = await make_core(answers_per_hour=5)
+    second: Core = await make_core(answers_per_hour=5)  # its own engine and pool, as another process
+    thread = await setup_round(first)
+    await first.answer(answer(thread, "warm", ALICE, "a first answer", first))  # the person exists
+    events = [answer(thread, f"burst{i}", ALICE, f"answer number {i}", first) for i in range(16)]
+    outcomes = await asyncio.gather(*((first if i % 2 else second).answer(e) for i, e in enumerate(events)))
+    assert [o.outcome for o in outcomes].count("accepted") == 4
+    assert await count(first, Answer) == 5
+
+
+async def test_edits_count_toward_the_hourly_limit_by_arrival_and_are_capped(make_core) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.6: revisions carried the original message's time, so 35 edits of an old answer were all
+    stored and scored."""
+    core: Core = await make_core(answers_per_hour=6)
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "version 0", core))
+    core.ctx.clock.advance(timedelta(hours=2))  # the original is now outside the hourly window
+    outcomes = []
+    for i in range(1, 10):
+        edited = answer(thread, "m1", ALICE, f"version {i}", core)
+        outcomes.append(await core.edit(AnswerEvent(edited.message_key, thread, ALICE, edited.text,
+                                                    core.ctx.clock.now() - timedelta(hours=2), "alice")))
+    assert [o.outcome for o in outcomes].count("accepted") == 5  # at most 5 revisions per answer
+    refused = [o for o in outcomes if o.outcome == "rejected"]
+    assert refused and "edit" in refused[0].reply.text.lower()  # type: ignore[union-attr]
+    # the 5 revisions arrived in this hour, so with a limit of 6 one more answer fits, not two
+    assert (await core.answer(answer(thread, "n1", ALICE, "a fresh answer", core))).outcome == "accepted"
+    assert (await core.answer(answer(thread, "n2", ALICE, "another fresh one", core))).outcome == "rejected"
+
+
+async def test_an_event_stored_but_never_processed_is_processed_at_the_next_start(make_core, judge) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.1: adapters store the raw event before acknowledging it; a process that died before
+    processing it leaves the row, and the next start turns it into an answer (once)."""
+    core: Core = await make_core(judge)
+    thread = await setup_round(core)
+    event = answer(thread, "inbox1", ALICE, "a great answer", core)
+    assert await core.receive("answer", event.message_key, event) is not None
+    assert await core.receive("answer", event.message_key, event) is None  # a redelivery: stored once
+    assert await count(core, Answer) == 0  # ...and the process dies here
+    restarted: Core = await make_core(judge)
+    assert await count(restarted, Answer) == 1
+    await restarted.worker.drain()
+    assert await count(restarted, Score) == 1
+    assert await restarted.process_leftover() == 0

@@ -10,7 +10,7 @@ from bot.core import Core
 from bot.store.models import Answer, Score
 from tests.fakes.judges import ScriptedJudge
 from tests.fakes.platform import FakePlatform
-from tests.integration.test_rounds_and_intake import ALICE, answer, count, setup_round
+from tests.integration.test_rounds_and_intake import ALICE, CH, answer, count, setup_round
 
 
 async def test_judge_outage_keeps_answer_pending_then_scores(core: Core, judge: ScriptedJudge,
@@ -154,3 +154,66 @@ async def test_score_records_reasoning_tokens(core: Core, judge: ScriptedJudge) 
     async with core.ctx.sessions() as s:
         score = (await s.execute(select(Score))).scalar_one()
     assert (score.output_tokens, score.reasoning_tokens) == (300, 180)
+
+
+async def test_sqlite_restart_releases_a_reply_claim_left_by_a_crash(make_core, platform: FakePlatform,  # type: ignore[no-untyped-def]
+                                                                    database_url: str) -> None:
+    """Issue 20.3: a crash while posting a reply left its claim leased for 5 minutes, even on SQLite where a
+    starting process knows every claim it finds belongs to a dead process."""
+    core: Core = await make_core(ScriptedJudge())
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    platform.fail_next = 10  # the reply is never sent...
+    await core.worker.run_once()
+    async with core.ctx.sessions.begin() as s:  # ...and the process died holding the reply claim
+        await s.execute(update(Answer).values(reply_claimed_at=core.ctx.clock.now()))
+    platform.fail_next = 0
+    restarted: Core = await make_core(ScriptedJudge())
+    restarted.worker._last_sweep = None
+    await restarted.worker.run_once()
+    sent = len(platform.of_kind("score"))
+    if database_url.startswith("sqlite"):
+        assert sent == 1
+    else:  # several processes may share PostgreSQL: the claim waits for its lease
+        assert sent == 0
+
+
+async def test_a_busy_channel_does_not_delay_another_channels_reply(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.2: the worker held its concurrency slot while one channel's 1 msg/s pacing made it wait,
+    and waited for a whole batch before claiming more, so a burst in one channel delayed every other."""
+    import asyncio
+    import time
+
+    locks: dict[str, asyncio.Lock] = {}
+    original = platform.reply
+
+    async def paced_reply(thread_key: str, message, *, reply_to=None):  # type: ignore[no-untyped-def]
+        channel = thread_key.rsplit(":", 1)[0]
+        if channel == CH:  # like Slack: one message per second per channel, here 0.4 s
+            async with locks.setdefault(channel, asyncio.Lock()):
+                await asyncio.sleep(0.4)
+                return await original(thread_key, message, reply_to=reply_to)
+        return await original(thread_key, message, reply_to=reply_to)
+
+    platform.reply = paced_reply  # type: ignore[method-assign]
+    core: Core = await make_core(ScriptedJudge(), judge_concurrency=2)
+    busy = await setup_round(core)
+    await core.configure_channel("test:W1:C2", "quiet", weekdays="mon-sun")
+    quiet = (await core.post_round("test:W1:C2")).thread_key
+    assert quiet
+    for i in range(12):  # 12 paced replies: about 4.8 s for the busy channel
+        await core.answer(answer(busy, f"b{i}", f"test:W1:p{i}", "a great answer", core))
+    stop = asyncio.Event()
+    runner = asyncio.create_task(core.worker.run_forever(stop, idle_s=0.05))
+    try:
+        await asyncio.sleep(0.3)  # the burst is being replied to
+        started = time.monotonic()
+        await core.answer(answer(quiet, "q1", ALICE, "a great answer", core))
+        core.worker.wake()
+        while not [s for s in platform.of_kind("score") if s.target == quiet]:
+            assert time.monotonic() - started < 2.5, "the quiet channel waited for the busy one"
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        core.worker.wake()
+        await asyncio.wait_for(runner, 10)

@@ -12,6 +12,7 @@ import discord
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from adapters.discord import render as drender
 from adapters.slack import render as srender
@@ -243,3 +244,44 @@ async def test_nul_characters_are_handled(core: Core, platform: FakePlatform, wh
     await core.worker.drain()
     for sent in platform.sent:
         check_rendered(sent.message)
+
+
+class QuotingJudge:
+    """A judge whose feedback quotes the answer, as the LLM judge's does."""
+
+    id = "quoting"
+
+    async def grade(self, question, answer: str):  # type: ignore[no-untyped-def]
+        from bot.ports import CriterionResult, Verdict
+        first = answer.split(".")[0]
+        return Verdict([CriterionResult("c1", "met", first, 1, "names the idea")],
+                       feedback=f"You wrote “{first}”, which is right.", follow_up=f"Why “{first}”?")
+
+
+async def test_bidi_controls_never_reach_a_reply_even_quoted_in_feedback(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.11: a U+202E in each of two sentences was quoted in the feedback and posted."""
+    core: Core = await make_core(QuotingJudge())
+    thread = await setup_round(core)
+    text = "Tokens are what the model \u202ereads and bills. Caching cuts \u2066cost\u2069 for repeated prefixes."
+    await core.answer(AnswerEvent("test:W1:C1:bidi", thread, "test:W1:eve", text, core.ctx.clock.now(), "Eve"))
+    await core.worker.drain()
+    sent = platform.of_kind("score")
+    assert sent and "reads and bills" in sent[0].message.plain()
+    assert all(not BIDI.search(s.message.plain()) for s in platform.sent)
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "\udfff tail", "a\ud83d b"])
+async def test_lone_surrogates_are_replaced_and_the_answer_is_stored(make_core, platform: FakePlatform,  # type: ignore[no-untyped-def]
+                                                                    bad: str) -> None:
+    """Issue 20.12: a lone surrogate raised UnicodeEncodeError at storage and the person got no reply."""
+    core: Core = await make_core(OfflineJudge())
+    thread = await setup_round(core)
+    text = f"Evaluation needs a labelled set {bad} and a metric that matches the product goal."
+    result = await core.answer(AnswerEvent(f"test:W1:C1:s{len(bad)}", thread, "test:W1:sam", text,
+                                           core.ctx.clock.now(), "Sam"))
+    assert result.outcome == "accepted"
+    await core.worker.drain()
+    async with core.ctx.sessions() as s:
+        stored = await s.scalar(select(Answer.text))
+    assert stored is not None and "\ufffd" in stored and stored.encode("utf-8")
+    assert platform.of_kind("score")

@@ -116,3 +116,24 @@ async def test_forget_me_removes_every_row_of_the_person_and_nothing_else(core: 
         assert after[name] == rows - expected_gone[name], name
     # And alice can start again from nothing.
     assert "nothing stored" in (await core.command(ALICE_CC, "forget-me confirm")).text
+
+
+async def test_forgotten_text_is_not_left_in_the_sqlite_file_or_its_wal(make_core, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """Issue 20.8: after forget-me the answer text was still readable in the database and WAL files
+    (freed pages). PostgreSQL's behaviour is documented in SECURITY.md instead."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite files only; see SECURITY.md for PostgreSQL")
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    core: Core = await make_core()
+    thread = await setup_round(core)
+    marker = "zebracorn-quasar-7731"
+    for i in range(3):
+        await core.answer(answer(thread, f"fm{i}", ALICE, f"a great answer {marker} number {i} " * 20, core))
+    await core.worker.drain()
+    await core.command(ALICE_CC, "forget-me confirm")
+    path = Path(make_url(database_url).database or "")
+    raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    assert raw and raw.count(marker.encode()) == 0

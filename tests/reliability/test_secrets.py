@@ -139,3 +139,44 @@ async def test_answer_intake_survives_info_logging(core: Core, caplog: pytest.Lo
     thread = await setup_round(core)
     result = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
     assert result.outcome == "accepted"
+
+
+async def test_secrets_inside_lists_and_dicts_of_an_error_payload_are_scrubbed(product_log: io.StringIO) -> None:
+    """Issue 20.10: only string fields were scrubbed; a structured error carried the token in full."""
+    log = logging.getLogger("bot.test_secrets")
+    log.error("slack api error", extra={"error": ["invalid_auth", f"Bearer {SLACK_BOT}"],
+                                        "response": {"headers": {"authorization": f"Bearer {SLACK_BOT}"},
+                                                     "nested": [({"key": API_KEY},)]}})
+    out = product_log.getvalue()
+    assert "slack api error" in out and leaks(out) == [] and out.count("[redacted]") >= 3
+    line = [x for x in _lines(product_log) if x["event"] == "slack api error"][0]
+    assert line["error"][0] == "invalid_auth"  # the shape survives, only the secret goes
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_log_line_cannot_be_forged_with_newlines(as_json: bool) -> None:
+    """Issue 20.9: newlines in logged data let anyone who can reach the endpoint write fake log lines."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    logs.setup("INFO", as_json, [])
+    buf = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buf)
+    try:
+        forged = "x\n12:00:00 ERROR   bot.admin: admin password changed\r\x1b[2Jcleared"
+        logging.getLogger("bot.test_forging").warning("bad request %s", forged, extra={"who": forged})
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+    out = buf.getvalue()
+    assert out.count("\n") == 1 and "\r" not in out and "\x1b" not in out
+    assert "admin password changed" in out  # kept, but visibly escaped inside the one line
+
+
+async def test_bolt_does_not_log_a_rejected_request_body_at_info(product_log: io.StringIO) -> None:
+    """Issue 20.9: Bolt logs the raw body of a bad-signature request at INFO."""
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    bolt.info("Invalid request signature detected (signature: v0=1, timestamp: 1, body: secret-answer-text)")
+    out = product_log.getvalue()
+    assert "secret-answer-text" not in out

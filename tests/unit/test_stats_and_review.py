@@ -38,3 +38,12 @@ def test_ease_floor_and_leech() -> None:
     for _ in range(8):
         s = review(s, 0, date(2026, 11, 2))
     assert s.ease == 1.3 and s.leech
+
+
+def test_long_runs_of_strong_scores_keep_the_interval_capped() -> None:
+    """Issue 20.4: the 14th strong answer overflowed `date` (the interval grew without bound)."""
+    s, today = ReviewState(), date(2026, 11, 2)
+    for _ in range(60):
+        s = review(s, 10, today)
+        assert s.interval_days <= 365 and s.due is not None
+    assert s.interval_days == 365 and s.due == today + timedelta(days=365)

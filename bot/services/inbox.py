@@ -1,0 +1,84 @@
+"""The durable inbox: a platform event is stored, keyed by its platform id, before the platform gets its
+acknowledgement (a platform that got one never sends the event again). Names, lookups and intake come
+after, from this row; rows a crash left unprocessed are processed at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import as_utc
+from bot.events import AnswerEvent
+from bot.messages import valid_unicode
+from bot.services.context import Context
+from bot.store.models import InboxEvent
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["answer", "edit", "delete"]
+
+
+def _payload(event: AnswerEvent) -> dict[str, Any]:
+    data = asdict(event)
+    data["text"] = valid_unicode(event.text.replace("\x00", ""))
+    data["at"] = event.at.isoformat()
+    return data
+
+
+def event_of(payload: dict[str, Any]) -> AnswerEvent:
+    return AnswerEvent(payload["message_key"], payload["thread_key"], payload["user_key"], payload["text"],
+                       as_utc(datetime.fromisoformat(payload["at"])), payload.get("display_name", ""),
+                       bool(payload.get("is_dm")))
+
+
+async def store(ctx: Context, kind: Kind, key: str, event: AnswerEvent) -> int | None:
+    """One INSERT; None when this platform id was stored before (a retry or a redelivery)."""
+    try:
+        async with ctx.sessions.begin() as s:
+            row = InboxEvent(key=key[:300], kind=kind, payload=_payload(event), received_at=ctx.clock.now())
+            s.add(row)
+            await s.flush()
+            return row.id
+    except IntegrityError:
+        return None
+
+
+async def load(ctx: Context, inbox_id: int) -> tuple[Kind, AnswerEvent] | None:
+    async with ctx.sessions() as s:
+        row = await s.get(InboxEvent, inbox_id)
+        if row is None or row.done:
+            return None
+        return row.kind, event_of(row.payload)  # type: ignore[return-value]
+
+
+async def mark_done(ctx: Context, inbox_id: int) -> None:
+    """Processed: the text now lives in the answer (or was refused), so the inbox keeps only the key."""
+    async with ctx.sessions.begin() as s:
+        await s.execute(update(InboxEvent).where(InboxEvent.id == inbox_id).values(done=True, payload={})
+                        .execution_options(synchronize_session=False))
+
+
+async def leftover(ctx: Context, older_than: timedelta | None = None, limit: int = 500) -> list[int]:
+    """Rows not processed: all of them at start, else only those older than `older_than` (the adapter
+    that stored a newer one is still processing it)."""
+    query = select(InboxEvent.id).where(InboxEvent.done.is_(False))
+    if older_than is not None:
+        query = query.where(InboxEvent.received_at <= ctx.clock.now() - older_than)
+    async with ctx.sessions() as s:
+        return list((await s.scalars(query.order_by(InboxEvent.id).limit(limit))).all())
+
+
+async def forget(ctx: Context, user_key: str) -> int:
+    """forget-me: unprocessed rows of the person (processed rows hold no text)."""
+    async with ctx.sessions.begin() as s:
+        rows = (await s.scalars(select(InboxEvent).where(InboxEvent.done.is_(False)))).all()
+        mine = [r for r in rows if r.payload.get("user_key") == user_key]
+        for r in mine:
+            await s.delete(r)
+        return len(mine)
