@@ -206,7 +206,8 @@ class Commands:
         answer_id = None
         if args and args[0].startswith("#") and args[0][1:].isdigit():
             answer_id, args = int(args[0][1:]), args[1:]
-        return await disputes.open_dispute(self.ctx, cc.user_key, " ".join(args), answer_id=answer_id)
+        return await disputes.open_dispute(self.ctx, cc.user_key, " ".join(args), answer_id=answer_id,
+                                           where=cc.channel_key)
 
     async def _review_score(self, cc: CommandContext, ws: str, args: list[str]) -> Message:
         try:

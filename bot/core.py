@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.events import AnswerEvent, CommandContext, IntakeResult
 from bot.messages import Message
 from bot.ports import Judge, Platform
-from bot.services import channels, digest, directory, intake, interview, practice, rounds
+from bot.services import channels, digest, directory, disputes, intake, interview, practice, rounds
 from bot.services.catalog import Catalog
 from bot.services.context import Context
 from bot.services.scoring import ScoringWorker
@@ -106,6 +106,10 @@ class Core:
     async def button(self, cc: CommandContext, action: str) -> Message:
         if action in ("practice:next", "practice:skip"):
             return (await practice.start(self.ctx, cc.user_key, cc.display_name)).message
+        answer = action.removeprefix("dispute:")
+        if action.startswith("dispute:") and answer.isdigit():
+            return await disputes.open_dispute(self.ctx, cc.user_key, "", answer_id=int(answer),
+                                               where=cc.channel_key)
         return await self.commands.help(cc, [])
 
     # Jobs -----------------------------------------------------------------------------------------

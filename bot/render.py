@@ -86,6 +86,7 @@ class ScoreView:
     flags: list[str]
     offline: bool
     judge_id: str
+    answer_id: int | None = None  # set: the reply carries a Dispute button for this answer
 
 
 def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False) -> Message:
@@ -114,7 +115,8 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
         text="\n\n".join(lines),
         fields=fields,
         footer=footer,
-        buttons=[Button("practice:next", "Next question")] if practice else [],
+        buttons=([Button("practice:next", "Next question")] if practice else [])
+        + ([Button(f"dispute:{view.answer_id}", "Dispute")] if view.answer_id is not None else []),
         kind="score",
     )
 

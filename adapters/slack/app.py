@@ -173,7 +173,7 @@ def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None 
         reply = await handlers.command(body)
         await respond(response_type="ephemeral", replace_original=False, **payload(reply))
 
-    @app.action(re.compile(r"^practice:"))
+    @app.action(re.compile(r"^(practice|dispute):"))
     async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
         reply = await handlers.button(body, str(action.get("action_id", "")))

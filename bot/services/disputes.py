@@ -14,27 +14,32 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot import render
+from bot.events import workspace_of
 from bot.messages import Message, user_text
 from bot.ports import CREDIT, CriterionResult, compute_total
 from bot.services import directory, progress
 from bot.services.context import Context
-from bot.store.models import Answer, Dispute, Member, QuestionRow, Score, Workspace
+from bot.store.models import Answer, Channel, Dispute, Member, QuestionRow, Round, Score
 
 # A ruling this far or further from the judge's total upholds the dispute.
 UPHELD_DELTA = 0.5
 MAX_REASON_CHARS = 500
 
 
-async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: int | None = None) -> Message:
-    """Dispute the person's last scored answer (or the one named); at most N open at a time."""
+async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: int | None = None,
+                       where: str | None = None) -> Message:
+    """Dispute the person's last scored answer (or the one named); at most N open at a time. `where` is the
+    channel it was raised in: its workspace's admins rule on answers that belong to no round."""
     reason = user_text(reason, MAX_REASON_CHARS)
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
         m = await directory.find_member(s, user_key)
         if m is None:
-            return render.error("You have no scored answers to dispute yet.")
-        query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid)
+            return render.error("You have no scored answers to dispute yet." if answer_id is None else
+                                f"Answer #{answer_id} is not one of your scored answers.")
+        query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid, Channel.key.label("channel_key"))
                  .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+                 .outerjoin(Round, Round.id == Answer.round_id).outerjoin(Channel, Channel.id == Round.channel_id)
                  .where(Answer.member_id == m.id, Answer.deleted.is_(False), Answer.status == "scored"))
         if answer_id is not None:
             query = query.where(Answer.id == answer_id)
@@ -42,7 +47,11 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
         if target is None:
             return render.error("There is no scored answer of yours to dispute." if answer_id is None else
                                 f"Answer #{answer_id} is not one of your scored answers.")
-        if await s.scalar(select(Dispute.id).where(Dispute.answer_id == target.id)) is not None:
+        existing = await s.scalar(select(Dispute).where(Dispute.answer_id == target.id))
+        if existing is not None:
+            if existing.status == "open" and reason:  # e.g. a button first, the reason afterwards
+                existing.reason = reason
+                return render.info(f"Dispute #{existing.id}: reason saved. An admin will rule on it.")
             return render.info(f"Your answer to {target.qid} is already disputed; an admin will rule on it.")
         open_now = await s.scalar(select(func.count(Dispute.id)).where(Dispute.member_id == m.id,
                                                                        Dispute.status == "open")) or 0
@@ -50,13 +59,16 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
         if open_now >= limit:
             return render.error(f"You already have {open_now} open dispute(s), the most at a time is {limit}.",
                                 "Wait for an admin to rule on those first.")
-        d = Dispute(answer_id=target.id, member_id=m.id, reason=reason, status="open", judge_id=target.judge_id,
-                    judge_total=target.total, admin_criteria=[], resolved_by="", created_at=now)
+        d = Dispute(answer_id=target.id, member_id=m.id, reason=reason,
+                    workspace_key=workspace_of(target.channel_key or where or user_key), status="open",
+                    judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="",
+                    created_at=now)
         s.add(d)
         await s.flush()
         dispute_id = d.id
+    more = "" if reason else f" Add a reason with `dispute #{target.id} your reason`."
     return render.info(f"Dispute #{dispute_id} received: your {target.total:.1f}/10 on {target.qid} goes to the "
-                       "admins' review queue. You will be told the outcome.")
+                       f"admins' review queue. You will be told the outcome.{more}")
 
 
 @dataclass
@@ -77,9 +89,8 @@ async def open_disputes(ctx: Context, workspace_key: str, limit: int = 10) -> li
         rows = (await s.execute(
             select(Dispute, Member.display_name, Score.total, Score.criteria, Score.flags, Answer.text, QuestionRow.qid)
             .join(Answer, Answer.id == Dispute.answer_id).join(Score, Score.answer_id == Answer.id)
-            .join(Member, Member.id == Dispute.member_id).join(Workspace, Workspace.id == Member.workspace_id)
-            .join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.status == "open", Workspace.key == workspace_key).order_by(Dispute.id).limit(limit)
+            .join(Member, Member.id == Dispute.member_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+            .where(Dispute.status == "open", Dispute.workspace_key == workspace_key).order_by(Dispute.id).limit(limit)
         )).all()
     return [OpenDispute(d.id, d.answer_id, name, qid, total, d.reason, text[:300], list(criteria), list(flags))
             for d, name, total, criteria, flags, text, qid in rows]
@@ -139,8 +150,7 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
         row = (await s.execute(
             select(Dispute, Answer, Score, Member.user_key).join(Answer, Answer.id == Dispute.answer_id)
             .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Dispute.member_id)
-            .join(Workspace, Workspace.id == Member.workspace_id)
-            .where(Dispute.id == dispute_id, Workspace.key == workspace_key)
+            .where(Dispute.id == dispute_id, Dispute.workspace_key == workspace_key)
         )).first()
         if row is None:
             return f"No dispute {dispute_id} in this workspace."

@@ -21,7 +21,7 @@ from bank.schema import Category, FollowUp, Question, category_label
 from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent
-from bot.messages import Field, Message, user_text
+from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
 from bot.rules.timing import local_date
 from bot.services import directory, practice, progress
@@ -289,7 +289,8 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
                     fields=[Field(user_text(c.text or c.id, 120), render.MARK.get(c.verdict, c.verdict))
                             for c in verdict.criteria],
                     footer="Scored by the offline rubric scorer" if verdict.offline else
-                    f"Scored by {verdict.judge_id or judge.id}")
+                    f"Scored by {verdict.judge_id or judge.id}",
+                    buttons=[Button(f"dispute:{answer_id}", "Dispute")] if answer_id is not None else [])
     return await _advance(ctx, judge, turn_id, verdict, [shown])
 
 

@@ -303,6 +303,8 @@ class Dispute(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # Whose admins rule: the round's workspace, else where it was raised, else the person's own.
+    workspace_key: Mapped[str] = mapped_column(String(200), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | upheld | rejected
     judge_id: Mapped[str] = mapped_column(String(80), default="")

@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("answer_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_key", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("judge_id", sa.String(length=80), nullable=False),
@@ -89,10 +90,12 @@ def upgrade() -> None:
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.create_index("ix_disputes_status", ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_disputes_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_disputes_workspace_key"), ["workspace_key"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("disputes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_disputes_workspace_key"))
         batch_op.drop_index(batch_op.f("ix_disputes_member_id"))
         batch_op.drop_index("ix_disputes_status")
     op.drop_table("disputes")
