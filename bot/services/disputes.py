@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -244,11 +245,16 @@ class JudgeDisputes:
         return self.upheld / self.resolved if self.resolved else 0.0
 
 
-async def by_judge(ctx: Context) -> list[JudgeDisputes]:
+async def by_judge(ctx: Context, since: datetime | None = None) -> list[JudgeDisputes]:
+    """Scores and disputes created since `since` (all when None), grouped by the judge that scored."""
+    scored_q = select(Score.judge_id, func.count(Score.id)).group_by(Score.judge_id)
+    disputes_q = select(Dispute.judge_id, Dispute.status, Dispute.judge_total, Dispute.admin_total).order_by(Dispute.id)
+    if since is not None:
+        scored_q = scored_q.where(Score.created_at >= since)
+        disputes_q = disputes_q.where(Dispute.created_at >= since)
     async with ctx.sessions() as s:
-        scored = dict((await s.execute(select(Score.judge_id, func.count(Score.id)).group_by(Score.judge_id))).all())
-        rows = (await s.execute(select(Dispute.judge_id, Dispute.status, Dispute.judge_total, Dispute.admin_total)
-                                .order_by(Dispute.id))).all()
+        scored = dict((await s.execute(scored_q)).all())
+        rows = (await s.execute(disputes_q)).all()
     out = []
     for judge_id in sorted(set(scored) | {r.judge_id for r in rows}):
         mine = [r for r in rows if r.judge_id == judge_id]
