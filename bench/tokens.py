@@ -98,3 +98,59 @@ def run(quick: bool) -> dict[str, float | str | int]:
         "output_tokens_mean": round(statistics.mean(outputs), 1),
         "usd_per_1000_answers": round(1000 * statistics.mean(costs), 4),
     }
+
+
+# Mock interviews: input and cached tokens per turn ---------------------------------------------------------
+def _prompt_tokens(enc, messages: list[dict[str, str]]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(input tokens, tokens of the shared system prefix) with the chat framing described above."""
+    system = messages[0]
+    prefix = PER_MESSAGE + len(enc.encode(system["role"])) + len(enc.encode(system["content"]))
+    total = REPLY_PRIMING + sum(PER_MESSAGE + len(enc.encode(m["role"])) + len(enc.encode(m["content"]))
+                                for m in messages)
+    return total, prefix
+
+
+def interview_run(quick: bool) -> dict[str, float | str | int]:
+    """A mock interview's turns priced like single answers: each bank question's first answer, then its
+    follow-ups graded as the interview grades them (bot.services.interview.follow_up_question). A session
+    must cost at most the same number of single answers: `session_vs_single_ratio` <= 1."""
+    from bank.loader import load_bank
+    from bot.services.interview import MAX_FOLLOW_UPS, follow_up_question
+
+    enc = encoder()
+    judge = OfflineJudge()
+    prices = PriceTable()
+    questions = load_bank().all()
+    if quick:
+        questions = questions[::4]
+    per_kind: dict[str, list[tuple[int, int, int, float]]] = {"question": [], "follow_up": []}
+    for q in questions:
+        turns = [("question", q, _words(q.model_answer, 90))]
+        for n, f in enumerate(q.follow_ups[:MAX_FOLLOW_UPS], 1):
+            turns.append(("follow_up", follow_up_question(q, f.prompt, n)[0], _words(q.model_answer, 60)))
+        for kind, question, text in turns:
+            total, prefix = _prompt_tokens(enc, render(question, rubric_for(question), text).messages)
+            cached = 0 if prefix < CACHE_MIN else prefix - (prefix - CACHE_MIN) % CACHE_STEP
+            out = len(enc.encode(verdict_json(judge.grade_sync(question, text))))
+            per_kind[kind].append((total, cached, out, prices.cost(MODEL, Usage(total, cached, out)).usd))
+    single, follow = per_kind["question"], per_kind["follow_up"]
+
+    def mean(rows: list[tuple[int, int, int, float]], i: int) -> float:
+        return statistics.mean(r[i] for r in rows) if rows else 0.0
+
+    turns_per_question = 1 + len(follow) / len(single)
+    session_usd = mean(single, 3) + (turns_per_question - 1) * mean(follow, 3)
+    return {
+        "questions": len(single),
+        "follow_up_turns": len(follow),
+        "model": MODEL,
+        "question_input_tokens_mean": round(mean(single, 0), 1),
+        "question_cached_tokens_mean": round(mean(single, 1), 1),
+        "follow_up_input_tokens_mean": round(mean(follow, 0), 1),
+        "follow_up_cached_tokens_mean": round(mean(follow, 1), 1),
+        "follow_up_output_tokens_mean": round(mean(follow, 2), 1),
+        "usd_per_question_turn": round(mean(single, 3), 6),
+        "usd_per_follow_up_turn": round(mean(follow, 3), 6),
+        # One question with its follow-ups against the same number of single answers.
+        "session_vs_single_ratio": round(session_usd / (turns_per_question * mean(single, 3)), 3),
+    }

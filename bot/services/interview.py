@@ -235,14 +235,33 @@ async def _skip(ctx: Context, session_id: int) -> Reply:
 
 # Grading -----------------------------------------------------------------------------------------------
 
-def _follow_up_question(parent: Question, turn: InterviewTurn) -> tuple[Question, bool]:
-    """The follow-up as a gradable question, and whether its rubric is written (not derived)."""
-    written = next((f for f in parent.follow_ups if f.prompt == turn.prompt), None)
+def follow_up_question(parent: Question, prompt: str, number: int, probe: str = "") -> tuple[Question, bool]:
+    """A follow-up as a gradable question, and whether its rubric is written. Without one the judge
+    grades against the parent's model answer (the LLM judge derives its criteria from it)."""
+    written = next((f for f in parent.follow_ups if f.prompt == prompt), None)
     rubric = list(written.rubric) if written is not None else []
-    q = Question(id=f"{parent.id}-f{turn.follow_up}", category=parent.category, difficulty=parent.difficulty,
-                 prompt=turn.prompt if len(turn.prompt) >= 10 else f"{turn.prompt} (follow-up)",
-                 model_answer=parent.model_answer, rubric=rubric, probing=turn.probe)
+    q = Question(id=f"{parent.id}-f{number}", category=parent.category, difficulty=parent.difficulty,
+                 prompt=prompt if len(prompt) >= 10 else f"{prompt} (follow-up)",
+                 model_answer=focus(parent.model_answer, f"{prompt} {probe}"), rubric=rubric, probing=probe)
     return q, bool(rubric)
+
+
+def focus(reference: str, about: str, sentences: int = 4) -> str:
+    """The part of a model answer a follow-up is about: the run of sentences sharing the most words with
+    it. A follow-up probes one point, so grading it against the whole answer would derive criteria for
+    points it never asked about (and pay for them in tokens)."""
+    parts = [p.strip() for p in reference.replace("\n", " ").split(". ") if p.strip()]
+    if len(parts) <= sentences:
+        return reference
+    target = {w.rstrip("s") for w in _words(about)}
+
+    def hits(i: int) -> int:  # every mention counts: a passage about cost says "cost" more than once
+        text = "".join(ch.lower() if ch.isalnum() else " " for ch in " ".join(parts[i:i + sentences]))
+        return sum(w.rstrip("s") in target for w in text.split() if len(w) > 3)
+
+    best = max(range(len(parts) - sentences + 1), key=lambda i: (hits(i), -i))
+    text = ". ".join(parts[best:best + sentences])
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_key: str) -> Reply:
@@ -257,7 +276,7 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
     if parent is None:  # the question left the bank mid-session
         return await _next_question(ctx, session_id, number, [])
     if follow_up:
-        question, written = _follow_up_question(parent, turn)
+        question, written = follow_up_question(parent, turn.prompt, turn.follow_up, turn.probe)
     else:
         question, written = parent, True
     try:

@@ -24,6 +24,8 @@ FIGURES = {
     ("tokens",): ("input_tokens_mean", "cacheable_prefix_share", "output_tokens_mean", "usd_per_1000_answers"),
     ("offline",): ("answers_per_s",),
     ("memory",): ("peak_rss_mb",),
+    ("interview",): ("question_input_tokens_mean", "follow_up_input_tokens_mean", "follow_up_cached_tokens_mean",
+                     "session_vs_single_ratio"),
 }
 
 

@@ -173,3 +173,35 @@ def test_interview_arguments() -> None:
     assert isinstance(interview.parse_args(["--questions", "9"], 5), str)
     assert isinstance(interview.parse_args(["nonsense"], 5), str)
     assert isinstance(interview.parse_args(["--questions"], 5), str)
+
+
+async def test_llm_judge_derives_a_rubric_for_unwritten_follow_ups_and_tokens_are_kept_per_turn(
+        start_core, platform, clock, bank) -> None:  # type: ignore[no-untyped-def]
+    from scoring.llm import LLMJudge
+    from tests.fakes.openai_server import MARKER, Behaviour, FakeOpenAI, request_answer, request_rubric_ids
+
+    def all_partial(body: dict) -> dict:  # every criterion half met, quoting the answer's first words
+        found = MARKER.search(body["messages"][-1]["content"])
+        quote = " ".join(request_answer(body).split()[:4]).replace(" ", found.group(1) if found else " ")
+        return {"criteria": [{"id": i, "verdict": "partial", "evidence": quote} for i in request_rubric_ids(body)],
+                "feedback": "Half way there.", "follow_up": "", "flags": []}
+
+    with FakeOpenAI() as server:
+        judge = LLMJudge(base_url=server.base_url, api_key="test-key", model="gpt-4o-mini", timeout=2.0,
+                         max_retries=0)
+        try:
+            core = await start_core(judge, unwritten_second=True)
+            await core.command(DM, "interview evals --questions 1")
+            partial = Behaviour(kind="custom", content=all_partial, cached_tokens=1024)
+            server.push(partial, partial, Behaviour(cached_tokens=1024))
+            await say(core, "A golden set is versioned and rerun before shipping.", clock)
+            await say(core, "I prefer task completion because thumbs are noisy.", clock)
+            await say(core, "Shadow traffic first, then a canary with monitoring.", clock)
+        finally:
+            await judge.aclose()
+    async with core.ctx.sessions() as s:
+        turns = (await s.scalars(select(InterviewTurn).order_by(InterviewTurn.seq))).all()
+    assert [t.status for t in turns] == ["scored", "scored", "scored"]  # the third had no written rubric
+    assert turns[2].total == 10.0 and turns[2].criteria  # graded on criteria the LLM judge derived
+    assert all(t.input_tokens > 0 and t.cached_tokens == 1024 for t in turns)
+    assert platform.sent[-1].message.title == "Interview summary"
