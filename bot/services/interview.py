@@ -289,6 +289,11 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
         return await _send(ctx, user_key, Reply([render.error(
             "I could not grade that answer just now (the judge is unavailable).",
             "Send it again in a minute, or `skip` / `end`.")]))
+    if verdict.status == "abstained":
+        # The judge could not grade this fairly (e.g. a language it cannot read): nothing is counted.
+        await _record(ctx, turn_id, verdict, 0, None, ungraded=True)
+        note = verdict.status_reason or "The judge could not grade this answer fairly, so it is not scored."
+        return await _advance(ctx, judge, turn_id, Verdict([]), [Message(kind="info", text=note)])
     if follow_up and not written and verdict.offline:
         # The offline scorer has no way to invent a fair rubric; grading against a guess would mislead.
         await _record(ctx, turn_id, verdict, 0, None, ungraded=True)
@@ -345,16 +350,17 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
         s.add(answer)
         await s.flush()
         flags = sorted(set(verdict.flags))
+        held = bool(flags) or verdict.status == "held"  # held: kept out of stats until an admin decides
         total = round(verdict.total - penalty, 1)
         s.add(Score(answer_id=answer.id, total=total, criteria=[asdict(c) for c in verdict.criteria],
                     feedback=verdict.feedback, follow_up=verdict.follow_up, flags=flags,
-                    review_state="flagged" if flags else "none", counts=not flags,
+                    review_state="flagged" if held else "none", counts=not held,
                     judge_id=verdict.judge_id, offline=verdict.offline,
                     input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
                     output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
                     latency_ms=verdict.latency_ms, created_at=now))
         await s.flush()
-        if not flags:
+        if not held:
             await progress.record_review(s, member.id, question.id, total, answer.day)
         await progress.refresh_member(ctx, s, member.id)
         return answer.id

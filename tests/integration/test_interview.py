@@ -205,3 +205,23 @@ async def test_llm_judge_derives_a_rubric_for_unwritten_follow_ups_and_tokens_ar
     assert turns[2].total == 10.0 and turns[2].criteria  # graded on criteria the LLM judge derived
     assert all(t.input_tokens > 0 and t.cached_tokens == 1024 for t in turns)
     assert platform.sent[-1].message.title == "Interview summary"
+
+
+async def test_held_and_abstained_verdicts_are_not_counted(start_core, platform, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes.judges import all_marked
+
+    def rule(question, answer):  # type: ignore[no-untyped-def]
+        verdict = all_marked("met")(question, answer)
+        verdict.status = "abstained" if "hola" in answer else "held" if "hold" in answer else "scored"
+        verdict.status_reason = "I cannot grade Spanish fairly yet." if verdict.status == "abstained" else ""
+        return verdict
+
+    core = await start_core(ScriptedJudge(rule))
+    await core.command(DM, "interview evals --questions 2")
+    await say(core, "hola, respondo en español", clock)
+    assert any("cannot grade Spanish" in s.message.text for s in platform.sent)
+    assert titles(platform)[-1].startswith("Question 2 of 2")
+    await say(core, "hold this one please", clock)
+    async with core.ctx.sessions() as s:
+        assert await s.scalar(select(func.count(CategoryStatRow.id))) == 0  # held: out of stats
+        assert await s.scalar(select(func.count(Answer.id))) == 1
