@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bank.schema import Category, FollowUp, Question, category_label
@@ -24,7 +25,7 @@ from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
 from bot.rules.timing import local_date
-from bot.services import directory, practice, progress
+from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
 from bot.store.models import Answer, InterviewSession, InterviewTurn, Score
 
@@ -164,14 +165,26 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
         return await _send(ctx, event.user_key, Reply([render.error(
             f"That answer is {len(text):,} characters; the limit is {ctx.settings.max_answer_chars:,}.",
             "Trim it to the key points, as you would in an interview.")]))
-    # Store before grading: a crash from here on leaves an `answered` turn that `resume` grades.
-    async with ctx.sessions.begin() as s:
-        turn = await _current(s, session_id)
-        if turn is None or turn.status != "asked":
-            return Reply([])
-        turn.status, turn.text = "answered", text
-        (await s.get(InterviewSession, session_id)).last_activity_at = now  # type: ignore[union-attr]
-        turn_id = turn.id
+    limited = await intake.rate_limited(ctx, event.user_key, now)  # the same hourly cap as every answer
+    if limited is not None:
+        return await _send(ctx, event.user_key, Reply([limited]))
+    # Store before grading: a crash from here on leaves an `answered` turn that `resume` grades. The
+    # conditional update and the unique message key make a redelivered or concurrent message a no-op.
+    try:
+        async with ctx.sessions.begin() as s:
+            turn = await _current(s, session_id)
+            if turn is None:
+                return Reply([])
+            taken = await s.execute(
+                update(InterviewTurn).where(InterviewTurn.id == turn.id, InterviewTurn.status == "asked")
+                .values(status="answered", text=text, message_key=event.message_key)
+                .execution_options(synchronize_session=False))
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return Reply([])
+            (await s.get(InterviewSession, session_id)).last_activity_at = now  # type: ignore[union-attr]
+            turn_id = turn.id
+    except IntegrityError:
+        return Reply([])  # this platform message already answered an earlier prompt
     return await _grade_and_advance(ctx, judge, turn_id, event.message_key)
 
 

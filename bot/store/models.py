@@ -281,6 +281,7 @@ class InterviewTurn(Base):
     probe: Mapped[str] = mapped_column(Text, default="")  # the criterion a follow-up pushes on
     status: Mapped[str] = mapped_column(String(10), default="asked")  # asked|answered|scored|skipped|ungraded
     text: Mapped[str] = mapped_column(Text, default="")
+    message_key: Mapped[str | None] = mapped_column(String(250), unique=True, nullable=True)  # the answer's
     hints: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[float | None] = mapped_column(Float, nullable=True)  # after the hint penalty
     criteria: Mapped[list[Any]] = mapped_column(default=list)

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("probe", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("message_key", sa.String(length=250), nullable=True),
         sa.Column("hints", sa.Integer(), nullable=False),
         sa.Column("total", sa.Float(), nullable=True),
         sa.Column("criteria", sa.JSON(), nullable=False),
@@ -63,6 +64,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["session_id"], ["interview_sessions.id"],
                                 name=op.f("fk_interview_turns_session_id_interview_sessions"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interview_turns")),
+        sa.UniqueConstraint("message_key", name=op.f("uq_interview_turns_message_key")),
         sa.UniqueConstraint("session_id", "seq", name=op.f("uq_interview_turns_session_id")),
     )
     op.create_table(

@@ -225,3 +225,15 @@ async def test_held_and_abstained_verdicts_are_not_counted(start_core, platform,
     async with core.ctx.sessions() as s:
         assert await s.scalar(select(func.count(CategoryStatRow.id))) == 0  # held: out of stats
         assert await s.scalar(select(func.count(Answer.id))) == 1
+
+
+async def test_a_redelivered_message_answers_only_once(start_core, platform, clock) -> None:  # type: ignore[no-untyped-def]
+    core = await start_core()
+    await core.command(DM, "interview evals --questions 2")
+    event = AnswerEvent("test:W1:D1:same", f"{USER}:dm", USER, "ok, a first answer", clock.now(), "ada", True)
+    await core.answer(event)
+    assert titles(platform)[-1] == "Question 1 of 2 · follow-up 1"
+    await core.answer(event)  # the platform delivered it again: it must not answer the follow-up
+    async with core.ctx.sessions() as s:
+        statuses = (await s.scalars(select(InterviewTurn.status).order_by(InterviewTurn.seq))).all()
+    assert statuses == ["scored", "asked"]
