@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import repo_on_path
 
-SUITES = ("overhead", "concurrency", "queries", "tokens", "offline", "memory")
+SUITES = ("overhead", "concurrency", "queries", "tokens", "offline", "memory", "interview")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ def _targets() -> dict[str, list[Target]]:
         ],
         "offline": [Target(("answers_per_s",), "answers_per_s", ">=", 2000)],
         "memory": [Target(("peak_rss_mb",), "peak_rss_mb", "<=", 150)],
+        "interview": [Target(("session_vs_single_ratio",), "interview session / same number of single answers",
+                             "<=", 1.0)],
     }
 
 
@@ -76,6 +78,10 @@ def _suite(name: str) -> Callable[[bool], Any]:
         from bench import tokens
 
         return tokens.run
+    if name == "interview":
+        from bench import tokens
+
+        return tokens.interview_run
     if name == "offline":
         from bench import offline
 

@@ -304,9 +304,26 @@ async def _report(settings: Settings, since: timedelta) -> dict:
     engine = db.create_engine(settings.database_url)
     try:
         ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
-        return (await activity(ctx, since)).as_dict()
+        report = (await activity(ctx, since)).as_dict()
+        report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
+        return report
     finally:
         await engine.dispose()
+
+
+async def _dispute_figures(ctx: object, since: object) -> list[dict]:
+    """Per judge/model: dispute rate, upheld rate and judge-vs-admin agreement on resolved disputes, with
+    the eval harness's one implementation of QWK and bias."""
+    from bot.services import disputes
+    from scoring.evaluate import agreement
+
+    rows = []
+    for j in await disputes.by_judge(ctx, since):  # type: ignore[arg-type]
+        fig = agreement(j.admin_scores, j.judge_scores)
+        rows.append({"judge": j.judge_id, "scored": j.scored, "disputes": j.disputes,
+                     "dispute_rate": round(j.dispute_rate, 4), "resolved": j.resolved, "upheld": j.upheld,
+                     "upheld_rate": round(j.upheld_rate, 4), "qwk": fig["qwk"], "bias": fig["bias"]})
+    return rows
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -321,11 +338,52 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
         return 0
+    by_judge = report.pop("disputes", [])
     table = Table("figure", "value", title=f"drillbot activity, last {args.since}", header_style="bold")
     for key, value in report.items():
         table.add_row(key.replace("_", " "), json.dumps(value) if isinstance(value, dict) else str(value))
     Console().print(table)
+    if by_judge:
+        cols = ("judge", "scored", "disputes", "dispute_rate", "resolved", "upheld", "upheld_rate", "qwk", "bias")
+        dt = Table(*(c.replace("_", " ") for c in cols), title="Disputes: judge vs admin", header_style="bold")
+        for row in by_judge:
+            dt.add_row(*("–" if row[c] is None else str(row[c]) for c in cols))
+        Console().print(dt)
     return 0
+
+
+# disputes ------------------------------------------------------------------------------------------
+def cmd_disputes(args: argparse.Namespace) -> int:
+    import yaml
+
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    evalset = asyncio.run(_export_disputes(settings, args.name))
+    text = yaml.safe_dump(evalset, sort_keys=False, allow_unicode=True, width=100)
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"drillbot disputes export: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {len(evalset['answers'])} labelled answer(s) on {len(evalset['questions'])} question(s) to "
+          f"{args.out}. Measure a judge on them: drillbot eval {args.out} --judge openai")
+    return 0
+
+
+async def _export_disputes(settings: Settings, name: str) -> dict:
+    from bot.clock import SystemClock
+    from bot.services import disputes
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.store import db
+
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    try:
+        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+        return await disputes.export(ctx, name)
+    finally:
+        await engine.dispose()
 
 
 # eval and bench live beside the core; imported only when used -------------------------------------
@@ -392,6 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", default="7d", help="how far back: e.g. 24h, 7d, 4w (default 7d)")
     report.add_argument("--json", action="store_true")
     report.set_defaults(func=cmd_report)
+
+    dis = sub.add_parser("disputes", help="admin rulings on disputed scores, as labelled data")
+    dis_sub = dis.add_subparsers(dest="disputes_cmd", required=True)
+    export = dis_sub.add_parser("export", help="write resolved disputes and cleared flags as an eval set")
+    export.add_argument("--out", required=True, metavar="FILE", help="e.g. team-evals.yaml")
+    export.add_argument("--name", default="team-evals", help="the eval set's name")
+    export.set_defaults(func=cmd_disputes)
 
     ev = sub.add_parser("eval", help="measure a judge against human-graded answer sets")
     ev.add_argument("paths", nargs="+", metavar="PATH", help="eval set files or directories (YAML or JSON)")

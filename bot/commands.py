@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot import render
 from bot.events import CommandContext, workspace_of
 from bot.messages import Field, Message, user_text
-from bot.services import channels, moderation, practice, privacy, reports, rounds
+from bot.services import channels, disputes, interview, moderation, practice, privacy, reports, rounds
 from bot.services.context import Context
 
 MAX_COMMAND_CHARS = 500
@@ -50,6 +50,7 @@ class Commands:
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
             "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
         }
+        self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
 
     async def handle(self, cc: CommandContext, text: str) -> Message:
@@ -148,14 +149,19 @@ class Commands:
         if (denied := await self._require_admin(cc)) is not None:
             return denied
         ws = workspace_of(cc.channel_key or cc.user_key)
+        if args and args[0].lower() == "score":
+            return await self._review_score(cc, ws, args[1:])
         if not args:
             items = await moderation.flagged(self.ctx, ws)
-            if not items:
-                return render.info("No flagged answers are waiting for review.")
+            open_disputes = await disputes.open_disputes(self.ctx, ws)
+            if not items and not open_disputes:
+                return render.info("No flagged answers or disputes are waiting for review.")
             fields = [Field(f"#{f.answer_id} · {user_text(f.name, 40)} · {f.total:.1f} · {', '.join(f.flags)}",
                             user_text(f.excerpt, 160)) for f in items]
-            return Message(title="Flagged answers", kind="info", fields=fields,
-                           text=f"`{self.prefix} review clear ID` counts it; `review confirm ID` keeps it out.")
+            fields += [Field(title, body) for title, body in disputes.review_fields(open_disputes)]
+            return Message(title="Flagged answers and disputes", kind="info", fields=fields,
+                           text=f"`{self.prefix} review clear ID` counts it; `review confirm ID` keeps it out; "
+                                f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
             return render.error("Use `review`, `review clear ID` or `review confirm ID`.")
         ok = await moderation.decide(self.ctx, ws, int(args[1].lstrip("#")), clear=args[0] == "clear")
@@ -186,3 +192,31 @@ class Commands:
     async def optin(self, cc: CommandContext, args: list[str]) -> Message:
         return await self._opt(cc, args, True)
 
+
+    # Mock interviews and disputes ------------------------------------------------------------------
+
+    async def interview(self, cc: CommandContext, args: list[str]) -> Message:
+        parsed = interview.parse_args(args, self.ctx.settings.interview_max_questions)
+        if isinstance(parsed, str):
+            return render.error(parsed, f"Example: `{self.prefix} interview evals --questions 3`")
+        category, n = parsed
+        return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n)
+
+    async def dispute(self, cc: CommandContext, args: list[str]) -> Message:
+        answer_id = None
+        if args and args[0].startswith("#") and args[0][1:].isdigit():
+            answer_id, args = int(args[0][1:]), args[1:]
+        return await disputes.open_dispute(self.ctx, cc.user_key, " ".join(args), answer_id=answer_id,
+                                           where=cc.channel_key)
+
+    async def _review_score(self, cc: CommandContext, ws: str, args: list[str]) -> Message:
+        try:
+            dispute_id, score, verdicts = disputes.parse_ruling(args)
+        except disputes.RulingError as exc:
+            return render.error(str(exc))
+        ruling = await disputes.resolve(self.ctx, ws, dispute_id, score, verdicts, cc.user_key)
+        if isinstance(ruling, str):
+            return render.error(f"Nothing changed: {ruling}")
+        verb = "upheld" if ruling.upheld else "not upheld (score kept)"
+        return render.info(f"Dispute {dispute_id} {verb}: {ruling.judge_total:.1f} → {ruling.admin_total:.1f}. "
+                           "The person has been told.")

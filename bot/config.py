@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     digest_day: str = "mon"
     digest_time: str = "09:00"
 
+    # Mock interviews (`interview`) and disputes.
+    interview_idle_minutes: int = Field(default=30, ge=1)  # an idle interview expires with a note
+    interview_max_questions: int = Field(default=5, ge=1, le=10)
+    interview_hint_penalty: float = Field(default=1.0, ge=0, le=10)  # points off that answer per hint
+    disputes_open_max: int = Field(default=3, ge=1)  # open disputes per person at a time
+
     # Question bank: extra pack directories, comma-separated.
     question_packs: str = ""
     cooldown_days: int = Field(default=60, ge=0)

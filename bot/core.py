@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.events import AnswerEvent, CommandContext, IntakeResult
 from bot.messages import Message
 from bot.ports import Judge, Platform
-from bot.services import channels, digest, directory, inbox, intake, practice, rounds
+from bot.services import channels, digest, directory, disputes, inbox, intake, interview, practice, rounds
 from bot.services.catalog import Catalog
 from bot.services.context import Context
 from bot.services.scoring import ScoringWorker
@@ -33,6 +33,7 @@ class Core:
     def __post_init__(self) -> None:
         self.worker = ScoringWorker(self.ctx, self.judge, concurrency=self.ctx.settings.judge_concurrency)
         self.commands = Commands(self.ctx, self.is_admin)
+        self._interviews_resumed = False
 
     @classmethod
     async def create(cls, settings: Settings, judge: Judge, *, clock: Clock | None = None, bank: Bank | None = None,
@@ -77,6 +78,14 @@ class Core:
 
     # Platform events ---------------------------------------------------------------------------
     async def answer(self, event: AnswerEvent) -> IntakeResult:
+        if event.is_dm:
+            if not self._interviews_resumed:
+                # Platforms are registered by now, so answers a crash left ungraded can be graded and sent.
+                self._interviews_resumed = True
+                await interview.resume(self.ctx, self.judge)
+            turn = await interview.on_message(self.ctx, self.judge, event)
+            if turn is not None:
+                return IntakeResult("interview-done" if turn.finished else "interview")
         result = await intake.submit(self.ctx, event)
         if result.outcome == "accepted":
             self.worker.wake()
@@ -134,6 +143,10 @@ class Core:
     async def button(self, cc: CommandContext, action: str) -> Message:
         if action in ("practice:next", "practice:skip"):
             return (await practice.start(self.ctx, cc.user_key, cc.display_name)).message
+        answer = action.removeprefix("dispute:")
+        if action.startswith("dispute:") and answer.isdigit():
+            return await disputes.open_dispute(self.ctx, cc.user_key, "", answer_id=int(answer),
+                                               where=cc.channel_key)
         return await self.commands.help(cc, [])
 
     # Jobs -----------------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ class CommandContext:
 
 @dataclass
 class IntakeResult:
-    """accepted | duplicate | ignored | rejected | command (a DM run as a command). `reply` is shown
-    to the person when set."""
+    """accepted | duplicate | ignored | rejected | command (a DM run as a command) | interview /
+    interview-done (a turn of a mock interview, already answered in the DM). `reply` is shown to the
+    person when set."""
 
     outcome: str
     reply: Message | None = None

@@ -28,7 +28,10 @@ HELP_LINES = [
     ("config [setting value]", "admins: post time, timezone, weekdays, categories, feedback mode"),
     ("post", "admins: post today's question now (enables the channel if needed)"),
     ("skip", "in DM: skip the practice question; admins in a channel: skip today's round"),
-    ("review [clear|confirm ID]", "admins: flagged answers waiting for a decision"),
+    ("review [clear|confirm ID]", "admins: flagged answers and disputes waiting for a decision"),
+    ("review score ID 7.5 [criterion=met ...]", "admins: rule on a dispute"),
+    ("interview [category] [--questions N]", "a mock interview in DM with follow-ups; hint, skip, end"),
+    ("dispute [#ANSWER] [reason]", "ask an admin to review your last score"),
     ("optout leaderboard|reminders|summary / optin ...", "privacy and notification choices"),
     ("forget-me", "delete everything drillbot stores about you"),
     ("help", "this list"),
@@ -86,6 +89,7 @@ class ScoreView:
     flags: list[str]
     offline: bool
     judge_id: str
+    answer_id: int | None = None  # set: the reply carries a Dispute button for this answer
 
 
 def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False) -> Message:
@@ -114,7 +118,8 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
         text="\n\n".join(lines),
         fields=fields,
         footer=footer,
-        buttons=[Button("practice:next", "Next question")] if practice else [],
+        buttons=([Button("practice:next", "Next question")] if practice else [])
+        + ([Button(f"dispute:{view.answer_id}", "Dispute")] if view.answer_id is not None else []),
         kind="score",
     )
 

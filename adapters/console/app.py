@@ -11,11 +11,14 @@ from adapters.console.platform import CHANNEL, USER, ConsolePlatform
 from bot.core import Core
 from bot.events import AnswerEvent, CommandContext
 from bot.messages import Message
+from bot.services import interview
 
 INTRO = (
     "drillbot in your terminal. Today's question is in #general: type your answer and press Enter.\n"
     "Commands start with '/': /practice [category], /stats, /leaderboard, /streak, /help, /quit.\n"
-    "After /practice your next answer goes to the practice question; /channel switches back."
+    "After /practice your next answer goes to the practice question; /channel switches back.\n"
+    "/interview \\[category] \\[--questions N] runs a mock interview (skip, hint, end at any time); "
+    "/dispute \\[reason] disputes your last score."
 )
 
 
@@ -49,6 +52,9 @@ class ConsoleSession:
             text = line[1:]
             if text.startswith("drill"):
                 text = text[len("drill"):]
+            if self.target == "interview" and text.strip() in ("skip", "hint", "end"):
+                await self.submit(text.strip())  # interview controls, not the practice/round commands
+                return True
             if text.strip() == "channel":
                 self.target = "channel"
                 self.console.print("[dim]Answers now go to today's question in #general.[/dim]")
@@ -57,13 +63,15 @@ class ConsoleSession:
             reply = await self.core.command(cc, text)
             if text.strip().split(" ")[0] in ("practice", "next", "skip") and reply.kind != "error":
                 self.target = "practice"
+            if text.strip().split(" ")[0] == "interview" and reply.kind != "error":
+                self.target = "interview"
             self.show(reply)
             return True
         await self.submit(line)
         return True
 
     async def submit(self, text: str) -> None:
-        if self.target == "practice":
+        if self.target in ("practice", "interview"):
             thread, is_dm = f"{USER}:dm", True
         else:
             thread, is_dm = await self.round_thread(), False
@@ -73,6 +81,8 @@ class ConsoleSession:
                 return
         event = AnswerEvent(self._message_key(), thread, USER, text, self.core.ctx.clock.now(), self.name, is_dm)
         result = await self.core.answer(event)
+        if result.outcome == "interview-done":
+            self.target = "channel"
         if result.reply is not None:
             self.show(result.reply)
         elif result.outcome == "accepted":
@@ -87,6 +97,10 @@ class ConsoleSession:
 
     async def run(self) -> None:
         self.console.print(INTRO)
+        if await interview.has_active(self.core.ctx, USER):
+            self.target = "interview"
+            self.console.print("[dim]Your mock interview is still open: answer the last question above, "
+                               "or type end.[/dim]")
         while True:
             try:
                 line = await asyncio.to_thread(input, "> ")

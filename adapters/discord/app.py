@@ -12,7 +12,7 @@ from adapters.discord import keys
 from adapters.discord.commands import DrillGroup
 from adapters.discord.platform import DiscordPlatform
 from adapters.discord.render import NO_MENTIONS, send_kwargs
-from adapters.discord.views import ActionView
+from adapters.discord.views import ActionView, DisputeButton
 from bot.config import Settings
 from bot.core import Core
 from bot.events import AnswerEvent
@@ -53,6 +53,7 @@ class DrillBot(commands.Bot):
     async def setup_hook(self) -> None:
         # Registered before the gateway connects so clicks on buttons sent before a restart still work.
         self.add_view(ActionView(self.core))
+        self.add_dynamic_items(DisputeButton)
         if not self.intents.message_content:
             log.warning("discord: %s", MESSAGE_CONTENT_HELP)
         ids = guild_ids(self.settings)

@@ -85,10 +85,28 @@ class DrillGroup(app_commands.Group):
     async def skip(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "skip")
 
-    @app_commands.command(description="Review answers held for review (Manage Server)")
-    async def review(self, interaction: discord.Interaction, action: Literal["clear", "confirm"] | None = None,
-                     answer_id: int | None = None) -> None:
-        await self.relay(interaction, "review", action, str(answer_id) if answer_id is not None else None)
+    @app_commands.command(description="Review held answers and disputes (Manage Server)")
+    @app_commands.describe(answer_id="the answer id (clear/confirm) or dispute id (score)",
+                           score="score: the admin's score, 0-10",
+                           verdicts="score: optional per-criterion verdicts, e.g. `tradeoff=met cite=missed`")
+    async def review(self, interaction: discord.Interaction,
+                     action: Literal["clear", "confirm", "score"] | None = None, answer_id: int | None = None,
+                     score: float | None = None, verdicts: str | None = None) -> None:
+        await self.relay(interaction, "review", action, str(answer_id) if answer_id is not None else None,
+                         str(score) if score is not None else None, *(verdicts or "").split())
+
+    @app_commands.command(description="A mock interview in your DMs: questions, follow-ups, a summary")
+    @app_commands.describe(category="Only questions from this category", questions="How many questions (default 3)")
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def interview(self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None,
+                        questions: app_commands.Range[int, 1, 10] | None = None) -> None:
+        await self.relay(interaction, "interview", category.value if category else None,
+                         *(("--questions", str(questions)) if questions else ()))
+
+    @app_commands.command(description="Dispute your last score (or answer #ID) for an admin to review")
+    async def dispute(self, interaction: discord.Interaction, reason: str | None = None,
+                      answer_id: int | None = None) -> None:
+        await self.relay(interaction, "dispute", f"#{answer_id}" if answer_id is not None else None, reason)
 
     @app_commands.command(name="forget-me", description="Delete everything drillbot stores about you")
     async def forget_me(self, interaction: discord.Interaction, confirm: bool = False) -> None:

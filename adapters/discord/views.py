@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 import discord
@@ -52,6 +53,27 @@ class ActionView(discord.ui.View):
         msg = core_render.error("Something went wrong; try again in a moment.")
         send = interaction.followup.send if interaction.response.is_done() else interaction.response.send_message
         await send(embed=embed(msg), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+class DisputeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"drillbot:dispute:(?P<answer>[0-9]+)"):
+    """The Dispute button on a score reply. Its custom id carries the answer id, so any message's button
+    (also one sent before a restart) routes here once `DrillBot.setup_hook` has registered the class."""
+
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Dispute", style=discord.ButtonStyle.secondary,
+                                           custom_id=custom_id(f"dispute:{answer_id}")))
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item,
+                             match: re.Match[str]) -> DisputeButton:
+        return cls(int(match["answer"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        core: Core = interaction.client.core  # type: ignore[attr-defined]
+        reply = await core.button(context.command_context(interaction), f"dispute:{self.answer_id}")
+        await interaction.followup.send(**send_kwargs(reply), ephemeral=True)
 
 
 def view_for(core: Core, buttons: list[Button]) -> ActionView | None:

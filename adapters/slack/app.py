@@ -219,7 +219,7 @@ def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None 
             await respond(response_type="ephemeral", replace_original=False, **payload(reply))
         handlers._spawn(answer())
 
-    @app.action(re.compile(r"^practice:"))
+    @app.action(re.compile(r"^(practice|dispute):"))
     async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -41,7 +42,8 @@ class PracticePick:
     reason: str = ""
 
 
-async def pick(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticePick:
+async def pick(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
+               exclude: Sequence[str] = ()) -> PracticePick:
     """The queries behind `practice`: reviews due, leeches, questions seen, weak categories; then the pick.
 
     Any practice question still open is superseded (marked done) here, as the new one replaces it.
@@ -70,7 +72,7 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     weak = await weak_for(ctx, member_id)
     question = pick_practice_question(
         ctx.catalog.current(), due_reviews=due, weak_categories=weak, seen=seen, leeches=leeches,
-        category=category, exclude=[current] if current else [], seed=f"{user_key}|{now.isoformat()}",
+        category=category, exclude=[*exclude, *([current] if current else [])], seed=f"{user_key}|{now.isoformat()}",
     )
     if question is None:
         return PracticePick(member_id, None)

@@ -12,6 +12,9 @@ from bot.store import db
 from bot.store.models import (
     Answer,
     CategoryStatRow,
+    Dispute,
+    InterviewSession,
+    InterviewTurn,
     Member,
     PracticeSession,
     ReviewItem,
@@ -48,6 +51,10 @@ async def forget(ctx: Context, user_key: str) -> Forgotten:
         )
         # Explicit deletes in dependency order: SQLite only cascades with foreign keys on.
         await s.execute(delete(RoundPoints).where(RoundPoints.member_id == m.id))
+        await s.execute(delete(Dispute).where(Dispute.member_id == m.id))
+        await s.execute(delete(InterviewTurn).where(InterviewTurn.session_id.in_(
+            select(InterviewSession.id).where(InterviewSession.member_id == m.id).scalar_subquery())))
+        await s.execute(delete(InterviewSession).where(InterviewSession.member_id == m.id))
         await s.execute(delete(Score).where(Score.answer_id.in_(answer_ids)))
         await s.execute(delete(Answer).where(Answer.member_id == m.id, Answer.revision_of.is_not(None)))
         await s.execute(delete(Answer).where(Answer.member_id == m.id))

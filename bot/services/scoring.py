@@ -261,7 +261,8 @@ class ScoringWorker:
                                   .where(Round.id == answer.round_id)) if answer.round_id else None
         practice = answer.practice_id is not None
         view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], verdict.feedback,
-                                verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id)
+                                verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id,
+                                answer_id=answer_id)
         message = render.score_reply(view, who="" if practice else user_text(member.display_name, 80),
                                      streak_note=progress.streak_note(change), practice=practice)
         return Route(answer.thread_key, answer.message_key, member.user_key, mode == "private"), message
@@ -333,7 +334,7 @@ class ScoringWorker:
             return
         practice_id, score, name = row
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
-                                score.offline, score.judge_id)
+                                score.offline, score.judge_id, answer_id=answer_id)
         practice = practice_id is not None
         msg = render.score_reply(view, who="" if practice else user_text(name, 80), practice=practice)
         await self._finish_reply(answer_id, await self._post(answer_id, route, msg))

@@ -268,3 +268,70 @@ class Notification(Base):
     key: Mapped[str] = mapped_column(String(200))  # e.g. "<round id>:<member id>", "<member id>:<iso week>"
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class InterviewSession(Base):
+    """A mock interview in a person's DM: N questions, each with up to two graded follow-ups."""
+
+    __tablename__ = "interview_sessions"
+    __table_args__ = (Index("ix_interview_sessions_thread_status", "thread_key", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    thread_key: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)  # None: weak categories first
+    planned: Mapped[int] = mapped_column(Integer, default=3)  # how many questions
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | done | ended | expired
+    started_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class InterviewTurn(Base):
+    """One prompt of an interview (a question or a follow-up) and, once given, its graded answer."""
+
+    __tablename__ = "interview_turns"
+    __table_args__ = (UniqueConstraint("session_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("interview_sessions.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # order within the session
+    number: Mapped[int] = mapped_column(Integer)  # which question (1-based)
+    follow_up: Mapped[int] = mapped_column(Integer, default=0)  # 0: the question itself, 1-2: follow-ups
+    qid: Mapped[str] = mapped_column(String(64))
+    prompt: Mapped[str] = mapped_column(Text)
+    probe: Mapped[str] = mapped_column(Text, default="")  # the criterion a follow-up pushes on
+    status: Mapped[str] = mapped_column(String(10), default="asked")  # asked|answered|scored|skipped|ungraded
+    text: Mapped[str] = mapped_column(Text, default="")
+    message_key: Mapped[str | None] = mapped_column(String(250), unique=True, nullable=True)  # the answer's
+    hints: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[float | None] = mapped_column(Float, nullable=True)  # after the hint penalty
+    criteria: Mapped[list[Any]] = mapped_column(default=list)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # e.g. why a follow-up was not graded
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"), nullable=True)
+    judge_id: Mapped[str] = mapped_column(String(80), default="")
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    asked_at: Mapped[datetime]
+
+
+class Dispute(Base):
+    """A person's claim that a score is wrong; resolved by an admin, it becomes a labelled answer."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_status", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # Whose admins rule: the round's workspace, else where it was raised, else the person's own.
+    workspace_key: Mapped[str] = mapped_column(String(200), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | upheld | rejected
+    judge_id: Mapped[str] = mapped_column(String(80), default="")
+    judge_total: Mapped[float] = mapped_column(Float)
+    admin_total: Mapped[float | None] = mapped_column(Float, nullable=True)
+    admin_criteria: Mapped[list[Any]] = mapped_column(default=list)
+    resolved_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -25,6 +25,8 @@ FIGURES = {
                   "usd_per_1000_answers"),
     ("offline",): ("answers_per_s",),
     ("memory",): ("peak_rss_mb",),
+    ("interview",): ("question_input_tokens_mean", "follow_up_input_tokens_mean", "follow_up_cached_tokens_mean",
+                     "session_vs_single_ratio"),
 }
 
 

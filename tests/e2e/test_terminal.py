@@ -87,3 +87,20 @@ def test_terminal_channel_settings_survive_a_restart(tmp_path: Path) -> None:
     assert first.returncode == 0 and "Saved" in first.stdout, first.stderr
     second = run_cli("run", cwd=tmp_path, stdin="/config\n/quit\n")
     assert second.returncode == 0 and "mon,tue,wed,thu,fri,sat,sun" in second.stdout
+
+
+def test_mock_interview_in_the_terminal_across_a_restart(tmp_path: Path) -> None:
+    """The real CLI: a 3-question interview with follow-ups, quit in the middle, resumed, summarised."""
+    weak = "I would look at it carefully and test it."
+    first = run_cli("run", cwd=tmp_path, stdin=f"/interview evals --questions 3\n{weak}\n/quit\n")
+    assert first.returncode == 0, first.stderr
+    assert "Question 1 of 3" in first.stdout and "follow-up 1" in first.stdout
+    assert "Interview summary" not in first.stdout
+    # After the restart plain lines go to the open interview; enough of them to reach the summary.
+    lines = "\n".join([weak] * 9)
+    second = run_cli("run", cwd=tmp_path, stdin=f"hint\n{lines}\n/quit\n")
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    assert "interview is still open" in out and "Hint" in out
+    assert "Question 3 of 3" in out and "Interview summary" in out
+    assert "Two things to study" in out and "Model answer" in out

@@ -66,7 +66,7 @@ async def test_every_subcommand_is_registered(world: World) -> None:
     alice = member(world, "alice")
     available = set(alice.available_commands(world.channel))
     for sub in ("practice", "stats", "leaderboard", "streak", "config", "post", "skip", "review", "forget-me",
-                "help"):
+                "help", "interview", "dispute"):
         assert f"drill {sub}" in available
 
 
@@ -117,7 +117,8 @@ async def test_dm_practice_with_next_button_across_a_restart(world: World) -> No
     await world.score()
     score = bot_messages(dm, world)[-1]
     assert score.embeds[0].title == "10.0/10"
-    assert [c.custom_id for row in score.components for c in row.children] == ["drillbot:practice:next"]
+    ids = [c.custom_id for row in score.components for c in row.children]
+    assert ids[0] == "drillbot:practice:next" and ids[1].startswith("drillbot:dispute:") and len(ids) == 2
 
     first = await alice.user.click(question, custom_id="drillbot:practice:skip")  # before any restart
     assert first.ephemeral

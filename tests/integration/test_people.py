@@ -28,7 +28,8 @@ async def test_practice_in_dm_is_scored_and_offers_next(core: Core, platform: Fa
     assert result.outcome == "accepted"
     await core.worker.drain()
     scored = platform.of_kind("score")[-1].message
-    assert scored.title == "10.0/10" and [b.action for b in scored.buttons] == ["practice:next"]
+    assert scored.title == "10.0/10" and [b.action for b in scored.buttons] == ["practice:next",
+                                                                               f"dispute:{result.answer_id}"]
     async with core.ctx.sessions() as s:
         assert await s.scalar(select(ReviewItem.interval_days)) == 1
     # Practice answers count for streaks but not for the channel leaderboard.
