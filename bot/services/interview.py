@@ -165,7 +165,9 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
         return await _send(ctx, event.user_key, Reply([render.error(
             f"That answer is {len(text):,} characters; the limit is {ctx.settings.max_answer_chars:,}.",
             "Trim it to the key points, as you would in an interview.")]))
-    limited = await intake.rate_limited(ctx, event.user_key, now)  # the same hourly cap as every answer
+    async with ctx.sessions() as s:  # the same hourly cap as every answer, counted by arrival
+        owner = await s.scalar(select(InterviewSession.member_id).where(InterviewSession.id == session_id))
+        limited = None if owner is None else await intake.rate_limited(ctx, s, owner, now)
     if limited is not None:
         return await _send(ctx, event.user_key, Reply([limited]))
     # Store before grading: a crash from here on leaves an `answered` turn that `resume` grades. The
