@@ -179,6 +179,8 @@ class ScoringWorker:
             return False
         route, message = recorded
         await self._finish_reply(answer_id, await self._post(answer_id, route, message))
+        if answer.practice_id is not None:  # practice: now show the model answer and what it probes
+            await self._post(answer_id, route, render.practice_reveal(question))
         return True
 
     async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, Message] | None:
