@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 from collections import Counter
+from collections.abc import Awaitable
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,11 +76,11 @@ async def _run(settings: Settings, port: int) -> None:
         if "slack" in platforms:
             from adapters.slack import run_slack
 
-            runners.append(run_slack(settings, core, port=port))
+            runners.append(_platform_start("Slack", run_slack(settings, core, port=port)))
         if "discord" in platforms:
             from adapters.discord import run_discord
 
-            runners.append(run_discord(settings, core))
+            runners.append(_platform_start("Discord", run_discord(settings, core)))
         await scheduler.start()
         await asyncio.gather(*runners)
     finally:
@@ -93,10 +94,46 @@ async def _run(settings: Settings, port: int) -> None:
         await core.close()
 
 
+async def _platform_start(name: str, runner: Awaitable[None]) -> None:
+    from bot.startup import PlatformError
+
+    try:
+        await runner
+    except (ConfigError, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        raise PlatformError(name) from exc
+
+
+def _refuse_bad_start(settings: Settings) -> None:
+    from bot.startup import problems
+
+    for problem in problems(settings):
+        print(f"drillbot: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _explained(exc: Exception, settings: Settings) -> int | None:
+    """Print a known start-up failure as one line naming the fix (exit 2); None: let it raise."""
+    from bot.startup import explain
+
+    message = explain(exc, settings)
+    if message is None:
+        return None
+    log.debug("start-up failure", exc_info=exc)
+    print(f"drillbot: {message}", file=sys.stderr)
+    return 2
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
+    _refuse_bad_start(settings)
     logs.setup(settings.log_level if settings.platforms != ["console"] else "WARNING", settings.log_json,
                _secrets(settings))
+    if settings.judge == "offline" and settings.platforms != ["console"]:
+        # For the operator, once: candidates never see this (their replies say only who scored them).
+        log.warning("scoring with the offline rubric judge; for LLM grading set DRILLBOT_JUDGE=openai and "
+                    "OPENAI_API_KEY (see docs/slack.md, 'Choosing the judge')")
     try:
         asyncio.run(_run(settings, args.port))
     except ModuleNotFoundError as exc:
@@ -107,6 +144,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         pass
+    except Exception as exc:
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     return 0
 
 
@@ -219,15 +261,31 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
-    report = asyncio.run(_report(settings, since))
+    try:
+        report = asyncio.run(_report(settings, since))
+    except Exception as exc:
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     if args.json:
         print(json.dumps(report))
         return 0
-    table = Table("figure", "value", title=f"drillbot activity, last {args.since}", header_style="bold")
-    for key, value in report.items():
-        table.add_row(key.replace("_", " "), json.dumps(value) if isinstance(value, dict) else str(value))
-    Console().print(table)
+    Console().print(report_table(report, f"drillbot activity, last {args.since}"))
     return 0
+
+
+def report_table(report: dict, title: str) -> Table:
+    """One row per figure; a breakdown (a dict) becomes indented rows under its heading, not a dict dump."""
+    table = Table("figure", "value", title=title, header_style="bold")
+    for key, value in report.items():
+        if isinstance(value, dict):
+            table.add_row(key.replace("_", " "), "" if value else "none")
+            for sub, amount in value.items():
+                table.add_row(f"  {sub}", str(amount))
+        else:
+            table.add_row(key.replace("_", " "), str(value))
+    return table
 
 
 # eval and bench live beside the core; imported only when used -------------------------------------

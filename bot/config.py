@@ -179,6 +179,15 @@ class ConfigError(Exception):
     pass
 
 
+def database_variable() -> str:
+    """The variable that holds the database URL, to name in errors (DRILLBOT_DATABASE_URL wins over DATABASE_URL)."""
+    import os
+
+    if os.environ.get("DATABASE_URL") and not os.environ.get("DRILLBOT_DATABASE_URL"):
+        return "DATABASE_URL"
+    return "DRILLBOT_DATABASE_URL"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning validation errors into one message that names each setting."""
     try:
@@ -188,5 +197,7 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "settings"
             env = name if name.isupper() else f"DRILLBOT_{name.upper()}"
+            if env in ("DRILLBOT_DATABASE_URL", "DATABASE_URL"):
+                env = database_variable()
             lines.append(f"  {env}: {err['msg']}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
