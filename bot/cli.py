@@ -56,6 +56,13 @@ async def _run(settings: Settings, port: int) -> None:
         from bot.metrics import serve_metrics
 
         serve_metrics(core, settings.metrics_port)
+    slack_http = "slack" in settings.platforms and settings.slack_app_token is None
+    health_port = settings.health_port or (port if "console" not in settings.platforms and not slack_http else None)
+    health_server = None
+    if health_port:  # in Slack's HTTP mode without DRILLBOT_HEALTH_PORT, Slack's server answers them
+        from bot.health import serve_health
+
+        health_server = await serve_health(core, health_port)
     scheduler = Scheduler(core)
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = [asyncio.create_task(core.worker.run_forever(stop))]
@@ -87,6 +94,8 @@ async def _run(settings: Settings, port: int) -> None:
         stop.set()
         core.worker.wake()
         await scheduler.shutdown()
+        if health_server is not None:
+            health_server.close()
         for task in tasks:
             # Let an answer being scored finish and its reply go out; cancel only if it takes too long.
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
@@ -150,6 +159,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
         return code
     return 0
+
+
+# doctor --------------------------------------------------------------------------------------------
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import FAIL, run_checks
+
+    settings = _settings()
+    logs.setup("ERROR", False, _secrets(settings))
+    checks = asyncio.run(run_checks(settings, live=args.live))
+    for check in checks:
+        print(check.line())
+    failed = sum(c.status == FAIL for c in checks)
+    print(f"{len(checks)} checks, {failed} failed" + ("" if args.live else "; --live also makes one judge call"))
+    return 1 if failed else 0
 
 
 # demo ----------------------------------------------------------------------------------------------
@@ -337,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
     bank.set_defaults(func=cmd_bank)
+
+    doctor = sub.add_parser("doctor", help="check settings, database, bank, judge and platforms; one line each")
+    doctor.add_argument("--live", action="store_true", help="also make one tiny call to the LLM judge")
+    doctor.set_defaults(func=cmd_doctor)
 
     report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")
     report.add_argument("--since", default="7d", help="how far back: e.g. 24h, 7d, 4w (default 7d)")

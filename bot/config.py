@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     reminder_pace_s: float = Field(default=1.0, ge=0)  # pause between reminder/summary DMs
     scheduler_tick_s: float = Field(default=30.0, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)  # Prometheus endpoint, off by default
+    # /healthz and /readyz; default: the `run --port` HTTP port (shared with Slack's HTTP mode).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
 
     log_json: bool = False
     log_level: str = "INFO"

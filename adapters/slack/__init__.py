@@ -27,4 +27,6 @@ async def run_slack(settings: Settings, core: Core, *, port: int = 3000) -> None
     if settings.slack_app_token is not None:
         await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
     else:
-        await serve_http(app, None, port)
+        from bot.health import check
+
+        await serve_http(app, None, port, health=None if settings.health_port else lambda path: check(core, path))
