@@ -97,7 +97,8 @@ class Commands:
         if cc.channel_key is None:
             return render.error("Run this command in the channel it should apply to.")
         if not await self.is_admin(cc.user_key, cc.channel_key):
-            return render.error("Only workspace admins (or configured admin ids) can do that.")
+            return render.error("Only admins can do that: people who manage this workspace or server, or the ids "
+                                "in DRILLBOT_ADMIN_IDS.")
         return None
 
     async def config(self, cc: CommandContext, args: list[str]) -> Message:
