@@ -161,6 +161,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def bank_list_table(questions: list) -> Table:
+    """Ids are never cut (they are what `bank show` takes); the prompt wraps instead."""
+    table = Table("id", "category", "difficulty", "prompt", header_style="bold")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(q.id) for q in questions), default=2)
+    for q in questions:
+        table.add_row(q.id, str(q.category.value if hasattr(q.category, "value") else q.category),
+                      str(q.difficulty), q.prompt[:70] + ("…" if len(q.prompt) > 70 else ""))
+    return table
+
+
+def bank_question_view(q) -> object:  # type: ignore[no-untyped-def]
+    """One question for a human: prompt, rubric, model answer, probing point and follow-ups."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from bank.schema import category_label
+
+    rubric = "\n".join(f"• {escape(c.text)}" + (f" (weight {c.weight})" if c.weight > 1 else "") for c in q.rubric)
+    follow = "\n".join(f"• {escape(f.prompt)}" for f in q.follow_ups)
+    parts = [escape(q.prompt), "", "[bold]Rubric[/bold]", rubric, "", "[bold]Model answer[/bold]",
+             escape(q.model_answer)]
+    if q.probing:
+        parts += ["", "[bold]What the interviewer is probing for[/bold]", escape(q.probing)]
+    if follow:
+        parts += ["", "[bold]Follow-ups[/bold]", follow]
+    title = f"{escape(q.id)} · {escape(category_label(q.category))} · difficulty {q.difficulty}"
+    return Panel(Group(*parts), title=title, expand=True)
+
+
 # doctor --------------------------------------------------------------------------------------------
 def cmd_doctor(args: argparse.Namespace) -> int:
     from bot.doctor import FAIL, run_checks
@@ -222,19 +253,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         return 1
     console = Console()
     if args.bank_cmd == "list":
-        table = Table("id", "category", "difficulty", "prompt", header_style="bold")
-        for q in bank.all():
-            if (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty):
-                continue
-            table.add_row(q.id, q.category, str(q.difficulty), q.prompt[:70])
-        console.print(table)
+        console.print(bank_list_table([q for q in bank.all() if not (
+            (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty))]))
         return 0
     if args.bank_cmd == "show":
         q = bank.get(args.id)
         if q is None:
             print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
             return 1
-        console.print_json(q.model_dump_json())
+        if args.json:
+            print(q.model_dump_json())
+        else:
+            console.print(bank_question_view(q))
         return 0
     by_cat = Counter(q.category.value for q in bank.all())
     by_diff = Counter(str(q.difficulty) for q in bank.all())
@@ -357,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="the question as JSON")
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
     bank.set_defaults(func=cmd_bank)
