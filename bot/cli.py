@@ -11,6 +11,7 @@ import re
 import signal
 import sys
 from collections import Counter
+from collections.abc import Awaitable
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +57,13 @@ async def _run(settings: Settings, port: int) -> None:
         from bot.metrics import serve_metrics
 
         serve_metrics(core, settings.metrics_port)
+    slack_http = "slack" in settings.platforms and settings.slack_app_token is None
+    health_port = settings.health_port or (port if "console" not in settings.platforms and not slack_http else None)
+    health_server = None
+    if health_port:  # in Slack's HTTP mode without DRILLBOT_HEALTH_PORT, Slack's server answers them
+        from bot.health import serve_health
+
+        health_server = await serve_health(core, health_port)
     scheduler = Scheduler(core)
     stop = asyncio.Event()
     # SIGTERM (docker stop, systemd) is handled like Ctrl-C: the main task is cancelled, so scoring stops
@@ -82,17 +90,19 @@ async def _run(settings: Settings, port: int) -> None:
         if "slack" in platforms:
             from adapters.slack import run_slack
 
-            runners.append(run_slack(settings, core, port=port))
+            runners.append(_platform_start("Slack", run_slack(settings, core, port=port)))
         if "discord" in platforms:
             from adapters.discord import run_discord
 
-            runners.append(run_discord(settings, core))
+            runners.append(_platform_start("Discord", run_discord(settings, core)))
         await scheduler.start()
         await asyncio.gather(*runners)
     finally:
         stop.set()
         core.worker.wake()
         await scheduler.shutdown()
+        if health_server is not None:
+            health_server.close()
         for task in tasks:
             # Let an answer being scored finish and its reply go out; cancel only if it takes too long.
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
@@ -100,10 +110,46 @@ async def _run(settings: Settings, port: int) -> None:
         await core.close()
 
 
+async def _platform_start(name: str, runner: Awaitable[None]) -> None:
+    from bot.startup import PlatformError
+
+    try:
+        await runner
+    except (ConfigError, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        raise PlatformError(name) from exc
+
+
+def _refuse_bad_start(settings: Settings) -> None:
+    from bot.startup import problems
+
+    for problem in problems(settings):
+        print(f"drillbot: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _explained(exc: Exception, settings: Settings) -> int | None:
+    """Print a known start-up failure as one line naming the fix (exit 2); None: let it raise."""
+    from bot.startup import explain
+
+    message = explain(exc, settings)
+    if message is None:
+        return None
+    log.debug("start-up failure", exc_info=exc)
+    print(f"drillbot: {message}", file=sys.stderr)
+    return 2
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
+    _refuse_bad_start(settings)
     logs.setup(settings.log_level if settings.platforms != ["console"] else "WARNING", settings.log_json,
                _secrets(settings))
+    if settings.judge == "offline" and settings.platforms != ["console"]:
+        # For the operator, once: candidates never see this (their replies say only who scored them).
+        log.warning("scoring with the offline rubric judge; for LLM grading set DRILLBOT_JUDGE=openai and "
+                    "OPENAI_API_KEY (see docs/slack.md, 'Choosing the judge')")
     try:
         asyncio.run(_run(settings, args.port))
     except ModuleNotFoundError as exc:
@@ -114,7 +160,57 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: a clean stop
         pass
+    except Exception as exc:
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     return 0
+
+
+def bank_list_table(questions: list) -> Table:
+    """Ids are never cut (they are what `bank show` takes); the prompt wraps instead."""
+    table = Table("id", "category", "difficulty", "prompt", header_style="bold")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(q.id) for q in questions), default=2)
+    for q in questions:
+        table.add_row(q.id, str(q.category.value if hasattr(q.category, "value") else q.category),
+                      str(q.difficulty), q.prompt[:70] + ("…" if len(q.prompt) > 70 else ""))
+    return table
+
+
+def bank_question_view(q) -> object:  # type: ignore[no-untyped-def]
+    """One question for a human: prompt, rubric, model answer, probing point and follow-ups."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from bank.schema import category_label
+
+    rubric = "\n".join(f"• {escape(c.text)}" + (f" (weight {c.weight})" if c.weight > 1 else "") for c in q.rubric)
+    follow = "\n".join(f"• {escape(f.prompt)}" for f in q.follow_ups)
+    parts = [escape(q.prompt), "", "[bold]Rubric[/bold]", rubric, "", "[bold]Model answer[/bold]",
+             escape(q.model_answer)]
+    if q.probing:
+        parts += ["", "[bold]What the interviewer is probing for[/bold]", escape(q.probing)]
+    if follow:
+        parts += ["", "[bold]Follow-ups[/bold]", follow]
+    title = f"{escape(q.id)} · {escape(category_label(q.category))} · difficulty {q.difficulty}"
+    return Panel(Group(*parts), title=title, expand=True)
+
+
+# doctor --------------------------------------------------------------------------------------------
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import FAIL, run_checks
+
+    settings = _settings()
+    logs.setup("ERROR", False, _secrets(settings))
+    checks = asyncio.run(run_checks(settings, live=args.live))
+    for check in checks:
+        print(check.line())
+    failed = sum(c.status == FAIL for c in checks)
+    print(f"{len(checks)} checks, {failed} failed" + ("" if args.live else "; --live also makes one judge call"))
+    return 1 if failed else 0
 
 
 # demo ----------------------------------------------------------------------------------------------
@@ -167,19 +263,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         return 1
     console = Console()
     if args.bank_cmd == "list":
-        table = Table("id", "category", "difficulty", "prompt", header_style="bold")
-        for q in bank.all():
-            if (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty):
-                continue
-            table.add_row(q.id, q.category, str(q.difficulty), q.prompt[:70])
-        console.print(table)
+        console.print(bank_list_table([q for q in bank.all() if not (
+            (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty))]))
         return 0
     if args.bank_cmd == "show":
         q = bank.get(args.id)
         if q is None:
             print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
             return 1
-        console.print_json(q.model_dump_json())
+        if args.json:
+            print(q.model_dump_json())
+        else:
+            console.print(bank_question_view(q))
         return 0
     if args.bank_cmd == "try":
         return _bank_try(bank, args)
@@ -334,15 +429,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
-    report = asyncio.run(_report(settings, since))
+    try:
+        report = asyncio.run(_report(settings, since))
+    except Exception as exc:
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     if args.json:
         print(json.dumps(report))
         return 0
     by_judge = report.pop("disputes", [])
-    table = Table("figure", "value", title=f"drillbot activity, last {args.since}", header_style="bold")
-    for key, value in report.items():
-        table.add_row(key.replace("_", " "), json.dumps(value) if isinstance(value, dict) else str(value))
-    Console().print(table)
+    Console().print(report_table(report, f"drillbot activity, last {args.since}"))
     if by_judge:
         cols = ("judge", "scored", "disputes", "dispute_rate", "resolved", "upheld", "upheld_rate", "qwk", "bias")
         dt = Table(*(c.replace("_", " ") for c in cols), title="Disputes: judge vs admin", header_style="bold")
@@ -384,6 +482,19 @@ async def _export_disputes(settings: Settings, name: str) -> dict:
         return await disputes.export(ctx, name)
     finally:
         await engine.dispose()
+
+
+def report_table(report: dict, title: str) -> Table:
+    """One row per figure; a breakdown (a dict) becomes indented rows under its heading, not a dict dump."""
+    table = Table("figure", "value", title=title, header_style="bold")
+    for key, value in report.items():
+        if isinstance(value, dict):
+            table.add_row(key.replace("_", " "), "" if value else "none")
+            for sub, amount in value.items():
+                table.add_row(f"  {sub}", str(amount))
+        else:
+            table.add_row(key.replace("_", " "), str(value))
+    return table
 
 
 # eval and bench live beside the core; imported only when used -------------------------------------
@@ -438,6 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="the question as JSON")
     stats = bank_sub.add_parser("stats", help="totals by category and difficulty")
     stats.add_argument("--json", action="store_true")
     stats.add_argument("--calibration", action="store_true",
@@ -445,6 +557,10 @@ def build_parser() -> argparse.ArgumentParser:
     try_ = bank_sub.add_parser("try", help="grade an answer typed in the terminal against one question")
     try_.add_argument("id")
     bank.set_defaults(func=cmd_bank)
+
+    doctor = sub.add_parser("doctor", help="check settings, database, bank, judge and platforms; one line each")
+    doctor.add_argument("--live", action="store_true", help="also make one tiny call to the LLM judge")
+    doctor.set_defaults(func=cmd_doctor)
 
     report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")
     report.add_argument("--since", default="7d", help="how far back: e.g. 24h, 7d, 4w (default 7d)")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot import render
 from bot.events import CommandContext, workspace_of
 from bot.messages import Field, Message, user_text
-from bot.services import channels, disputes, interview, moderation, practice, privacy, reports, rounds
+from bot.services import channels, directory, disputes, interview, moderation, practice, privacy, reports, rounds
 from bot.services.context import Context
 
 MAX_COMMAND_CHARS = 500
@@ -74,11 +74,17 @@ class Commands:
         if not args:
             return await reports.stats(self.ctx, cc.user_key)
         m = MENTION.match(args[0])
-        if not m or len(args) > 1:
-            return render.error("`stats` takes an optional @mention of one person.",
-                                f"Example: `{self.prefix} stats @alex`")
         prefix = workspace_of(cc.user_key)
-        return await reports.stats(self.ctx, f"{prefix}:{m.group(1)}", about_self=False)
+        if m and len(args) == 1:
+            return await reports.stats(self.ctx, f"{prefix}:{m.group(1)}", about_self=False)
+        if len(args) == 1 and args[0].startswith("@") and len(args[0]) > 1:
+            # A plain `@name` (typed in the terminal, or unresolved by the platform): match the display name.
+            key = await directory.key_by_name(self.ctx, prefix, args[0][1:])
+            if key is None:
+                return render.error(f"I don't know anyone called “{user_text(args[0][1:], 40)}” here yet.")
+            return await reports.stats(self.ctx, key, about_self=key != cc.user_key)
+        return render.error("`stats` takes an optional @mention of one person.",
+                            f"Example: `{self.prefix} stats @alex`")
 
     async def leaderboard(self, cc: CommandContext, args: list[str]) -> Message:
         if len(args) > 1:
@@ -92,7 +98,8 @@ class Commands:
         if cc.channel_key is None:
             return render.error("Run this command in the channel it should apply to.")
         if not await self.is_admin(cc.user_key, cc.channel_key):
-            return render.error("Only workspace admins (or configured admin ids) can do that.")
+            return render.error("Only admins can do that: people who manage this workspace or server, or the ids "
+                                "in DRILLBOT_ADMIN_IDS.")
         return None
 
     async def config(self, cc: CommandContext, args: list[str]) -> Message:
@@ -142,6 +149,9 @@ class Commands:
             return (await practice.skip(self.ctx, cc.user_key, cc.display_name)).message
         if (denied := await self._require_admin(cc)) is not None:
             return denied
+        if args != ["confirm"]:  # skipping a round affects everyone: ask first
+            return render.info(f"This skips today's round in this channel for everyone and cannot be undone. "
+                               f"To go ahead: `{self.prefix} skip confirm`.")
         done = await rounds.skip_today(self.ctx, cc.channel_key)
         return render.info("Today's round is skipped." if done else "There is no open round today to skip.")
 

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     reminder_pace_s: float = Field(default=1.0, ge=0)  # pause between reminder/summary DMs
     scheduler_tick_s: float = Field(default=30.0, gt=0)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)  # Prometheus endpoint, off by default
+    # /healthz and /readyz; default: the `run --port` HTTP port (shared with Slack's HTTP mode).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
 
     log_json: bool = False
     log_level: str = "INFO"
@@ -207,6 +209,15 @@ class ConfigError(Exception):
     pass
 
 
+def database_variable() -> str:
+    """The variable that holds the database URL, to name in errors (DRILLBOT_DATABASE_URL wins over DATABASE_URL)."""
+    import os
+
+    if os.environ.get("DATABASE_URL") and not os.environ.get("DRILLBOT_DATABASE_URL"):
+        return "DATABASE_URL"
+    return "DRILLBOT_DATABASE_URL"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning validation errors into one message that names each setting."""
     try:
@@ -216,5 +227,7 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]) or "settings"
             env = name if name.isupper() else f"DRILLBOT_{name.upper()}"
+            if env in ("DRILLBOT_DATABASE_URL", "DATABASE_URL"):
+                env = database_variable()
             lines.append(f"  {env}: {err['msg']}")
         raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None

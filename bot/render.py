@@ -142,6 +142,8 @@ def failed_notice(who: str = "") -> Message:
 
 def round_closed(q: Question, answers: int) -> Message:
     fields = [Field("Rubric", "\n".join(f"• {c.text}" for c in q.rubric))] if q.rubric else []
+    if q.probing:
+        fields.append(Field("What the interviewer was probing for", q.probing))
     if q.follow_ups:
         fields.append(Field("Follow-up to think about", q.follow_ups[0].prompt))
     return Message(
@@ -151,6 +153,13 @@ def round_closed(q: Question, answers: int) -> Message:
         footer=f"{answers} answer(s) this round. Keep practising in DM with /drill practice.",
         kind="reveal",
     )
+
+
+def practice_reveal(q: Question) -> Message:
+    """Sent after a practice answer's score: the model answer and what the question was probing for."""
+    fields = [Field("What the interviewer was probing for", q.probing)] if q.probing else []
+    return Message(title="Model answer", text=q.model_answer, fields=fields, kind="reveal",
+                   footer=f"id {q.id}")
 
 
 def table(rows: Sequence[Sequence[str]]) -> str:

@@ -4,22 +4,54 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import select
 
 from adapters.console.platform import CHANNEL, USER, ConsolePlatform
+from bot import render
 from bot.core import Core
 from bot.events import AnswerEvent, CommandContext
-from bot.messages import Message
+from bot.messages import Field, Message
 from bot.services import interview
+from bot.store.models import Member, PracticeSession, QuestionRow
 
-INTRO = (
-    "drillbot in your terminal. Today's question is in #general: type your answer and press Enter.\n"
-    "Commands start with '/': /practice [category], /stats, /leaderboard, /streak, /help, /quit.\n"
-    "After /practice your next answer goes to the practice question; /channel switches back.\n"
-    "/interview \\[category] \\[--questions N] runs a mock interview (skip, hint, end at any time); "
-    "/dispute \\[reason] disputes your last score."
-)
+with contextlib.suppress(ImportError):
+    # input() then edits lines itself instead of the tty's canonical mode, whose 4,095-byte line limit
+    # silently cut long pastes; it also gives history and arrow keys.
+    import readline  # noqa: F401
+
+# Terminal forms of the commands: the same language as `/drill ...` in chat, typed with a bare slash.
+TERMINAL_HELP = [
+    ("/practice [category]", "a practice question; your next line answers it"),
+    ("/next", "another practice question (same category as your last /practice)"),
+    ("/skip", "during practice: skip this practice question"),
+    ("/channel", "send your next lines to today's question in #general again"),
+    ("/skip confirm", "outside practice, admins: skip today's #general round for everyone"),
+] + [(f"/{cmd}", desc) for cmd, desc in render.HELP_LINES if cmd.split()[0] not in ("practice", "skip", "help")] + [
+    ("/help", "this list"),
+    ("/quit", "leave (also Ctrl-C or Ctrl-D); your progress is saved"),
+]
+
+
+def _read_line(prompt: str, loop: asyncio.AbstractEventLoop, done: asyncio.Future[str | None]) -> None:
+    try:
+        line: str | None = input(prompt)
+    except (EOFError, KeyboardInterrupt, OSError, ValueError):
+        line = None
+    with contextlib.suppress(RuntimeError):  # the loop may already be closed after Ctrl-C
+        loop.call_soon_threadsafe(lambda: done.done() or done.set_result(line))
+
+
+async def read_line(prompt: str) -> str | None:
+    """input() on a daemon thread: Ctrl-C cancels the await at once instead of waiting for Enter
+    (asyncio.to_thread would keep the process alive until the blocked input() returned)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str | None] = loop.create_future()
+    threading.Thread(target=_read_line, args=(prompt, loop, done), daemon=True, name="console-input").start()
+    return await done
 
 
 class ConsoleSession:
@@ -29,6 +61,7 @@ class ConsoleSession:
         self.console = console or platform.console
         self.name = name
         self.target = "channel"  # where plain text goes: channel round thread or practice DM
+        self.category: str | None = None  # the category last asked for with /practice, kept by /next
         self._seq = 0
 
     def _message_key(self) -> str:
@@ -41,6 +74,42 @@ class ConsoleSession:
         rnd = await open_round_for_channel(self.core.ctx, CHANNEL, self.core.ctx.clock.now())
         return rnd.thread_key if rnd else None
 
+    async def practice_question_id(self) -> str | None:
+        """The id of the person's open practice question, if any."""
+        async with self.core.ctx.sessions() as s:
+            return await s.scalar(
+                select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
+                .join(Member, Member.id == PracticeSession.member_id)
+                .where(Member.user_key == USER, PracticeSession.status == "open")
+                .order_by(PracticeSession.id.desc()).limit(1))
+
+    async def prompt(self) -> str:
+        """Where the next line goes, shown before the cursor: `#general › ` or `practice · rag-hybrid › `."""
+        if self.target == "interview":
+            return "interview › "
+        if self.target == "practice":
+            qid = await self.practice_question_id()
+            if qid is not None:
+                return f"practice · {qid} › "
+            self.target = "channel"
+        return "#general › " if await self.round_thread() else "#general (no open question) › "
+
+    def note(self, text: str) -> None:
+        self.console.print(escape(text), style="dim")
+
+    async def intro(self) -> str:
+        where = ("Today's question is in #general: type your answer and press Enter."
+                 if await self.round_thread() else "There is no open question in #general right now.")
+        return (f"drillbot in your terminal. {where}\n"
+                "Commands start with '/': /practice [category], /next, /skip, /channel, /stats, /leaderboard, "
+                "/streak, /help, /quit.\n/interview [category] [--questions N] runs a mock interview (skip, hint, "
+                "end at any time); /dispute [reason] disputes your last score.\n"
+                "The prompt shows where your next line goes.")
+
+    def help(self) -> Message:
+        return Message(title="drillbot help", kind="help", fields=[Field(c, d) for c, d in TERMINAL_HELP],
+                       text="Type an answer and press Enter: it goes where the prompt says. Commands:")
+
     async def handle_line(self, line: str) -> bool:
         """Handle one typed line; returns False when the person wants to quit."""
         line = line.strip()
@@ -49,25 +118,45 @@ class ConsoleSession:
         if line in ("/quit", "/exit", "quit", "exit"):
             return False
         if line.startswith("/"):
-            text = line[1:]
-            if text.startswith("drill"):
-                text = text[len("drill"):]
-            if self.target == "interview" and text.strip() in ("skip", "hint", "end"):
-                await self.submit(text.strip())  # interview controls, not the practice/round commands
-                return True
-            if text.strip() == "channel":
-                self.target = "channel"
-                self.console.print("[dim]Answers now go to today's question in #general.[/dim]")
-                return True
-            cc = CommandContext(USER, self.name, CHANNEL, "general")
-            reply = await self.core.command(cc, text)
-            if text.strip().split(" ")[0] in ("practice", "next", "skip") and reply.kind != "error":
-                self.target = "practice"
-            if text.strip().split(" ")[0] == "interview" and reply.kind != "error":
-                self.target = "interview"
-            self.show(reply)
-            return True
+            return await self.handle_command(line[1:].removeprefix("drill").strip())
         await self.submit(line)
+        return True
+
+    async def handle_command(self, text: str) -> bool:
+        words = text.split()
+        name = words[0].lower() if words else "help"
+        if name in ("help", "?"):
+            self.show(self.help())
+            return True
+        if self.target == "interview" and name in ("skip", "hint", "end") and len(words) == 1:
+            await self.submit(name)  # interview controls, not the practice/round commands
+            return True
+        if name == "channel":
+            self.target = "channel"
+            self.note("Your next lines go to today's question in #general.")
+            return True
+        in_practice = self.target == "practice" and await self.practice_question_id() is not None
+        if name == "skip" and (in_practice or words[1:] != ["confirm"]):
+            if not in_practice:
+                self.show(render.info("Nothing to skip here: you are not on a practice question. Skipping "
+                                      "today's #general round affects everyone; an admin does it with "
+                                      "`/skip confirm`."))
+                return True
+            # Skipping during practice skips the practice question, never the channel's round.
+            text = "skip"
+            cc = CommandContext(USER, self.name, None, "", is_dm=True)
+        else:
+            if name == "next" and len(words) == 1 and self.category:
+                text = f"practice {self.category}"
+            elif name in ("practice", "next"):
+                self.category = words[1].lower() if len(words) > 1 else None
+            cc = CommandContext(USER, self.name, CHANNEL, "general")
+        reply = await self.core.command(cc, text)
+        if (name in ("practice", "next") or cc.is_dm) and reply.kind != "error":
+            self.target = "practice"
+        if name == "interview" and reply.kind != "error":
+            self.target = "interview"
+        self.show(reply)
         return True
 
     async def submit(self, text: str) -> None:
@@ -91,22 +180,27 @@ class ConsoleSession:
             await self.core.worker.settled(result.answer_id)  # type: ignore[arg-type]
             if self.target == "practice":
                 self.target = "channel"
+                self.note("Practice answer done. Your next line goes to #general; /next for another practice "
+                          "question.")
 
     def show(self, message: Message) -> None:
         self.platform.show(message, where="to you")
 
     async def run(self) -> None:
-        self.console.print(INTRO)
+        self.console.print(escape(await self.intro()))
         if await interview.has_active(self.core.ctx, USER):
             self.target = "interview"
-            self.console.print("[dim]Your mock interview is still open: answer the last question above, "
-                               "or type end.[/dim]")
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "> ")
-            except (EOFError, KeyboardInterrupt):
-                break
-            with contextlib.suppress(Exception):
-                if not await self.handle_line(line):
+            self.note("Your mock interview is still open: answer the last question above, or type end.")
+        try:
+            while True:
+                line = await read_line(await self.prompt())
+                if line is None:
                     break
-        self.console.print("Bye. Your progress is saved.")
+                try:
+                    if not await self.handle_line(line):
+                        break
+                except Exception as exc:  # one bad line must not end the session
+                    self.show(render.error(f"Something went wrong with that line: {type(exc).__name__}."))
+        finally:
+            # Also on Ctrl-C (the task is cancelled): say goodbye before the shutdown.
+            self.console.print("\nBye. Your progress is saved.")

@@ -86,6 +86,11 @@ class DrillBot(commands.Bot):
         if thread is None:
             return
         is_dm = message.guild is None
+        if not message.content.strip() and (message.attachments or message.stickers):
+            # Only text is scored; an image or file alone is not "empty", it is unreadable to the judge.
+            await self._tell(message.author, message.channel if is_dm else None, IMAGE_ONLY,
+                             fallback=None if is_dm else message.channel)
+            return
         event = AnswerEvent(
             message_key=keys.message_key(message.id), thread_key=thread, user_key=keys.user_key(message.author.id),
             text=message.content, at=self.core.ctx.clock.now(),  # the core's clock: one time source
@@ -96,7 +101,8 @@ class DrillBot(commands.Bot):
         stored = await self.core.receive("answer", event.message_key, event)
         result = await self.core.process(stored) if stored is not None else None
         if result is not None and result.reply is not None:
-            await self._tell(message.author, message.channel if is_dm else None, result.reply)
+            await self._tell(message.author, message.channel if is_dm else None, result.reply,
+                             fallback=None if is_dm else message.channel)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         data = payload.data
@@ -122,7 +128,8 @@ class DrillBot(commands.Bot):
         result = await self.core.process(stored) if stored is not None else None
         if result is not None and result.reply is not None:
             user = self.get_user(user_id) or await self.fetch_user(user_id)
-            await self._tell(user, channel if payload.guild_id is None else None, result.reply)
+            await self._tell(user, channel if payload.guild_id is None else None, result.reply,
+                             fallback=channel if payload.guild_id is not None else None)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self._deleted(payload.message_id)
@@ -138,13 +145,29 @@ class DrillBot(commands.Bot):
         if stored is not None:
             await self.core.process(stored)
 
-    async def _tell(self, user: discord.abc.User, dm_channel: Any, reply: Message) -> None:
-        """Personal notices go to the person, not the thread: by DM (the DM itself when they wrote there)."""
+    async def _tell(self, user: discord.abc.User, dm_channel: Any, reply: Message, *, fallback: Any = None) -> None:
+        """Personal notices go to the person, not the thread: by DM (the DM itself when they wrote there).
+        With DMs closed, they go in the thread where the person wrote, addressed to them, and vanish soon."""
         try:
             target = dm_channel or user
             await target.send(**send_kwargs(reply))
+            return
         except discord.HTTPException:
-            log.info("discord: could not tell %s (DMs closed?)", user.id)
+            log.info("discord: could not DM %s (DMs closed?)", user.id)
+        if fallback is None:
+            return
+        kwargs = send_kwargs(reply)
+        kwargs["content"] = f"{user.mention} {kwargs.get('content') or ''}".strip()
+        kwargs["allowed_mentions"] = discord.AllowedMentions(everyone=False, roles=False, users=[user])
+        try:
+            await fallback.send(**kwargs, delete_after=NOTICE_SECONDS)
+        except discord.HTTPException:
+            log.info("discord: could not tell %s in the thread either", user.id)
+
+
+NOTICE_SECONDS = 120  # a personal notice shown in a thread (DMs closed) is removed after this
+IMAGE_ONLY = Message(text="I can only score typed answers: images and files are not read. Please type your "
+                          "answer as a message in the thread.", kind="error")
 
 
 def create_bot(settings: Settings, core: Core) -> commands.Bot:

@@ -89,4 +89,7 @@ def send_kwargs(message: Message, view: discord.ui.View | None = None) -> dict[s
 
 def thread_name(message: Message) -> str:
     name = " ".join((message.title or message.text or "drillbot").split())
+    day = re.match(r"\d{4}-\d{2}-\d{2}", message.footer or "")
+    if day:  # round threads carry their date, so a channel's thread list reads as a history
+        name = f"{day.group(0)} · {name}"
     return clip(name, THREAD_NAME_MAX)

@@ -22,10 +22,15 @@ async def run_slack(settings: Settings, core: Core, *, port: int = 3000) -> None
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         raise ConfigError("set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
     app, _platform = create_app(settings, core)
+    # Check the token before serving: a wrong one fails now, by name, rather than on the first event.
+    await app.client.auth_test()
     try:
         if settings.slack_app_token is not None:
             await serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         else:
-            await serve_http(app, None, port)
+            from bot.health import check
+
+            await serve_http(app, None, port,
+                             health=None if settings.health_port else lambda path: check(core, path))
     finally:
         await app._drillbot_handlers.finish_in_flight()  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -24,16 +25,28 @@ async def serve_socket_mode(app: AsyncApp, app_token: str) -> None:
         await handler.close_async()
 
 
-async def start_http(app: AsyncApp, host: str | None, port: int) -> web.AppRunner:
-    """Serve the Events API, slash commands and interactivity on one path; Bolt verifies signatures."""
-    runner = web.AppRunner(app.web_app(path=EVENTS_PATH, port=port))
+Health = Callable[[str], Awaitable[tuple[int, str]]]
+
+
+async def start_http(app: AsyncApp, host: str | None, port: int, health: Health | None = None) -> web.AppRunner:
+    """Serve the Events API, slash commands and interactivity on one path; Bolt verifies signatures.
+    With `health`, /healthz and /readyz are answered on the same port."""
+    web_app = app.web_app(path=EVENTS_PATH, port=port)
+    if health is not None:
+        async def probe(request: web.Request) -> web.Response:
+            status, body = await health(request.path)
+            return web.Response(status=status, text=body)
+
+        web_app.router.add_get("/healthz", probe)
+        web_app.router.add_get("/readyz", probe)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
 
 
-async def serve_http(app: AsyncApp, host: str | None, port: int) -> None:
-    runner = await start_http(app, host, port)
+async def serve_http(app: AsyncApp, host: str | None, port: int, health: Health | None = None) -> None:
+    runner = await start_http(app, host, port, health)
     log.info("slack listening over http", extra={"port": port, "path": EVENTS_PATH})
     try:
         await asyncio.Event().wait()

@@ -4,6 +4,9 @@ A streak counts days on which a person had a counted answer. Only *scheduled* da
 days with no round in the person's channels (weekends in a weekday channel) neither break nor
 extend it. A missed scheduled day uses a freeze if one is held; one freeze is earned per 7
 consecutive counted days, at most 2 held. Today, still in progress, never breaks a streak.
+
+A day counts only with an answer that scored more than STREAK_MIN_POINTS: like a finished lesson, an
+attempt counts however weak it is, but a blank effort (0 points: empty, or nothing of the rubric) does not.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+STREAK_MIN_POINTS = 0.0  # a day's best counted answer must score above this to extend a streak
 FREEZE_EVERY = 7
 MAX_FREEZES = 2
 

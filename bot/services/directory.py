@@ -88,3 +88,17 @@ async def member(ctx: Context, session: AsyncSession, user_key: str, display_nam
     if display_name and found.display_name != display_name[:200]:
         found.display_name = display_name[:200]
     return found
+
+
+async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:
+    """The member of a workspace with this display name (case-insensitive), or their exact user id."""
+    from sqlalchemy import func, or_
+
+    async with ctx.sessions() as s:
+        rows = (await s.scalars(
+            select(Member.user_key).join(Workspace, Workspace.id == Member.workspace_id)
+            .where(Workspace.key == workspace_key,
+                   or_(func.lower(Member.display_name) == name.lower(),
+                       Member.user_key == f"{workspace_key}:{name}"))
+            .order_by(Member.id).limit(2))).all()
+    return rows[0] if len(rows) == 1 else None

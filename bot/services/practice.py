@@ -26,11 +26,31 @@ class PracticeStart:
     message: Message  # what to tell the person where they asked
 
 
-async def weak_for(ctx: Context, member_id: int) -> list[str]:
+RECENT_PRACTICE = 10  # `next` does not repeat a question within this many presses (when the pool allows)
+
+
+async def _category_stats(ctx: Context, member_id: int) -> list[CategoryStat]:
     async with ctx.sessions() as s:
         rows = (await s.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all()
-    stats = [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
-    return weak_categories(stats, ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
+    return [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
+
+
+async def weak_for(ctx: Context, member_id: int) -> list[str]:
+    return weak_categories(await _category_stats(ctx, member_id), ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
+
+
+def why(question: BankQuestion, *, due: list[str], measured_weak: list[str], asked_for: str | None,
+        seen: list[str]) -> str:
+    """The honest reason shown with a practice question. "Weakest" only for categories with scores."""
+    if question.id in due:
+        return "It is due for review: you answered it before and spaced repetition brings it back."
+    if asked_for is not None:
+        return f"You asked for {category_label(question.category)}."
+    if question.category in measured_weak[:3]:
+        return f"{category_label(question.category)} is one of your weakest categories so far."
+    if question.id not in seen:
+        return "A question you have not seen yet."
+    return "You have seen every question here; this one comes round again."
 
 
 @dataclass
@@ -63,25 +83,28 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
             select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
             .where(Answer.member_id == member_id).distinct()
         )).all()
-        current = await s.scalar(
+        recent = list((await s.scalars(
             select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
-            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc()).limit(1))
+            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc())
+            .limit(RECENT_PRACTICE))).all())
         # Any question still open is superseded by the new one.
         await s.execute(update(PracticeSession).where(PracticeSession.member_id == member_id,
                                                       PracticeSession.status == "open").values(status="done"))
-    weak = await weak_for(ctx, member_id)
-    question = pick_practice_question(
-        ctx.catalog.current(), due_reviews=due, weak_categories=weak, seen=seen, leeches=leeches,
-        category=category, exclude=[*exclude, *([current] if current else [])], seed=f"{user_key}|{now.isoformat()}",
-    )
+    stats = await _category_stats(ctx, member_id)
+    weak = weak_categories(stats, ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
+    question = None
+    # The last few practice questions are left out while anything else is left; then only the current one.
+    for recently in (recent, recent[:1]):
+        question = pick_practice_question(
+            ctx.catalog.current(), due_reviews=due, weak_categories=weak, seen=seen, leeches=leeches,
+            category=category, exclude=[*exclude, *recently], seed=f"{user_key}|{now.isoformat()}",
+        )
+        if question is not None:
+            break
     if question is None:
         return PracticePick(member_id, None)
-    if question.id in due:
-        reason = "It is due for review: you answered it before and spaced repetition brings it back."
-    elif question.category in weak[:3]:
-        reason = f"{category_label(question.category)} is one of your weakest categories."
-    else:
-        reason = "A question you have not seen yet."
+    measured = [c for c in weak if any(st.category == c and st.attempts > 0 for st in stats)]
+    reason = why(question, due=list(due), measured_weak=measured, asked_for=category, seen=list(seen))
     return PracticePick(member_id, question, reason)
 
 

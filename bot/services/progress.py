@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import as_utc
 from bot.rules import category_stats as catrules
 from bot.rules import review as reviewrules
-from bot.rules.streaks import StreakState, compute_streak, scheduled_from
+from bot.rules.streaks import STREAK_MIN_POINTS, StreakState, compute_streak, scheduled_from
 from bot.rules.timing import iso_week, local_date
 from bot.services.context import Context
 from bot.store.models import (
@@ -88,7 +88,7 @@ async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) ->
     assert member is not None
     days = set((await session.scalars(
         select(Answer.day).join(Score, Score.answer_id == Answer.id)
-        .where(Answer.member_id == member_id, *counted()).distinct()
+        .where(Answer.member_id == member_id, *counted(), Score.total > STREAK_MIN_POINTS).distinct()
     )).all())
     # The person's channels and their time zones in one statement (the time zone is the fallback for
     # "today" when the person has none of their own).

@@ -202,11 +202,13 @@ class ScoringWorker:
                 on_graded()
         if recorded is None:
             return False
-        route, message = recorded
+        route, message, reveal = recorded
         await self._finish_reply(answer_id, await self._post(answer_id, route, message))
+        if reveal is not None:
+            await self._post(answer_id, route, reveal)
         return True
 
-    async def _grade_and_record(self, answer_id: int) -> tuple[Route, Message] | None:
+    async def _grade_and_record(self, answer_id: int) -> tuple[Route, Message, Message | None] | None:
         async with self.ctx.sessions() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
@@ -229,7 +231,11 @@ class ScoringWorker:
                 # or stats row. In the second case put the answer straight back in the queue.
                 await self._requeue_unless_scored(answer_id)
                 return None
-        return recorded
+        if recorded is None:
+            return None
+        # Practice: after the score, show the model answer and what the interviewer was probing for.
+        reveal = render.practice_reveal(question) if answer.practice_id is not None else None
+        return (*recorded, reveal)
 
     async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, Message] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""

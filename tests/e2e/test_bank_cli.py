@@ -30,7 +30,9 @@ def test_bank_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
 
 def test_bank_show_and_list(tmp_path: Path) -> None:
     shown = run_cli("bank", "show", "evals-judge-validation", cwd=tmp_path)
-    assert shown.returncode == 0 and "rubric" in shown.stdout
+    assert shown.returncode == 0 and "Rubric" in shown.stdout and "Model answer" in shown.stdout
+    as_json = run_cli("bank", "show", "evals-judge-validation", "--json", cwd=tmp_path)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["id"] == "evals-judge-validation"
     missing = run_cli("bank", "show", "no-such-question", cwd=tmp_path)
     assert missing.returncode == 1 and "bank list" in missing.stderr
     listed = run_cli("bank", "list", "--category", "behavioural", cwd=tmp_path)

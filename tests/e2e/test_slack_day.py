@@ -130,7 +130,7 @@ async def test_a_full_day(day: tuple[SlackHarness, Delivery]) -> None:
 
     # A member cannot change settings.
     await deliver.command("config feedback private", user="U1", hook="cfg")
-    assert "Only workspace admins" in text_of((await wait_for(lambda: h.hook_replies("cfg"), what="refusal"))[0])
+    assert "Only admins" in text_of((await wait_for(lambda: h.hook_replies("cfg"), what="refusal"))[0])
 
     # Private practice in DM, answered there, then "next question" from the button.
     await deliver.command("practice", user="U2", hook="practice")

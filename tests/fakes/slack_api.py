@@ -52,6 +52,7 @@ class FakeSlack:
     socket_acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     url: str = ""
+    scopes: str | None = None  # sent as X-OAuth-Scopes, like Slack does, when set
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -132,7 +133,7 @@ class FakeSlack:
         result = handler(call.args)
         if result.get("ok"):
             self.calls.append(call)
-        return web.json_response(result)
+        return web.json_response(result, headers={"X-OAuth-Scopes": self.scopes} if self.scopes is not None else None)
 
     def _next_ts(self) -> str:
         return f"{1_800_000_000 + next(self._ts) / 1000:.6f}"

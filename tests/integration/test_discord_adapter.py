@@ -115,7 +115,8 @@ async def test_dm_practice_with_next_button_across_a_restart(world: World) -> No
 
     await alice.send_dm("great answer: I would measure it with an eval set")
     await world.score()
-    score = bot_messages(dm, world)[-1]
+    score, reveal = bot_messages(dm, world)[-2:]
+    assert reveal.embeds[0].title == "Model answer"
     assert score.embeds[0].title == "10.0/10"
     ids = [c.custom_id for row in score.components for c in row.children]
     assert ids[0] == "drillbot:practice:next" and ids[1].startswith("drillbot:dispute:") and len(ids) == 2

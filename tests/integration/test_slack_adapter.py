@@ -146,7 +146,7 @@ async def test_drill_help_is_ephemeral(slack: SlackHarness) -> None:
 async def test_config_is_refused_for_non_admins_and_allowed_for_workspace_admins(slack: SlackHarness) -> None:
     await slack.command("config time 07:15", user="U1", hook="member")
     refused = (await wait_for(lambda: slack.hook_replies("member"), what="refusal"))[0]
-    assert "Only workspace admins" in all_text(refused)
+    assert "Only admins" in all_text(refused)
     await slack.command("config time 07:15", user="UADMIN", hook="admin")
     saved = (await wait_for(lambda: slack.hook_replies("admin"), what="saved"))[0]
     assert "Saved" in all_text(saved) and "07:15" in all_text(saved)
@@ -166,10 +166,13 @@ async def test_practice_sends_a_dm_and_the_dm_reply_is_scored(slack: SlackHarnes
                             what="practice score")
     assert "10.0/10" in all_text(scored) and "thread_ts" not in scored
     assert any(b["type"] == "actions" and b["elements"][0]["action_id"] == "practice:next" for b in scored["blocks"])
+    reveal = await wait_for(lambda: len(slack.fake.posts("DU1")) >= 3 and slack.fake.posts("DU1")[2],
+                            what="model answer")
+    assert "Model answer" in all_text(reveal) and "probing" in all_text(reveal)
     await slack.action("practice:next", user="U1", channel="DU1")
     await wait_for(lambda: slack.hook_replies("act"), what="button ack")
-    await wait_for(lambda: len(slack.fake.posts("DU1")) >= 3, what="next question")
-    assert "Practice" in slack.fake.posts("DU1")[2]["blocks"][0]["text"]["text"]
+    await wait_for(lambda: len(slack.fake.posts("DU1")) >= 4, what="next question")
+    assert "Practice" in slack.fake.posts("DU1")[3]["blocks"][0]["text"]["text"]
 
 
 async def test_a_dm_that_is_not_an_answer_is_a_command(slack: SlackHarness) -> None:

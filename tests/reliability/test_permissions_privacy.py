@@ -40,7 +40,7 @@ async def test_admin_commands_are_refused_for_everyone_else(core: Core, platform
     assert await table_rows(core) == before and len(platform.sent) == sent
     # The same command from an admin is not refused (so the refusal above is about who asked).
     allowed = await core.command(CommandContext(ADMIN, "admin", CH, "general"), command)
-    assert "Only workspace admins" not in allowed.text
+    assert "Only admins" not in allowed.text
 
 
 async def test_configured_admin_ids_are_admins_and_nobody_else(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,143 @@
+"""The terminal as a new person meets it (issue 15): prompt, /skip, /help, Ctrl-C, long pastes."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from adapters.console.app import ConsoleSession
+from adapters.console.platform import CHANNEL, ConsolePlatform
+from bot.core import Core
+from bot.services.intake import open_round_for_channel
+from scoring import OfflineJudge
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _session(make_core, *, post: bool = True) -> tuple[Core, ConsoleSession, io.StringIO]:  # type: ignore[no-untyped-def]
+    core: Core = await make_core(OfflineJudge())
+    out = io.StringIO()
+    console = ConsolePlatform(console=Console(file=out, width=160))
+    core.register(console)
+    await core.configure_channel(CHANNEL, "general", weekdays="mon-sun")
+    if post:
+        await core.post_round(CHANNEL)
+    return core, ConsoleSession(core, console), out
+
+
+async def test_skip_during_practice_skips_the_practice_question_not_the_round(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/practice system_design")
+    first = await session.practice_question_id()
+    await session.handle_line("/skip")
+    assert await open_round_for_channel(core.ctx, CHANNEL, core.ctx.clock.now()) is not None
+    assert "round is skipped" not in out.getvalue()
+    assert session.target == "practice" and await session.practice_question_id() not in (None, first)
+    # Outside practice a bare /skip changes nothing and says how an admin skips the round.
+    await session.handle_line("/channel")
+    await session.handle_line("/skip")
+    assert await open_round_for_channel(core.ctx, CHANNEL, core.ctx.clock.now()) is not None
+    assert "/skip confirm" in out.getvalue()
+
+
+async def test_prompt_shows_where_the_next_line_goes(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    assert await session.prompt() == "#general › "
+    await session.handle_line("/practice agents_rag_tools")
+    qid = await session.practice_question_id()
+    assert qid and await session.prompt() == f"practice · {qid} › "
+    await session.handle_line("clear")  # a line typed during practice is the practice answer
+    assert await session.prompt() == "#general › "
+    assert "next line goes to #general" in out.getvalue()
+
+
+async def test_intro_and_help_speak_terminal(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core, post=False)
+    assert "There is no open question" in await session.intro()
+    session.console.print(session.help().text)
+    await session.handle_line("/help")
+    text = out.getvalue()
+    for form in ("/quit", "/channel", "/next", "/practice [category]", "/stats [@user]"):
+        assert form in text, form
+    assert "/drill" not in text
+
+
+def test_intro_keeps_square_brackets_and_names_todays_question(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, input="/quit\n",
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert "/practice [category]" in out.stdout and "Today's question is in #general" in out.stdout
+
+
+def _spawn_on_pty(tmp_path: Path) -> tuple[subprocess.Popen, int]:
+    main, sub = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, stdin=sub, stdout=sub,
+                            stderr=sub, start_new_session=True,
+                            env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT),
+                                 "COLUMNS": "200", "TERM": "dumb"})
+    os.close(sub)
+    return proc, main
+
+
+def _text(seen: list[bytes]) -> str:
+    return b"".join(seen).decode(errors="replace")
+
+
+def _read_until(fd: int, needle: str, seen: list[bytes], timeout: float = 60) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if needle in _text(seen):
+            return True
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                seen.append(os.read(fd, 65536))
+            except OSError:
+                break
+    return needle in _text(seen)
+
+
+def test_ctrl_c_exits_promptly_with_the_goodbye(tmp_path: Path) -> None:
+    proc, fd = _spawn_on_pty(tmp_path)
+    seen: list[bytes] = []
+    try:
+        assert _read_until(fd, "#general ›", seen), _text(seen)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        _read_until(fd, "Bye", seen, timeout=2)
+        assert "Bye. Your progress is saved." in _text(seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(fd)
+
+
+def test_a_long_paste_is_reported_with_its_real_length(tmp_path: Path) -> None:
+    proc, fd = _spawn_on_pty(tmp_path)
+    seen: list[bytes] = []
+    try:
+        assert _read_until(fd, "#general ›", seen), _text(seen)
+        paste = ("word " * 1000).encode()  # 5,000 characters on one line
+        for i in range(0, len(paste), 512):  # a tty takes input in pieces; keep reading the echo meanwhile
+            os.write(fd, paste[i:i + 512])
+            _read_until(fd, "\x00never", seen, timeout=0.05)
+        os.write(fd, b"\r")
+        assert _read_until(fd, "characters", seen, timeout=30), _text(seen)[-2000:]
+        tail = _text(seen).replace("\r", "").replace("\n", " ")
+        assert "5,000" in tail or "4999" in tail or "5000" in tail or "4,999" in tail, tail[-600:]
+        os.write(fd, b"/quit\r")
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(fd)
