@@ -22,6 +22,13 @@ CREDIT: dict[str, float] = {"met": 1.0, "partial": 0.5, "missed": 0.0}
 FLAGS = ("empty", "too_short", "off_topic", "copied_question", "injection_suspected", "stuffing")
 # Flags that mean the answer did not really attempt the question: no streak day.
 NON_ATTEMPT_FLAGS = frozenset({"empty", "off_topic", "injection_suspected"})
+# Stored beside the flags when a verdict was not "scored", so every later reader (the resend sweep, review,
+# reports) knows no number may be shown. Judges never set these: they come from Verdict.status.
+STATUS_FLAGS = ("held", "abstained")
+
+
+def status_flags(verdict_status: str) -> set[str]:
+    return {verdict_status} if verdict_status in STATUS_FLAGS else set()
 
 
 @dataclass

@@ -91,8 +91,15 @@ class ScoreView:
     judge_id: str
     answer_id: int | None = None  # set: the reply carries a Dispute button for this answer
 
+    @property
+    def status(self) -> str:
+        """scored, held (an admin decides before any number is shown) or abstained (nothing to show)."""
+        return next((f for f in ("abstained", "held") if f in self.flags), "scored")
+
 
 def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False) -> Message:
+    if view.status != "scored":
+        return _unscored_reply(view, who=who, practice=practice)
     fields = []
     for c in view.criteria:
         value = MARK.get(c.get("verdict", "missed"), c.get("verdict", ""))
@@ -121,6 +128,28 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
         buttons=([Button("practice:next", "Next question")] if practice else [])
         + ([Button(f"dispute:{view.answer_id}", "Dispute")] if view.answer_id is not None else []),
         kind="score",
+    )
+
+
+def _unscored_reply(view: ScoreView, *, who: str, practice: bool) -> Message:
+    """Never a made-up number: a held answer says it waits for an admin, an abstained one says why."""
+    prefix = f"{who}: " if who else ""
+    if view.status == "abstained":
+        title = f"{prefix}not scored"
+        text = shown_text(view.feedback) or "The judge could not grade this answer fairly."
+        text += "\n\nNothing was counted: no points, no streak day, no category result."
+    else:
+        title = f"{prefix}held for review, not scored"
+        reasons = [FLAG_TEXT[f] for f in view.flags if f in FLAG_TEXT]
+        text = shown_text(view.feedback.split("\n", 1)[0]) if view.feedback else "Held for review."
+        if reasons:
+            text += f"\n\nWhy: {'; '.join(reasons)}."
+        text += "\n\nAn admin will look at it; it earns no points or streak day unless they clear it."
+    footer = "Offline rubric scorer" if view.offline else f"Judge: {view.judge_id}"
+    return Message(
+        title=title, text=text, footer=footer, kind="score",
+        buttons=([Button("practice:next", "Next question")] if practice else [])
+        + ([Button(f"dispute:{view.answer_id}", "Dispute")] if view.answer_id is not None else []),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import render
 from bot.messages import Message, user_text
-from bot.ports import Judge, JudgeError, Verdict
+from bot.ports import Judge, JudgeError, Verdict, status_flags
 from bot.rules.timing import retry_delay
 from bot.services import progress
 from bot.services.context import Context
@@ -244,11 +244,16 @@ class ScoringWorker:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
                 return None
-            flags = sorted(set(verdict.flags))
+            # A held verdict waits for an admin like any flagged answer; an abstained one has nothing to
+            # review and counts for nothing. Neither shows a number (render.score_reply).
+            flags = sorted(set(verdict.flags) | status_flags(verdict.status))
+            feedback = verdict.feedback
+            if verdict.status == "held" and verdict.status_reason:
+                feedback = f"{verdict.status_reason}\n{feedback}".strip()
             s.add(Score(
                 answer_id=answer_id, total=verdict.total, criteria=[asdict(c) for c in verdict.criteria],
-                feedback=verdict.feedback, follow_up=verdict.follow_up, flags=flags,
-                review_state="flagged" if flags else "none", counts=not flags,
+                feedback=feedback, follow_up=verdict.follow_up, flags=flags,
+                review_state="flagged" if flags and verdict.status != "abstained" else "none", counts=not flags,
                 judge_id=verdict.judge_id or self.judge.id, offline=verdict.offline,
                 input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
@@ -266,7 +271,7 @@ class ScoringWorker:
             mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
                                   .where(Round.id == answer.round_id)) if answer.round_id else None
         practice = answer.practice_id is not None
-        view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], verdict.feedback,
+        view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], feedback,
                                 verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id,
                                 answer_id=answer_id)
         message = render.score_reply(view, who="" if practice else user_text(member.display_name, 80),

@@ -217,3 +217,44 @@ async def test_a_busy_channel_does_not_delay_another_channels_reply(make_core, p
         stop.set()
         core.worker.wake()
         await asyncio.wait_for(runner, 10)
+
+
+async def test_held_and_abstained_verdicts_never_show_a_number(core: Core, judge: ScriptedJudge,
+                                                               platform: FakePlatform) -> None:
+    """Issue 13: a held verdict waits for an admin and an abstained one says why; neither shows a total
+    (here the judge computed 10.0 for both), earns points or counts, on the fresh and the resend path."""
+    from tests.fakes.judges import all_marked
+
+    def rule(question, text):  # type: ignore[no-untyped-def]
+        verdict = all_marked("met")(question, text)
+        if "hold" in text:
+            verdict.status, verdict.status_reason = "held", "Held for review, not scored: the judges disagree."
+        if "hola" in text:
+            verdict.status, verdict.feedback = "abstained", "The offline scorer grades English answers only."
+        return verdict
+
+    judge.rule = rule
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "please hold this great answer", core))
+    await core.answer(answer(thread, "m2", "test:W1:U2", "hola, una respuesta", core))
+    await core.worker.run_once()
+    replies = platform.of_kind("score")
+    assert len(replies) == 2
+    for reply in replies:
+        assert "10.0" not in reply.message.title and "/10" not in reply.message.title
+    held = next(r for r in replies if "held for review" in r.message.title)
+    assert "judges disagree" in held.message.text
+    abstained = next(r for r in replies if "not scored" in r.message.title and r is not held)
+    assert "English" in abstained.message.text
+    async with core.ctx.sessions() as s:
+        scores = (await s.scalars(select(Score).order_by(Score.id))).all()
+    assert [sorted(sc.flags) for sc in scores] == [["held"], ["abstained"]]
+    assert [sc.counts for sc in scores] == [False, False]
+    assert [sc.review_state for sc in scores] == ["flagged", "none"]
+    # The resend sweep renders from the stored row: still no number.
+    async with core.ctx.sessions.begin() as s:
+        await s.execute(update(Answer).values(reply_sent=False, reply_claimed_at=None))
+    platform.sent.clear()
+    await core.worker.deliver_unsent()
+    assert len(platform.of_kind("score")) == 2
+    assert all("/10" not in r.message.title for r in platform.of_kind("score"))
