@@ -14,7 +14,7 @@ from bot.messages import Message
 
 INTRO = (
     "drillbot in your terminal. Today's question is in #general: type your answer and press Enter.\n"
-    "Commands start with '/': /practice [category], /stats, /leaderboard, /streak, /help, /quit.\n"
+    "Commands start with '/': /practice [category], /stats, /me, /leaderboard, /streak, /help, /quit.\n"
     "After /practice your next answer goes to the practice question; /channel switches back."
 )
 

@@ -87,3 +87,13 @@ def test_terminal_channel_settings_survive_a_restart(tmp_path: Path) -> None:
     assert first.returncode == 0 and "Saved" in first.stdout, first.stderr
     second = run_cli("run", cwd=tmp_path, stdin="/config\n/quit\n")
     assert second.returncode == 0 and "mon,tue,wed,thu,fri,sat,sun" in second.stdout
+
+
+def test_me_shows_a_progress_panel_and_writes_the_chart(tmp_path: Path) -> None:
+    answer = "Tokens are the units the model reads; cost and context limits are counted in them."
+    out = run_cli("run", cwd=tmp_path, stdin=f"/help\n{answer}\n/me\n/quit\n")
+    assert out.returncode == 0, out.stderr
+    assert "Your progress" in out.stdout and "Strength" in out.stdout and "Trend, last 8 weeks" in out.stdout
+    charts = list((tmp_path / "drillbot-data").glob("progress-*.png"))
+    assert len(charts) == 1 and charts[0].read_bytes()[:4] == b"\x89PNG"
+    assert "chart saved to" in out.stdout and charts[0].name in out.stdout.replace("\n", "")
