@@ -82,13 +82,11 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
             select(bucket, QuestionRow.category, func.avg(Score.total), func.count(Score.id))
             .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
             .where(*in_range, *counted()).group_by(bucket, QuestionRow.category))).all()
-        # Most improved: mean of the first and the last half of the period, per person.
-        half = first + timedelta(weeks=weeks_back // 2)
-        halves = case((Answer.day < half, 0), else_=1).label("half")
+        # Most improved: each person's first active week against their last one.
         people = (await s.execute(
-            select(Answer.member_id, halves, func.avg(Score.total), func.count(Score.id))
+            select(Answer.member_id, bucket, func.avg(Score.total), func.count(Score.id))
             .join(Score, Score.answer_id == Answer.id)
-            .where(*in_range, *counted()).group_by(Answer.member_id, halves))).all()
+            .where(*in_range, *counted()).group_by(Answer.member_id, bucket))).all()
         hit = func.sum(case((Score.total >= HIT, 1), else_=0))
         questions = (await s.execute(
             select(QuestionRow.qid, QuestionRow.category, func.count(Score.id), func.avg(Score.total),
@@ -127,9 +125,10 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
             by_cat[category][w] = round(float(mean), 2)
     trend.rows = [[c, *[by_cat[c].get(w, "") for w in weeks]] for c in sorted(by_cat)]
 
-    improved = Table("most_improved", "Most improved (first half of the period against the second)",
-                     ["person", "before", "after", "gain"])
-    improved.rows = [[names.get(m, ANONYMOUS), round(b, 2), round(a, 2), round(a - b, 2)] for m, b, a in gains[:10]]
+    improved = Table("most_improved", "Most improved (first active week against the last)",
+                     ["person", "first_week", "mean_then", "last_week", "mean_now", "gain"])
+    improved.rows = [[names.get(m, ANONYMOUS), w0, round(b, 2), w1, round(a, 2), round(a - b, 2)]
+                     for m, w0, b, w1, a in gains[:10]]
 
     qtable = Table("questions", "Questions: hit rate (score >= 7) and score spread",
                    ["question", "category", "answers", "mean", "stdev", "min", "max", "hit_rate", "verdict"])
@@ -160,13 +159,19 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     return TeamReport(first, today, weeks, participation, trend, improved, qtable, ftable, jtable, dtable, agreement)
 
 
-def _improvements(rows: Any) -> list[tuple[int, float, float]]:
-    halves: dict[int, dict[int, float]] = defaultdict(dict)
-    for member_id, h, mean, n in rows:
-        if n >= 2:  # one answer is not a trend
-            halves[member_id][h] = float(mean)
-    gains = [(m, v[0], v[1]) for m, v in halves.items() if 0 in v and 1 in v and v[1] > v[0]]
-    return sorted(gains, key=lambda g: (-(g[2] - g[1]), g[0]))
+def _improvements(rows: Any) -> list[tuple[int, str, float, str, float]]:
+    """(member, first week, its mean, last week, its mean) for people who got better; weeks need 2 answers."""
+    weekly: dict[int, dict[str, float]] = defaultdict(dict)
+    for member_id, week, mean, n in rows:
+        if week and n >= 2:  # one answer is not a week's level
+            weekly[member_id][week] = float(mean)
+    gains = []
+    for member_id, by_week in weekly.items():
+        if len(by_week) >= 2:
+            w0, w1 = min(by_week), max(by_week)  # "YYYY-Www" sorts in time order
+            if by_week[w1] > by_week[w0]:
+                gains.append((member_id, w0, by_week[w0], w1, by_week[w1]))
+    return sorted(gains, key=lambda g: (-(g[4] - g[2]), g[0]))
 
 
 async def _disputes(s: Any, first: date) -> dict[str, int]:
