@@ -78,7 +78,7 @@ class HomePublisher:
         if view is None:
             card = await progress_view.card(self.ctx, user_key)  # the friendly empty card
         else:
-            card = progress_view.render_card(view, progress_view.chart(view))
+            card = progress_view.render_card(view, await progress_view.chart_off_loop(view))
         file_id = None
         if card.image is not None and view is not None:
             # No channel: the file stays private to the app, visible only where a block shows it.

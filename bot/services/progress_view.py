@@ -6,6 +6,8 @@ queries here, so "points this week" or "due reviews" cannot mean two different t
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -186,12 +188,21 @@ async def load(ctx: Context, user_key: str) -> ProgressView | None:
 PRACTISE_NOW = "practice:next"  # the existing practice button: due reviews come first there
 
 
+_CHART_LOCK = threading.Lock()  # pyplot keeps global state: one chart at a time
+
+
 def chart(view: ProgressView, fmt: str = "png") -> bytes:
     # matplotlib costs ~40 MB of RSS: load it on the first chart, not at start.
     from bot.chart import progress_chart
 
-    return progress_chart({c.category: c.recent for c in view.categories},
-                          [(t.week, t.mean) for t in view.trend], f"Progress of {view.name} · {view.week}", fmt)
+    with _CHART_LOCK:
+        return progress_chart({c.category: c.recent for c in view.categories},
+                              [(t.week, t.mean) for t in view.trend], f"Progress of {view.name} · {view.week}", fmt)
+
+
+async def chart_off_loop(view: ProgressView) -> bytes:
+    """The chart drawn in a worker thread: ~100 ms of CPU must not stall scoring and chat events."""
+    return await asyncio.to_thread(chart, view)
 
 
 def trend_text(view: ProgressView) -> str:
@@ -231,4 +242,4 @@ async def card(ctx: Context, user_key: str) -> Message:
     if view is None:
         return Message(title="Your progress", kind="stats",
                        text="Nothing yet: answer today's question or start a practice question.")
-    return render_card(view, chart(view))
+    return render_card(view, await chart_off_loop(view))

@@ -42,7 +42,7 @@ async def test_opening_home_publishes_a_valid_card_with_chart_and_practise_butto
     root = await start_round(slack)
     assert await slack.event(message(CH, "U1", "an ok answer", ts_at(5), thread_ts=root)) == 200
     # The score itself refreshes the Home tab.
-    first = await wait_for(lambda: views(slack, "U1"), what="home published after the score")
+    first = await wait_for(lambda: views(slack, "U1"), within=20, what="home published after the score")
     await slack.platform.home.idle()
     slack.core.ctx.clock.advance(timedelta(days=2))  # the partial answer's review is now due
     assert await slack.event(home_opened("U1")) == 200
@@ -84,6 +84,6 @@ async def test_home_text_from_users_is_escaped(slack: SlackHarness) -> None:
     root = await start_round(slack)
     # U3's display name is "<!channel> Di": it must never appear unescaped in a view.
     assert await slack.event(message(CH, "U3", "a great answer <!channel>", ts_at(5), thread_ts=root)) == 200
-    await wait_for(lambda: views(slack, "U3"), what="home after score")
+    await wait_for(lambda: views(slack, "U3"), within=20, what="home after score")
     await slack.platform.home.idle()
     assert "<!channel>" not in json.dumps(views(slack, "U3"))
