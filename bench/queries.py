@@ -27,7 +27,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core
 from bot.rules.timing import iso_week
-from bot.services import digest, practice, reports
+from bot.services import digest, practice, progress_view, reports, team_report
 from bot.store.models import QuestionRow
 
 FIRST_MONDAY = date(2026, 5, 4)
@@ -282,6 +282,14 @@ async def run_db(url: str, people: int, answers: int, channels: int, samples: in
                 ctx, rng.randrange(1, channels + 1), last_week_day)),
             "practice_pick_ms_p95": await timed(samples, lambda i: practice.pick(
                 ctx, f"bench:W:U{rng.randrange(1, people + 1)}")),
+            # The progress model behind App Home, /drill me and /me (all its queries, no chart) ...
+            "person_view_ms_p95": await timed(samples, lambda i: progress_view.load(
+                ctx, f"bench:W:U{rng.randrange(1, people + 1)}")),
+            # ... and the whole card with its matplotlib chart, for reference (the chart dominates).
+            "person_card_ms_p95": await timed(max(10, samples // 10), lambda i: progress_view.card(
+                ctx, f"bench:W:U{rng.randrange(1, people + 1)}")),
+            # The admins' team report over the last 8 weeks of the whole database (tables, no HTML).
+            "team_report_ms_p95": await timed(5, lambda i: team_report.build(ctx, 8)),
         }
     finally:
         await core.close()

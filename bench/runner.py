@@ -33,7 +33,12 @@ class Target:
 
 def _targets() -> dict[str, list[Target]]:
     q = [Target((db, f), f"{f} ({db})", "<=", 50) for db in ("sqlite", "postgres")
-         for f in ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95")]
+         for f in ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95",
+                   "person_view_ms_p95")]
+    q += [Target((db, "team_report_ms_p95"), f"team_report_ms_p95 ({db})", "<=", 2000)
+          for db in ("sqlite", "postgres")]
+    q += [Target((db, "person_card_ms_p95"), f"person_card_ms_p95 ({db})", "<=", math.inf)
+          for db in ("sqlite", "postgres")]
     return {
         "overhead": [
             Target(("sqlite", "answers_per_s"), "answers_per_s (sqlite)", ">=", 500),

@@ -66,3 +66,46 @@ def category_chart(this_week: dict[str, float], previous: dict[str, float], titl
         return buf.getvalue()
     finally:
         plt.close(fig)
+
+
+def _encode(fig: plt.Figure, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    return buf.getvalue()
+
+
+def progress_chart(strengths: dict[str, float], trend: list[tuple[str, float | None]], title: str,
+                   fmt: str = "png") -> bytes:
+    """A person's card: recent strength per category (left) and mean score per week (right)."""
+    fig, (bars, line) = plt.subplots(1, 2, figsize=(10, 4.2), dpi=90, gridspec_kw={"width_ratios": [1.2, 1]})
+    try:
+        if strengths:
+            cats = sorted(strengths, key=lambda c: strengths[c])
+            vals = [strengths[c] for c in cats]
+            colors = ["#d9534f" if i == 0 and len(cats) > 1 else "#2b7bb9" for i in range(len(cats))]
+            bars.barh(range(len(cats)), vals, color=colors, height=0.6)
+            bars.set_ylim(-0.8, max(len(cats), 4) - 0.2)  # a single category keeps a slim bar
+            bars.set_yticks(list(range(len(cats))), [category_label(c) for c in cats], fontsize=10)
+            for i, v in enumerate(vals):
+                bars.text(v + 0.1, i, f"{v:.1f}", va="center", fontsize=9)
+            bars.set_xlim(0, 10.9)
+            bars.set_xlabel("recent score (0-10)")
+        else:
+            bars.text(0.5, 0.5, "No scored answers yet", ha="center", va="center", fontsize=12)
+            bars.axis("off")
+        bars.set_title("Strength by category", fontsize=12)
+        labels = [w.split("-")[1] for w, _ in trend]
+        points = [(i, v) for i, (_, v) in enumerate(trend) if v is not None]
+        if points:
+            line.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2b7bb9")
+        line.set_xticks(list(range(len(labels))), labels, fontsize=9)
+        line.set_ylim(0, 10.5)
+        line.set_ylabel("mean score")
+        line.set_title(f"Score trend, last {len(trend)} weeks", fontsize=12)
+        for ax in (bars, line):
+            ax.spines[["top", "right"]].set_visible(False)
+        fig.suptitle(title, fontsize=13)
+        fig.tight_layout()
+        return _encode(fig, fmt)
+    finally:
+        plt.close(fig)

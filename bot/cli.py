@@ -421,7 +421,48 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
     return rows
 
 
+async def _team_report(settings: Settings, weeks: int):  # type: ignore[no-untyped-def]
+    from bot.clock import SystemClock
+    from bot.services import team_report
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.store import db
+
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    try:
+        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+        return await team_report.build(ctx, weeks)
+    finally:
+        await engine.dispose()
+
+
+def cmd_team_report(args: argparse.Namespace) -> int:
+    """`report --html FILE` / `--csv DIR`: the admins' team report over whole ISO weeks (default 8w)."""
+    from bot.report_html import write_csv, write_html
+
+    try:
+        span = parse_since(args.since or "8w")
+    except ValueError as exc:
+        print(f"drillbot report: {exc}", file=sys.stderr)
+        return 2
+    weeks = max(1, min(104, -(-span.days // 7)))
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    report = asyncio.run(_team_report(settings, weeks))
+    if args.html:
+        write_html(report, Path(args.html))
+        print(f"team report written to {args.html}")
+    if args.csv:
+        for path in write_csv(report, Path(args.csv)):
+            print(f"table written to {path}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.html or args.csv:
+        return cmd_team_report(args)
+    args.since = args.since or "7d"
     try:
         since = parse_since(args.since)
     except ValueError as exc:
@@ -563,8 +604,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(func=cmd_doctor)
 
     report = sub.add_parser("report", help="answers, judge calls, tokens, cost, latency and flags")
-    report.add_argument("--since", default="7d", help="how far back: e.g. 24h, 7d, 4w (default 7d)")
+    report.add_argument("--since", default=None,
+                        help="how far back: e.g. 24h, 7d, 4w (default 7d; 8w with --html/--csv)")
     report.add_argument("--json", action="store_true")
+    report.add_argument("--html", default=None, metavar="FILE", help="write the team report as one HTML file")
+    report.add_argument("--csv", default=None, metavar="DIR", help="write the team report's tables as CSV files")
     report.set_defaults(func=cmd_report)
 
     dis = sub.add_parser("disputes", help="admin rulings on disputed scores, as labelled data")

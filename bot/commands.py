@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from bot import render
 from bot.events import CommandContext, workspace_of
 from bot.messages import Field, Message, user_text
-from bot.services import channels, directory, disputes, interview, moderation, practice, privacy, reports, rounds
+from bot.services import (
+    channels,
+    directory,
+    disputes,
+    interview,
+    moderation,
+    practice,
+    privacy,
+    progress_view,
+    reports,
+    rounds,
+)
 from bot.services.context import Context
 
 MAX_COMMAND_CHARS = 500
@@ -49,6 +60,7 @@ class Commands:
             "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
             "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
+            "me": self.me,
         }
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
@@ -90,6 +102,10 @@ class Commands:
         if len(args) > 1:
             return render.error("`leaderboard` takes `week` or `all`.")
         return await reports.leaderboard(self.ctx, cc.channel_key, args[0].lower() if args else "week")
+
+    async def me(self, cc: CommandContext, args: list[str]) -> Message:
+        """The personal progress card, with its chart; only ever about the person asking."""
+        return await progress_view.card(self.ctx, cc.user_key)
 
     async def streak(self, cc: CommandContext, args: list[str]) -> Message:
         return await reports.streak(self.ctx, cc.user_key)

@@ -25,6 +25,7 @@ HELP_LINES = [
     ("stats [@user]", "streak, points and per-category results"),
     ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),
     ("streak", "your current streak and freezes"),
+    ("me", "your progress card: streak, points, strength and trend charts, due reviews, recent feedback"),
     ("config [setting value]", "admins: post time, timezone, weekdays, categories, feedback mode"),
     ("post", "admins: post today's question now (enables the channel if needed)"),
     ("skip", "in DM: skip the practice question; admins in a channel: skip today's round"),

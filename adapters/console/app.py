@@ -101,7 +101,7 @@ class ConsoleSession:
         where = ("Today's question is in #general: type your answer and press Enter."
                  if await self.round_thread() else "There is no open question in #general right now.")
         return (f"drillbot in your terminal. {where}\n"
-                "Commands start with '/': /practice [category], /next, /skip, /channel, /stats, /leaderboard, "
+                "Commands start with '/': /practice [category], /next, /skip, /channel, /stats, /me, /leaderboard, "
                 "/streak, /help, /quit.\n/interview [category] [--questions N] runs a mock interview (skip, hint, "
                 "end at any time); /dispute [reason] disputes your last score.\n"
                 "The prompt shows where your next line goes.")

@@ -71,6 +71,10 @@ class DrillGroup(app_commands.Group):
     async def streak(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "streak")
 
+    @app_commands.command(description="Your progress card: streak, points, strengths and trend, with a chart")
+    async def me(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "me")
+
     @app_commands.command(description="Show or change this channel's settings (Manage Server)")
     @app_commands.describe(setting="e.g. time, timezone, weekdays, categories", value="the new value")
     async def config(self, interaction: discord.Interaction, setting: str | None = None,

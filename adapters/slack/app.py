@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import keys
+from adapters.slack.home import HomePublisher
 from adapters.slack.platform import SlackPlatform
 from adapters.slack.render import payload
 from bot.config import Settings
@@ -225,8 +226,24 @@ def create_app(settings: Settings, core: Core, *, client: AsyncWebClient | None 
 
         async def answer() -> None:
             reply = await handlers.button(body, str(action.get("action_id", "")))
-            await respond(response_type="ephemeral", replace_original=False, **payload(reply))
+            if body.get("response_url"):  # buttons on the App Home tab have nowhere to respond; the DM answers
+                await respond(response_type="ephemeral", replace_original=False, **payload(reply))
         handlers._spawn(answer())
+
+    home = HomePublisher(core.ctx, client)
+    platform.home = home
+
+    @app.event("app_home_opened")
+    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            team = str(body.get("team_id") or "")
+            home.request(keys.user_key(team, str(event["user"])))
+
+    def refresh_home(kind: str, payload: object) -> None:
+        if kind == "recorded" and isinstance(payload, str):
+            home.request(payload)  # a new score: the person's Home tab is out of date
+
+    core.worker.listeners.append(refresh_home)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -35,6 +35,7 @@ class SlackPlatform:
         self._last: dict[str, float] = {}
         self._ims: dict[str, str] = {}  # user id -> IM channel id
         self._names: OrderedDict[str, str] = OrderedDict()
+        self.home: Any = None  # adapters.slack.home.HomePublisher, set by create_app
 
     # Port -----------------------------------------------------------------------------------------
     async def post(self, channel_key: str, message: Message) -> Posted:

@@ -12,9 +12,10 @@ from bot import render
 from bot.clock import as_utc
 from bot.messages import Field, Message, user_text
 from bot.rules.timing import iso_week, local_date
-from bot.services import directory, practice
+from bot.services import directory, practice, progress_view
 from bot.services.context import Context
-from bot.store.models import Answer, CategoryStatRow, Channel, Member, ReviewItem, RoundPoints, Score, Streak
+from bot.services.progress import member_today
+from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score, Streak
 
 
 @dataclass
@@ -94,15 +95,13 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
             return Message(title="Stats", text="No answers yet." if about_self else "No answers from them yet.",
                            kind="stats")
         st = await s.get(Streak, m.id)
-        cats = (await s.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == m.id)
-                                .order_by(CategoryStatRow.category))).all()
+        cats = await progress_view.category_strengths(s, m.id)
         answers = await s.scalar(select(func.count(Answer.id)).where(Answer.member_id == m.id,
                                                                      Answer.deleted.is_(False))) or 0
         scored = await s.scalar(select(func.count(Score.id)).join(Answer).where(Answer.member_id == m.id,
                                                                                 Answer.deleted.is_(False))) or 0
-        week = iso_week(local_date(ctx.clock.now(), m.timezone or ctx.settings.timezone))
-        week_points = await s.scalar(select(func.sum(RoundPoints.points)).where(
-            RoundPoints.member_id == m.id, RoundPoints.iso_week == week)) or 0.0
+        week = iso_week(await member_today(ctx, s, m))
+        week_points = await progress_view.week_points(s, m.id, week)
         leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == m.id,
                                                                 ReviewItem.leech.is_(True)))).all()
         name, member_id = m.display_name, m.id
@@ -112,7 +111,7 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
               Field("Answers", f"{answers} ({scored} scored)", True)]
     if cats:
         rows = [("category", "tries", "mean", "recent")] + [
-            (category_label(c.category), str(c.attempts), f"{c.mean:.1f}", f"{c.weighted_mean:.1f}") for c in cats]
+            (category_label(c.category), str(c.attempts), f"{c.mean:.1f}", f"{c.recent:.1f}") for c in cats]
         fields.append(Field("By category", render.table(rows)))
     if weak:
         fields.append(Field("Practise next", ", ".join(category_label(c) for c in weak[:3])))

@@ -53,7 +53,8 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
-        # Observers (metrics): called with ("scored", verdict) or ("failed", error text).
+        # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text) or
+        # ("recorded", user key) once a score and its effects are stored.
         self.listeners: list[Callable[[str, object], None]] = []
         # Other recovery work run with the sweep (the core's unprocessed-inbox sweep).
         self.sweeps: list[Callable[[], Awaitable[object]]] = []
@@ -203,6 +204,7 @@ class ScoringWorker:
         if recorded is None:
             return False
         route, message, reveal = recorded
+        self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
         await self._finish_reply(answer_id, await self._post(answer_id, route, message))
         if reveal is not None:
             await self._post(answer_id, route, reveal)

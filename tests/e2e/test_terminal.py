@@ -104,3 +104,13 @@ def test_mock_interview_in_the_terminal_across_a_restart(tmp_path: Path) -> None
     assert "interview is still open" in out and "Hint" in out
     assert "Question 3 of 3" in out and "Interview summary" in out
     assert "Two things to study" in out and "Model answer" in out
+
+
+def test_me_shows_a_progress_panel_and_writes_the_chart(tmp_path: Path) -> None:
+    answer = "Tokens are the units the model reads; cost and context limits are counted in them."
+    out = run_cli("run", cwd=tmp_path, stdin=f"/help\n{answer}\n/me\n/quit\n")
+    assert out.returncode == 0, out.stderr
+    assert "Your progress" in out.stdout and "Strength" in out.stdout and "Trend, last 8 weeks" in out.stdout
+    charts = list((tmp_path / "drillbot-data").glob("progress-*.png"))
+    assert len(charts) == 1 and charts[0].read_bytes()[:4] == b"\x89PNG"
+    assert "chart saved to" in out.stdout and charts[0].name in out.stdout.replace("\n", "")

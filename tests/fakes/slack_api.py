@@ -172,6 +172,15 @@ class FakeSlack:
             return {"ok": False, "error": "file_not_uploaded"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
 
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view") or {}
+        if not args.get("user_id") or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        problems = block_kit_problems(view.get("blocks") or [], limit=100, uploaded=set(self.uploads))
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        return {"ok": True, "view": {"id": f"V{next(self._files)}", **view}}
+
     def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http://", "ws://") + "socket"}
 
@@ -218,6 +227,53 @@ class FakeSlack:
 
 # Payloads shaped like Slack's documented ones -------------------------------------------------------
 _event_ids = itertools.count(1)
+
+
+def block_kit_problems(blocks: list[dict[str, Any]], *, limit: int, uploaded: set[str]) -> list[str]:
+    """The Block Kit rules Slack enforces that drillbot's views could break: block count, text
+    lengths, unique action ids, and image blocks that point at an uploaded file."""
+    problems: list[str] = []
+    if len(blocks) > limit:
+        problems.append(f"{len(blocks)} blocks (max {limit})")
+    action_ids: list[str] = []
+
+    def text(obj: dict[str, Any], max_len: int, where: str) -> None:
+        if obj.get("type") not in ("plain_text", "mrkdwn") or not obj.get("text") or len(obj["text"]) > max_len:
+            problems.append(f"{where}: bad text object")
+
+    for i, b in enumerate(blocks):
+        kind = b.get("type")
+        if kind == "header":
+            text(b.get("text") or {}, 150, f"header {i}")
+        elif kind == "section":
+            if "text" in b:
+                text(b["text"], 3000, f"section {i}")
+            fields = b.get("fields") or []
+            if len(fields) > 10 or not ("text" in b or fields):
+                problems.append(f"section {i}: fields")
+            for f in fields:
+                text(f, 2000, f"section {i} field")
+        elif kind == "actions":
+            elements = b.get("elements") or []
+            if not 1 <= len(elements) <= 25:
+                problems.append(f"actions {i}: elements")
+            for e in elements:
+                text(e.get("text") or {}, 75, f"button {i}")
+                action_ids.append(str(e.get("action_id") or ""))
+        elif kind == "image":
+            if not b.get("alt_text") or len(b["alt_text"]) > 2000:
+                problems.append(f"image {i}: alt_text")
+            file_id = (b.get("slack_file") or {}).get("id")
+            if not (b.get("image_url") or file_id in uploaded):
+                problems.append(f"image {i}: no uploaded file")
+        elif kind == "context":
+            for e in b.get("elements") or []:
+                text(e, 3000, f"context {i}")
+        elif kind != "divider":
+            problems.append(f"block {i}: unknown type {kind}")
+    if any(not a or len(a) > 255 for a in action_ids) or len(set(action_ids)) != len(action_ids):
+        problems.append("action ids must be unique, non-empty, at most 255 characters")
+    return problems
 
 
 def event_callback(event: dict[str, Any], *, team: str = TEAM, event_id: str | None = None) -> dict[str, Any]:
