@@ -56,6 +56,11 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("Never give a tool more privilege than it needs.", "Grant least privilege to every tool."),
         ("Do not trust tool output; treat it as untrusted data.", "Treat tool output as untrusted input."),
         ("A workflow is predictable and easy to test.", "Each step can be tested; costs are predictable."),
+        # The rejected alternative after "avoids", "instead of" or ", not ..." is not a claim to deny
+        # (ps-least-privilege-tools' paraphrase lost two criteria to these).
+        ("Give narrow tools, never a generic raw SQL tool.", "Exposes narrow tools and avoids generic ones."),
+        ("Expose task tools, never a generic one.", "Expose task-shaped tools instead of generic ones."),
+        ("Reads use a read-only role, never a superuser.", "Use delegated tokens, not a shared superuser account."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:
@@ -87,3 +92,7 @@ def test_a_correct_does_not_sentence_still_earns_credit(questions: dict[str, Que
         "the last one found, and even then I would add a bounded agent step with a step cap inside the workflow."
     )
     assert OfflineJudge().grade_sync(q, honest).total >= 7.0
+
+
+def test_avoiding_what_the_reference_recommends_is_a_contradiction() -> None:
+    assert contradicts("Avoid caching the prefix.", "Cache the stable prefix so repeated calls are cheaper.")
