@@ -11,7 +11,7 @@ from scoring.offline import OfflineJudge
 if TYPE_CHECKING:
     from scoring.llm import LLMJudge
 
-__all__ = ["FallbackJudge", "LLMJudge", "OfflineJudge", "build_judge"]
+__all__ = ["FallbackJudge", "LLMJudge", "OfflineJudge", "build_judge", "innermost"]
 
 
 def __getattr__(name: str) -> Any:
@@ -43,3 +43,11 @@ def build_judge(kind: str, **options: Any) -> Judge:
             judge = FallbackJudge(judge, OfflineJudge(), after_failures=after or 3, budget_spent=budget)
         return judge
     raise ValueError(f"unknown judge kind {kind!r}: expected 'offline' or 'openai'")
+
+
+def innermost(judge: Judge) -> Judge:
+    """The judge under the wrappers (FallbackJudge, CrossCheckJudge expose it as `.inner`): the LLM judge,
+    for what only it can do (Batch API requests, its price table)."""
+    while (inner := getattr(judge, "inner", None)) is not None:
+        judge = inner
+    return judge

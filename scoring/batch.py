@@ -18,13 +18,15 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from openai.types.chat import ChatCompletion
 from pydantic import ValidationError
 
-from bot.ports import CriterionResult, Usage
+from bank.schema import Question
+from bot.ports import CriterionResult, Usage, Verdict
 from scoring.evaluate import AnswerResult, EvalItem
 from scoring.flags import detect_flags
 from scoring.llm import LLMJudge, WireVerdict, _BadOutput, _Call, _shape_reason, _usage
@@ -32,6 +34,7 @@ from scoring.rubric import public_text, rubric_for
 
 log = logging.getLogger(__name__)
 ENDPOINT = "/v1/chat/completions"
+Check = Callable[[Question, str, Verdict], Verdict]
 DONE = {"completed", "failed", "expired", "cancelled"}
 
 
@@ -53,7 +56,8 @@ def _fingerprint(lines: list[str]) -> str:
 
 
 async def grade_batch(judge: LLMJudge, items: list[EvalItem], state_file: str, *, poll_s: float = 30.0,
-                      timeout_s: float = 26 * 3600) -> list[AnswerResult]:
+                      timeout_s: float = 26 * 3600, check: Check | None = None) -> list[AnswerResult]:
+    """`check` (CrossCheckJudge.check) sees each verdict before it is recorded, as it would online."""
     model = judge.model
     order = sorted(range(len(items)), key=lambda i: items[i].question.id)
     rendered: dict[str, Any] = {}
@@ -86,7 +90,7 @@ async def grade_batch(judge: LLMJudge, items: list[EvalItem], state_file: str, *
             outputs = await _wait_and_download(client, batch_id, poll_s, timeout_s)
     finally:
         await judge.aclose()
-    results = [_result(judge, model, i, item, rendered.get(str(i)), outputs.get(str(i)))
+    results = [_result(judge, model, i, item, rendered.get(str(i)), outputs.get(str(i)), check)
                for i, item in enumerate(items)]
     state.unlink(missing_ok=True)
     return results
@@ -128,7 +132,7 @@ async def _wait_and_download(client: Any, batch_id: str, poll_s: float, timeout_
 
 
 def _result(judge: LLMJudge, model: str, index: int, item: EvalItem, rendered: Any,
-            row: dict[str, Any] | None) -> AnswerResult:
+            row: dict[str, Any] | None, check: Check | None = None) -> AnswerResult:
     items = rubric_for(item.question)
     flags = detect_flags(item.question, item.text)
     if rendered is None:  # empty answer: no call
@@ -147,7 +151,9 @@ def _result(judge: LLMJudge, model: str, index: int, item: EvalItem, rendered: A
     except _BadOutput as exc:
         return _tokens(AnswerResult(item, error=f"{model}: {exc}", failure_reason=exc.reason), usage)
     verdict = judge.to_verdict(model, _Call(wire, usage, rendered), items, item.text, flags, usage, batch=True)
-    return _tokens(AnswerResult(item, judge=verdict.total, flags=list(verdict.flags),
+    if check is not None:
+        verdict = check(item.question, item.text, verdict)
+    return _tokens(AnswerResult(item, judge=verdict.total, flags=list(verdict.flags), status=verdict.status,
                                 criteria=[_crit(c) for c in verdict.criteria], cost_usd=verdict.cost_usd), usage)
 
 

@@ -30,8 +30,18 @@ class CrossCheckJudge:
         self.disagree_at = disagree_at
         self.id = primary.id
 
+    @property
+    def inner(self) -> Judge:
+        """The judge it checks (the LLM judge): batch grading and price lookups need it unwrapped."""
+        return self.primary
+
     async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         verdict = await self.primary.grade(question, answer, **shown_kwargs(shown))
+        return self.check(question, answer, verdict, shown)
+
+    def check(self, question: Question, answer: str, verdict: Verdict, shown: Sequence[str] = ()) -> Verdict:
+        """Records both totals on `verdict` and holds it when the LLM is far above the offline judge; also
+        applied to verdicts graded elsewhere (a Batch API run)."""
         if verdict.offline or verdict.status == "abstained":
             return verdict
         second = self.offline.grade_sync(question, answer, shown=shown)

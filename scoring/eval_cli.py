@@ -170,7 +170,9 @@ def cost_figures(results: list[AnswerResult], judge: Judge, models: list[str], t
                            if costs and all(c.known for c in costs) else None)
     if by_model:
         out["cost_per_1000_by_model"] = by_model
-    unknown = getattr(judge, "unpriced_models", lambda: [])()
+    from scoring import innermost
+
+    unknown = getattr(innermost(judge), "unpriced_models", lambda: [])()
     if unknown:
         out["cost_unknown_models"] = unknown
         out["cost_per_1000_usd"] = None  # unknown, not $0
@@ -228,8 +230,12 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         from scoring.batch import BatchError, grade_batch
 
         try:
-            results = asyncio.run(grade_batch(judge, items, args.batch_state,  # type: ignore[arg-type]
-                                              poll_s=args.batch_poll_s, timeout_s=args.batch_wait_s))
+            from scoring import innermost
+
+            # The Batch API needs the LLM judge itself; the wrapper's cross-check still applies per result.
+            results = asyncio.run(grade_batch(innermost(judge), items, args.batch_state,  # type: ignore[arg-type]
+                                              poll_s=args.batch_poll_s, timeout_s=args.batch_wait_s,
+                                              check=getattr(judge, "check", None)))
         except BatchError as exc:
             print(f"drillbot eval: batch: {exc}", file=sys.stderr)
             return 3

@@ -43,6 +43,11 @@ class FallbackJudge:
         self._open_since: float | None = None
 
     @property
+    def inner(self) -> Judge:
+        """The judge it protects: batch grading and price lookups need it unwrapped (scoring.innermost)."""
+        return self.primary
+
+    @property
     def tripped(self) -> bool:
         return self.consecutive_failures >= self.after_failures
 

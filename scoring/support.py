@@ -30,7 +30,10 @@ from scoring.text import VERBS, clean, content_words, stem, words, wordset
 # Words that deny what follows them.
 _NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
     wasn't weren't
-    mustn't nor neither hardly""")
+    mustn't nor neither hardly avoid avoids avoiding avoided""")
+# What follows these is the rejected alternative ("narrow tools instead of generic ones", "X, not a shared
+# superuser"): neither claimed nor denied by the clause, so a sentence that denies it agrees.
+_CONTRAST = wordset("""instead rather""")
 # Words that deny the clause they sit in: "X is a myth", "X is pointless", "a waste of time".
 _FRAMES = frozenset(
     stem(w)
@@ -166,7 +169,12 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         pending = False
         weak_denied = False  # a negator followed by "matter", "needed", "true" ...
         framed = 0
+        contrasting = elliptical
+        contrast_at: set[int] = set()
         for j, w in enumerate(ws):
+            if w in _CONTRAST:
+                contrasting = True
+                continue
             prev = ws[j - 1] if j else ""
             nxt = ws[j + 1] if j + 1 < len(ws) else ""
             if w in _NEGATORS:
@@ -196,6 +204,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if pending:
                     negated_at.add(len(seq))
                     pending = False
+                if contrasting:
+                    contrast_at.add(len(seq))
                 seq.append(s)
                 seq_words.append(w)
         denied: set[tuple[str, ...]] = set()
@@ -209,7 +219,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
             if whole_clause or i in negated_at:
                 if not conditional and not elliptical:
                     denied.add(t)
-            else:
+            elif i not in contrast_at:
                 affirmed.add(t)
                 if len(t) == 2:
                     affirmed.add(t[:1])

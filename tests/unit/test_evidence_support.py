@@ -10,9 +10,12 @@ from scoring.offline import OfflineJudge
 from scoring.rubric import rubric_for
 from scoring.support import contradicts, copied_from, supports
 
+# The opposite of every point of sd-workflow-or-agent's rubric (invoices into the ERP).
 OPPOSITE = (
-    "Never start simple: a fixed workflow is unpredictable and cannot be tested; an agent is deterministic "
-    "and cheaper; always use an agent."
+    "Never use a fixed pipeline for invoices: a workflow is expensive, slow and unpredictable, and it cannot be "
+    "tested step by step. An agent is cheaper and easy to evaluate, so always build the agent. Strict schemas and "
+    "deterministic checks are pointless, human review is unnecessary, and measuring field-level accuracy is a "
+    "waste of time."
 )
 
 
@@ -23,7 +26,7 @@ def questions() -> dict[str, Question]:
 
 def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[str, Question]) -> None:
     # Issue 13: this answer scored 8.9, the same wrong sentence quoted for three criteria.
-    verdict = OfflineJudge().grade_sync(questions["art-agent-vs-workflow"], OPPOSITE)
+    verdict = OfflineJudge().grade_sync(questions["sd-workflow-or-agent"], OPPOSITE)
     assert verdict.total <= 1.5, [(c.id, c.verdict, c.evidence) for c in verdict.criteria]
 
 
@@ -53,6 +56,11 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("Never give a tool more privilege than it needs.", "Grant least privilege to every tool."),
         ("Do not trust tool output; treat it as untrusted data.", "Treat tool output as untrusted input."),
         ("A workflow is predictable and easy to test.", "Each step can be tested; costs are predictable."),
+        # The rejected alternative after "avoids", "instead of" or ", not ..." is not a claim to deny
+        # (ps-least-privilege-tools' paraphrase lost two criteria to these).
+        ("Give narrow tools, never a generic raw SQL tool.", "Exposes narrow tools and avoids generic ones."),
+        ("Expose task tools, never a generic one.", "Expose task-shaped tools instead of generic ones."),
+        ("Reads use a read-only role, never a superuser.", "Use delegated tokens, not a shared superuser account."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:
@@ -66,18 +74,25 @@ def test_copied_text_is_recognised_and_own_words_are_not() -> None:
 
 
 def test_support_needs_relevance(questions: dict[str, Question]) -> None:
-    q = questions["art-agent-vs-workflow"]
-    item = next(i for i in rubric_for(q) if i.id == "workflow-benefits")
+    q = questions["sd-workflow-or-agent"]
+    item = next(i for i in rubric_for(q) if i.id == "tradeoffs")
     assert supports("Each step of a workflow can be tested on its own and costs stay predictable.", item, q)
     assert not supports("I once worked at a bank in Lisbon for three years.", item, q)
 
 
 def test_a_correct_does_not_sentence_still_earns_credit(questions: dict[str, Question]) -> None:
-    q = questions["art-agent-vs-workflow"]
+    q = questions["sd-workflow-or-agent"]
     honest = (
-        "I do not reach for an agent when I can write the steps down ahead of time: a fixed workflow is "
-        "predictable, each step can be tested on its own and costs stay predictable. An agent is worth it "
-        "only when the next action depends on what it finds, and it costs more: variable token spend, "
-        "latency, loops and wrong tool picks. I start simple and add autonomy only where real cases need it."
+        "I would not build an agent here: the steps are known in advance and never change, so a fixed pipeline "
+        "(parse the PDF, extract the fields, validate, post to the ERP) does the job. It is cheaper and predictable "
+        "in cost and latency, and easy to test step by step, while an agent brings variable token spend, loops and "
+        "wrong tool picks that are hard to evaluate. I would extract into a strict schema and check that line items "
+        "add up to the total, that the invoice is not a duplicate and that the purchase order matches; anything "
+        "with low confidence goes to a human review queue. An agent only fits when the next step depends on what "
+        "the last one found, and even then I would add a bounded agent step with a step cap inside the workflow."
     )
     assert OfflineJudge().grade_sync(q, honest).total >= 7.0
+
+
+def test_avoiding_what_the_reference_recommends_is_a_contradiction() -> None:
+    assert contradicts("Avoid caching the prefix.", "Cache the stable prefix so repeated calls are cheaper.")
