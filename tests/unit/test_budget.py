@@ -41,8 +41,10 @@ def test_budget_trips_for_an_unknown_model_priced_by_config() -> None:
     budget = budget_from_settings(settings, clock)
     assert budget is not None
     guard = judge_from_settings(settings, budget)
-    llm = guard.judge  # type: ignore[attr-defined]
     from bot.ports import Usage
+    from scoring import innermost
+
+    llm = innermost(guard.judge)  # type: ignore[attr-defined]
 
     cost = llm.prices.cost("acme-judge-1", Usage(2000, 0, 300))
     assert cost.known and cost.usd == pytest.approx((2000 * 0.25 + 300 * 2.0) / 1e6)
