@@ -6,6 +6,7 @@ import itertools
 import math
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,10 @@ class NullPlatform:
         self.sent += 1
         return Posted(f"{user_key}:dm", f"{user_key}:dm:{next(self._ids)}")
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        self.sent += 1
+        return Posted(thread_key)
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return True
 
@@ -69,7 +74,7 @@ class InstantJudge:
     def __init__(self) -> None:
         self._cache: dict[str, list[CriterionResult]] = {}
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         crit = self._cache.get(question.id)
         if crit is None:
             crit = [CriterionResult(c.id, "partial", "", c.weight, c.text) for c in question.rubric] or [

@@ -6,6 +6,7 @@ table at start, so a restart does not reset the cap.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
@@ -54,7 +55,7 @@ class BudgetGuard:
         self.budget = budget
         self.id = judge.id
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         if self.budget.spent():
             raise JudgeError("today's LLM budget is spent; scoring resumes tomorrow")
-        return await self.judge.grade(question, answer)
+        return await self.judge.grade(question, answer, shown=shown)

@@ -127,5 +127,8 @@ class Platform(Protocol):
     async def dm(self, user_key: str, message: Message) -> Posted:
         """Send a direct message; the returned thread key identifies the DM conversation."""
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        """Show a message to one person only, beside a thread (Slack: ephemeral; Discord: DM)."""
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         """Whether the user may change channel settings and review flagged answers."""

@@ -98,7 +98,28 @@ class ScoreView:
         return next((f for f in ("abstained", "held") if f in self.flags), "scored")
 
 
-def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False) -> Message:
+def score_replies(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False,
+                  private_hints: bool = False) -> tuple[Message, Message | None]:
+    """The score reply, and with `private_hints` (a channel round's thread) the hints and follow-up split
+    off into a note for the person alone, so the channel does not read the rubric's gaps before answering."""
+    if not private_hints or view.status != "scored" or not (view.feedback or view.follow_up):
+        return score_reply(view, who=who, streak_note=streak_note, practice=practice), None
+    public = score_reply(view, who=who, streak_note=streak_note, practice=practice, hints=False)
+    note = Message(title="Your feedback (only you can see this)", text="\n\n".join(_hint_lines(view)), kind="hints")
+    return public, note
+
+
+def _hint_lines(view: ScoreView) -> list[str]:
+    lines = []
+    if view.feedback:  # judge feedback quotes the answer: neutralise what the answer may carry
+        lines.append(shown_text(view.feedback))
+    if view.follow_up:
+        lines.append(f"Next an interviewer might ask: {shown_text(view.follow_up)}")
+    return lines
+
+
+def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practice: bool = False,
+                hints: bool = True) -> Message:
     if view.status != "scored":
         return _unscored_reply(view, who=who, practice=practice)
     fields = []
@@ -108,11 +129,7 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
         if evidence and c.get("verdict") != "missed":
             value += f" · “{user_text(evidence, 140)}”"
         fields.append(Field(user_text(c.get("text") or c.get("id", ""), 120), value))
-    lines = []
-    if view.feedback:  # judge feedback quotes the answer: neutralise what the answer may carry
-        lines.append(shown_text(view.feedback))
-    if view.follow_up:
-        lines.append(f"Next an interviewer might ask: {shown_text(view.follow_up)}")
+    lines = _hint_lines(view) if hints else []
     if view.flags:
         reasons = "; ".join(FLAG_TEXT.get(f, f) for f in view.flags)
         lines.append(f"Held for review: {reasons}. This answer earns no points or streak day unless an admin "

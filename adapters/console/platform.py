@@ -27,7 +27,7 @@ STYLE = {"error": "red", "score": "green", "pending": "yellow", "question": "cya
 
 @dataclass
 class Sent:
-    kind: str  # post | reply | dm
+    kind: str  # post | reply | dm | private
     target: str
     message: Message
     thread_key: str
@@ -60,12 +60,17 @@ class ConsolePlatform:
         self._record("dm", user_key, message, thread)
         return Posted(thread, f"{thread}:{self._next_id()}")
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        self._record("private", user_key, message, thread_key)
+        return Posted(thread_key, f"{thread_key}:p{self._next_id()}")
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return user_key in self.admins
 
     def _record(self, kind: str, target: str, message: Message, thread: str) -> None:
         self.sent.append(Sent(kind, target, message, thread))
-        self.show(message, where={"post": "#general", "reply": "thread", "dm": "DM"}[kind])
+        where = {"post": "#general", "reply": "thread", "dm": "DM", "private": "thread · only you"}[kind]
+        self.show(message, where=where)
 
     def save_image(self, message: Message) -> Path | None:
         if message.image is None or self.image_dir is None:

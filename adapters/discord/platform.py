@@ -62,6 +62,10 @@ class DiscordPlatform:
         sent = await self._send(channel, message)
         return Posted(keys.dm_key(channel.id), keys.message_key(sent.id))
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        """Discord has no ephemeral message outside an interaction: the note goes by DM."""
+        return await self.dm(user_key, message)
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         """Manage-guild permission, checked now (not only the command's default permissions)."""
         try:

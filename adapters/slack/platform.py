@@ -56,6 +56,11 @@ class SlackPlatform:
         ts = await self._send(im, message)
         return Posted(keys.channel_key(ref.team, im), keys.message_key(ref.team, im, ts))
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        ref = keys.parse(thread_key)
+        await self.ephemeral(ref.channel, keys.parse(user_key).channel, message, thread_ts=ref.ts or None)
+        return Posted(thread_key)
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         user = await self._user(keys.parse(user_key).channel)
         return bool(user and (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")))

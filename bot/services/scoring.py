@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
 from bot.messages import Message, user_text
@@ -23,23 +24,43 @@ from bot.ports import Judge, JudgeError, Verdict, status_flags
 from bot.rules.timing import retry_delay
 from bot.services import progress
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Member, Round, Score
+from bot.store.models import Answer, Channel, Member, QuestionRow, Round, Score
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
 SWEEP_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
 class Route:
-    """Where replies about an answer go: its thread, or the person's DMs in private feedback mode."""
+    """Where replies about an answer go: its thread, or the person's DMs in private feedback mode.
+    `mode` is the channel's feedback mode, None outside a channel round (practice, interviews)."""
 
     thread_key: str
     message_key: str
     user_key: str
-    private: bool
+    mode: str | None
+
+    @property
+    def private(self) -> bool:
+        return self.mode == "private"
+
+    @property
+    def hints_apart(self) -> bool:
+        """In a channel round's thread the hints and follow-up go to the person alone."""
+        return self.mode == "thread"
+
+
+@dataclass(frozen=True)
+class ScoreText:
+    """What a fresh score reply says beyond the score itself."""
+
+    who: str
+    practice: bool
+    streak_note: str
 
 
 class ScoringWorker:
@@ -203,22 +224,27 @@ class ScoringWorker:
                 on_graded()
         if recorded is None:
             return False
-        route, message, reveal = recorded
+        route, view, text, reveal = recorded
         self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
-        await self._finish_reply(answer_id, await self._post(answer_id, route, message))
+        sent = await self._post_score(answer_id, route, view, who=text.who, practice=text.practice,
+                                      streak_note=text.streak_note)
+        await self._finish_reply(answer_id, sent)
         if reveal is not None:
             await self._post(answer_id, route, reveal)
         return True
 
-    async def _grade_and_record(self, answer_id: int) -> tuple[Route, Message, Message | None] | None:
+    async def _grade_and_record(
+        self, answer_id: int
+    ) -> tuple[Route, render.ScoreView, ScoreText, Message | None] | None:
         async with self.ctx.sessions() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
                 return None
             question = await self.ctx.catalog.question_for_row(s, answer.question_id)
             text = answer.text
+            shown = await self._shown_before(s, answer)
         try:
-            verdict = await self.judge.grade(question, text)
+            verdict = await self.judge.grade(question, text, shown=shown)
         except JudgeError as exc:
             self._notify("failed", str(exc))
             await self._failed(answer_id, str(exc), retryable=exc.retryable)
@@ -239,7 +265,22 @@ class ScoringWorker:
         reveal = render.practice_reveal(question) if answer.practice_id is not None else None
         return (*recorded, reveal)
 
-    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, Message] | None:
+    @staticmethod
+    async def _shown_before(s: AsyncSession, answer: Answer) -> list[str]:
+        """Feedback and follow-ups this person was shown for earlier tries at the same question (any
+        version of it): a revision that pastes them back earns no credit for them."""
+        qid = select(QuestionRow.qid).where(QuestionRow.id == answer.question_id).scalar_subquery()
+        rows = (await s.execute(
+            select(Score.feedback, Score.follow_up).join(Answer, Answer.id == Score.answer_id)
+            .join(QuestionRow, QuestionRow.id == Answer.question_id)
+            .where(Answer.member_id == answer.member_id, QuestionRow.qid == qid, Answer.id != answer.id)
+            .order_by(Score.id.desc()).limit(SHOWN_TRIES)
+        )).all()
+        return [text for row in rows for text in (row.feedback, row.follow_up) if text]
+
+    async def _record(
+        self, answer_id: int, qid: str, verdict: Verdict
+    ) -> tuple[Route, render.ScoreView, ScoreText] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
@@ -272,13 +313,13 @@ class ScoringWorker:
             assert member is not None
             mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
                                   .where(Round.id == answer.round_id)) if answer.round_id else None
-        practice = answer.practice_id is not None
         view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], feedback,
                                 verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id,
                                 answer_id=answer_id)
-        message = render.score_reply(view, who="" if practice else user_text(member.display_name, 80),
-                                     streak_note=progress.streak_note(change), practice=practice)
-        return Route(answer.thread_key, answer.message_key, member.user_key, mode == "private"), message
+        route = Route(answer.thread_key, answer.message_key, member.user_key, mode)
+        practice = answer.practice_id is not None
+        return route, view, ScoreText("" if practice else user_text(member.display_name, 80), practice,
+                                      progress.streak_note(change))
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
@@ -349,8 +390,25 @@ class ScoringWorker:
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
                                 score.offline, score.judge_id, answer_id=answer_id)
         practice = practice_id is not None
-        msg = render.score_reply(view, who="" if practice else user_text(name, 80), practice=practice)
-        await self._finish_reply(answer_id, await self._post(answer_id, route, msg))
+        sent = await self._post_score(answer_id, route, view, who="" if practice else user_text(name, 80),
+                                      practice=practice)
+        await self._finish_reply(answer_id, sent)
+
+    async def _post_score(self, answer_id: int, route: Route, view: render.ScoreView, *, who: str,
+                          practice: bool, streak_note: str = "") -> bool:
+        """Post a score reply (fresh or resent); in a channel round the hints go privately after it. Only
+        the thread reply decides `sent`: a private note that fails is logged, never a second public reply,
+        and a person who blocks DMs still gets the score."""
+        message, note = render.score_replies(view, who=who, streak_note=streak_note, practice=practice,
+                                             private_hints=route.hints_apart)
+        if not await self._post(answer_id, route, message):
+            return False
+        if note is not None:
+            try:
+                await self.ctx.platform_for(route.thread_key).private_note(route.thread_key, route.user_key, note)
+            except Exception:
+                log.exception("private feedback note failed", extra={"answer": answer_id})
+        return True
 
     async def _finish_reply(self, answer_id: int, sent: bool) -> None:
         """Record a sent reply, or release the claim so the unsent-reply sweep tries again."""
@@ -370,7 +428,7 @@ class ScoringWorker:
             )).first()
         if row is None:
             return None
-        return Route(row.thread_key, row.message_key, row.user_key, row.feedback_mode == "private")
+        return Route(row.thread_key, row.message_key, row.user_key, row.feedback_mode)
 
     async def _post(self, answer_id: int, route: Route, msg: Message) -> bool:
         platform = self.ctx.platform_for(route.thread_key)

@@ -63,6 +63,11 @@ class JsonlPlatform:
         self._write({"op": "dm", "target": user_key, "kind": message.kind, "pid": os.getpid()})
         return Posted(f"{user_key}:dm", self._id())
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        self._write({"op": "private", "target": thread_key, "user": user_key, "kind": message.kind,
+                     "pid": os.getpid()})
+        return Posted(thread_key, self._id())
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return False
 

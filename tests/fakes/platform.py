@@ -19,6 +19,7 @@ class Sent:
     target: str
     message: Message
     reply_to: str | None = None
+    user: str = ""  # a private note: the one person who sees it
 
 
 @dataclass
@@ -49,6 +50,11 @@ class FakePlatform:
         self._maybe_fail()
         self.sent.append(Sent("dm", user_key, message))
         return Posted(f"{user_key}:dm", f"{user_key}:dm:{next(self._ids)}")
+
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        self._maybe_fail()
+        self.sent.append(Sent("private", thread_key, message, user=user_key))
+        return Posted(thread_key, f"{thread_key}:p{next(self._ids)}")
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return user_key in self.admins

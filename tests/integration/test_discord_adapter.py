@@ -211,6 +211,18 @@ async def test_scored_reply_is_retried_once_delivered(world: World) -> None:
     assert len(attempts) == 2 and len({r.json["nonce"] for r in attempts}) == 1  # retried as the same send
 
 
+async def test_round_hints_go_by_dm_not_in_the_thread(world: World) -> None:
+    """Issue 13: the thread shows the score; the feedback and follow-up reach the person by DM."""
+    thread = await open_round(world)
+    alice = member(world, "alice")
+    await alice.send(thread, "great answer")
+    await world.score()
+    [reply] = bot_messages(thread, world)
+    assert "10.0/10" in str(reply.embeds[0].to_dict()) and "why?" not in str(reply.embeds[0].to_dict())
+    [note] = bot_messages(alice.user.dm_channel, world)
+    assert "why?" in str(note.embeds[0].to_dict())
+
+
 async def test_permanent_errors_are_not_retried(world: World) -> None:
     world.env.inject_error("POST", "/channels/*/messages", status=403, code=50013, times=None)
     await world.core.configure_channel(world.channel_key, "drill", enabled=True)

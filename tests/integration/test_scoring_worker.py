@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.core import Core
-from bot.store.models import Answer, Score
+from bot.store.models import Answer, QuestionRow, Round, Score
 from tests.fakes.judges import ScriptedJudge
 from tests.fakes.platform import FakePlatform
 from tests.integration.test_rounds_and_intake import ALICE, CH, answer, count, setup_round
@@ -84,6 +84,8 @@ async def test_private_feedback_mode_sends_the_score_by_dm(core: Core, platform:
     await core.worker.drain()
     sent = platform.of_kind("score")
     assert len(sent) == 1 and sent[0].kind == "dm" and sent[0].target == ALICE
+    # Private mode keeps feedback and follow-up in the one DM: no separate note.
+    assert "why?" in sent[0].message.text and not [s for s in platform.sent if s.kind == "private"]
 
 
 async def test_restart_on_sqlite_releases_claims_at_once(make_core, database_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -258,3 +260,65 @@ async def test_held_and_abstained_verdicts_never_show_a_number(core: Core, judge
     await core.worker.deliver_unsent()
     assert len(platform.of_kind("score")) == 2
     assert all("/10" not in r.message.title for r in platform.of_kind("score"))
+
+
+async def test_a_revision_that_pastes_back_its_hints_earns_nothing_for_them(make_core) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the worker passes the feedback and follow-up of the person's earlier tries at the question
+    to the judge, so hints pasted back as a revision earn no credit (real offline judge, real question)."""
+    from scoring.offline import OfflineJudge
+
+    core: Core = await make_core(OfflineJudge())
+    thread = await setup_round(core)
+    async with core.ctx.sessions.begin() as s:  # a question whose hints, pasted back, would earn credit
+        row = await s.scalar(select(QuestionRow.id).where(QuestionRow.qid == "fund-tokens-why-they-matter"))
+        await s.execute(update(Round).values(question_id=row))
+    await core.answer(answer(thread, "m1", ALICE, "I would think about it carefully and then decide what to do "
+                                                  "next with the team.", core))
+    await core.worker.drain()
+    async with core.ctx.sessions() as s:
+        first = await s.scalar(select(Score))
+        question = await core.ctx.catalog.question_for_row(s, await s.scalar(select(Answer.question_id)))
+    assert first is not None and first.total == 0 and first.feedback
+    revision = f"{first.feedback} {first.follow_up}"
+    # Without knowing what was shown, the judge would credit the pasted hints: the test can fail.
+    assert OfflineJudge().grade_sync(question, revision).total > 0.5
+    await core.answer(answer(thread, "m2", ALICE, revision, core))
+    await core.worker.drain()
+    async with core.ctx.sessions() as s:
+        second = (await s.scalars(select(Score).order_by(Score.id.desc()))).first()
+    assert second is not None and second.answer_id != first.answer_id
+    assert second.total == 0 or not second.counts
+    assert not [c for c in second.criteria if c["verdict"] == "met"]
+
+
+async def test_channel_round_hints_go_to_the_person_privately(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: in a thread-mode round the thread shows the score and the criteria; the hints and the
+    follow-up go to the person alone, on the fresh and the resend path."""
+    from scoring.offline import OfflineJudge
+
+    core: Core = await make_core(OfflineJudge())
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "I would think about it carefully and then decide what to do "
+                                                  "next with the team.", core))
+    await core.worker.drain()
+    async with core.ctx.sessions() as s:
+        score = await s.scalar(select(Score))
+    assert score is not None and "To strengthen it" in score.feedback and score.follow_up
+    hint = score.feedback.splitlines()[-1].lstrip("- ")
+
+    def check() -> None:
+        public = [s for s in platform.sent if s.kind == "reply" and s.message.kind == "score"]
+        notes = [s for s in platform.sent if s.kind == "private"]
+        assert len(public) == 1 and len(notes) == 1
+        shown = public[0].message.text + " ".join(f.value for f in public[0].message.fields)
+        assert public[0].message.title.endswith("0.0/10") and public[0].message.fields
+        assert hint not in shown and score.follow_up not in shown
+        assert notes[0].target == thread and notes[0].user == ALICE
+        assert hint in notes[0].message.text and score.follow_up in notes[0].message.text
+
+    check()
+    async with core.ctx.sessions.begin() as s:
+        await s.execute(update(Answer).values(reply_sent=False, reply_claimed_at=None))
+    platform.sent.clear()
+    await core.worker.deliver_unsent()
+    check()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -269,12 +269,23 @@ async def test_private_feedback_mode_scores_by_dm_not_in_the_thread(slack: Slack
     assert slack.fake.posts(CH, thread_ts=root) == []
 
 
+async def test_channel_round_hints_are_ephemeral_in_the_thread(slack: SlackHarness) -> None:
+    """Issue 13: the thread shows the score; the feedback and follow-up are shown to the person alone."""
+    root = await start_round(slack)
+    await slack.event(message(CH, "U1", "a great answer", ts_at(5), thread_ts=root))
+    reply = (await wait_for(lambda: slack.fake.posts(CH, thread_ts=root), what="score in the thread"))[0]
+    note = (await wait_for(lambda: slack.fake.calls_to("chat.postEphemeral"), what="private hints"))[0].args
+    assert "10.0/10" in all_text(reply) and "why?" not in all_text(reply)
+    assert (note["channel"], note["user"], note["thread_ts"]) == (CH, "U1", root)
+    assert "why?" in all_text(note)
+
+
 class SlowJudge(ScriptedJudge):
     """Takes longer than Slack's 3-second ack window."""
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         await asyncio.sleep(3.5)
-        return await super().grade(question, answer)
+        return await super().grade(question, answer, shown=shown)
 
 
 async def test_events_are_acknowledged_before_scoring(sqlite_url: str, bank: Bank) -> None:

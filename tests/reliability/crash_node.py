@@ -32,6 +32,9 @@ class QuietPlatform:
     async def dm(self, user_key: str, message: Message) -> Posted:
         return Posted(f"{user_key}:dm", f"{user_key}:dm")
 
+    async def private_note(self, thread_key: str, user_key: str, message: Message) -> Posted:
+        return Posted(thread_key)
+
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return False
 

@@ -251,7 +251,7 @@ class QuotingJudge:
 
     id = "quoting"
 
-    async def grade(self, question, answer: str):  # type: ignore[no-untyped-def]
+    async def grade(self, question, answer: str, *, shown=()):  # type: ignore[no-untyped-def]
         from bot.ports import CriterionResult, Verdict
         first = answer.split(".")[0]
         return Verdict([CriterionResult("c1", "met", first, 1, "names the idea")],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -111,7 +111,7 @@ class KeyLeakingJudge:
     def __init__(self, error: type[Exception]):
         self.error = error
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         raise self.error(f"Incorrect API key provided: {API_KEY}")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import os
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import pytest
@@ -45,7 +46,7 @@ class FlakyJudge:
         self.graded: dict[str, int] = defaultdict(int)  # answer text -> successful grades
         self.failures = self.timeouts = 0
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         roll = self.rng.random()
         if roll < TIMEOUT_RATE:
             self.timeouts += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -137,7 +138,7 @@ class SlowJudge:
     def __init__(self) -> None:
         self.in_flight = self.peak = 0
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         await asyncio.sleep(0.01)

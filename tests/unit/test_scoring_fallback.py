@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from bank.schema import Criterion, Question
@@ -28,7 +30,7 @@ class Flaky:
         self.outcomes = outcomes  # True: success, False: JudgeError
         self.calls = 0
 
-    async def grade(self, question: Question, answer: str) -> Verdict:
+    async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         ok = self.outcomes[self.calls] if self.calls < len(self.outcomes) else True
         self.calls += 1
         if not ok:
