@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 
+from bank.loader import load_bank
 from bench.common import eval_items
 from bot.ports import Usage
 from scoring.offline import OfflineJudge
@@ -22,7 +23,10 @@ PRICE_MODELS = ("gpt-5-mini", "gpt-4o-mini", "gpt-5-nano", "gpt-4.1-mini", "gpt-
 
 def run(quick: bool, price_models: tuple[str, ...] = PRICE_MODELS) -> dict[str, object]:
     method, count = encoder()
-    items = eval_items()
+    # The product grades bank questions; answers to an eval set's own rubric-less questions (which carry
+    # their model answer in the prompt) would measure a different prompt shape.
+    bank_ids = {q.id for q in load_bank().all()}
+    items = [i for i in eval_items() if i.question.id in bank_ids]
     if quick:
         items = items[::4]
     judge = OfflineJudge()
