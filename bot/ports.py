@@ -65,6 +65,13 @@ def compute_total(criteria: list[CriterionResult]) -> float:
     return round(10 * earned / weight, 1)
 
 
+# Why an answer was scored offline although an LLM judge is configured. The fallback writes one of these at
+# the head of the feedback; the reply shows it publicly because it explains the score, not the answer's gaps.
+FALLBACK_NOTE = "The LLM judge is unavailable right now, so this answer was scored by the offline rubric scorer."
+BUDGET_NOTE = "Today's LLM grading budget is spent, so this answer was scored by the offline rubric scorer."
+SCORING_NOTES = (FALLBACK_NOTE, BUDGET_NOTE)
+
+
 @dataclass
 class Verdict:
     criteria: list[CriterionResult]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bank.schema import Question, category_label
 from bot.messages import Button, Field, Message, shown_text, user_text
+from bot.ports import SCORING_NOTES
 
 MARK = {"met": "✅ met", "partial": "🟡 partial", "missed": "❌ missed"}
 FLAG_TEXT = {
@@ -102,17 +103,26 @@ def score_replies(view: ScoreView, *, who: str = "", streak_note: str = "", prac
                   private_hints: bool = False) -> tuple[Message, Message | None]:
     """The score reply, and with `private_hints` (a channel round's thread) the hints and follow-up split
     off into a note for the person alone, so the channel does not read the rubric's gaps before answering."""
-    if not private_hints or view.status != "scored" or not (view.feedback or view.follow_up):
+    if not private_hints or view.status != "scored" or not (_split_scoring_note(view.feedback)[1] or view.follow_up):
         return score_reply(view, who=who, streak_note=streak_note, practice=practice), None
     public = score_reply(view, who=who, streak_note=streak_note, practice=practice, hints=False)
     note = Message(title="Your feedback (only you can see this)", text="\n\n".join(_hint_lines(view)), kind="hints")
     return public, note
 
 
+def _split_scoring_note(feedback: str) -> tuple[str, str]:
+    """(how this was scored, the feedback proper): the first explains the score to everyone reading it."""
+    for note in SCORING_NOTES:
+        if feedback.startswith(note):
+            return note, feedback[len(note):].lstrip("\n")
+    return "", feedback
+
+
 def _hint_lines(view: ScoreView) -> list[str]:
     lines = []
-    if view.feedback:  # judge feedback quotes the answer: neutralise what the answer may carry
-        lines.append(shown_text(view.feedback))
+    feedback = _split_scoring_note(view.feedback)[1]
+    if feedback:  # judge feedback quotes the answer: neutralise what the answer may carry
+        lines.append(shown_text(feedback))
     if view.follow_up:
         lines.append(f"Next an interviewer might ask: {shown_text(view.follow_up)}")
     return lines
@@ -129,7 +139,8 @@ def score_reply(view: ScoreView, *, who: str = "", streak_note: str = "", practi
         if evidence and c.get("verdict") != "missed":
             value += f" · “{user_text(evidence, 140)}”"
         fields.append(Field(user_text(c.get("text") or c.get("id", ""), 120), value))
-    lines = _hint_lines(view) if hints else []
+    note = _split_scoring_note(view.feedback)[0]
+    lines = ([note] if note else []) + (_hint_lines(view) if hints else [])
     if view.flags:
         reasons = "; ".join(FLAG_TEXT.get(f, f) for f in view.flags)
         lines.append(f"Held for review: {reasons}. This answer earns no points or streak day unless an admin "

@@ -11,12 +11,10 @@ import time
 from collections.abc import Callable, Sequence
 
 from bank.schema import Question
-from bot.ports import Judge, JudgeError, Verdict
+from bot.ports import BUDGET_NOTE, FALLBACK_NOTE, Judge, JudgeError, Verdict
 from scoring.crosscheck import shown_kwargs as _shown
 from scoring.offline import OFFLINE_NOTE
 
-FALLBACK_NOTE = "The LLM judge is unavailable right now, so this answer was scored by the offline rubric scorer."
-BUDGET_NOTE = "Today's LLM grading budget is spent, so this answer was scored by the offline rubric scorer."
 
 
 class FallbackJudge:

@@ -23,7 +23,7 @@ from bot.clock import FakeClock
 from bot.core import Core
 from bot.events import AnswerEvent
 from bot.ports import JudgeError, Verdict
-from bot.rules.streaks import compute_streak
+from bot.rules.streaks import STREAK_MIN_POINTS, compute_streak
 from bot.services.scoring import pending_count
 from tests.conftest import MONDAY_9
 from tests.fakes.judges import by_keyword
@@ -196,8 +196,14 @@ async def test_soak_every_answer_scored_once_and_totals_recompute(make_core, clo
 
     # Streaks: compute_streak over the raw answer days, "today" being the day of the person's last score
     # (when the stored streak was last recomputed). Every channel posts every day, so every day is scheduled.
+    # A day extends a streak only when its best counted answer scored above STREAK_MIN_POINTS (weak = 0).
+    streak_days: dict[str, set[date]] = defaultdict(set)
+    for (user, day), pts in best_log.items():
+        if pts > STREAK_MIN_POINTS:
+            streak_days[user].add(day)
     mismatches = []
-    for user, days in days_log.items():
+    for user in days_log:
+        days = streak_days[user]
         last = last_scored[user]
         today = last.date() if hasattr(last, "date") else date.fromisoformat(str(last)[:10])
         expected = compute_streak(days, lambda _d: True, today)
