@@ -37,6 +37,11 @@ def digest_trigger(ch: Channel) -> CronTrigger:
     return CronTrigger(day_of_week=ch.digest_day, hour=int(hour), minute=int(minute), timezone=ch.timezone)
 
 
+def schedule_of(ch: Channel) -> tuple[object, ...]:
+    """Everything the channel's cron jobs are built from."""
+    return (ch.enabled, ch.post_time, ch.weekdays, ch.timezone, ch.digest_day, ch.digest_time)
+
+
 def digest_due_at(ch: Channel, now: datetime) -> tuple[datetime, str]:
     """When this week's digest (covering last week) is due, and which week it covers."""
     today = local_date(now, ch.timezone)
@@ -57,6 +62,9 @@ class Scheduler:
         self.is_leader = False
         self._loop_task: asyncio.Task | None = None
         self._last_purge: datetime | None = None
+        # The schedule each channel's jobs were last built from: a config change made by another process
+        # (which cannot touch this process's jobs) shows up as a difference on the next tick.
+        self._built: dict[str, tuple[object, ...]] = {}
         core.commands.post_hook = self.rebuild
 
     # lifecycle ------------------------------------------------------------------------------------
@@ -88,6 +96,7 @@ class Scheduler:
         elif not leader and self.is_leader:
             self.is_leader = False
             self.aps.remove_all_jobs()
+            self._built.clear()
             log.warning("lost scheduler leadership")
 
     async def _loop(self) -> None:
@@ -109,7 +118,20 @@ class Scheduler:
         async with self.core.ctx.sessions() as s:
             q = select(Channel) if channel_key is None else select(Channel).where(Channel.key == channel_key)
             channels = list((await s.scalars(q)).all())
+        self._schedule(channels)
+
+    async def sync_schedules(self) -> None:
+        """Rebuild the jobs of channels whose schedule changed since they were built, whichever process
+        changed it: one SELECT per tick, so a change made elsewhere applies within `tick_s`."""
+        if not self.is_leader:
+            return
+        async with self.core.ctx.sessions() as s:
+            channels = list((await s.scalars(select(Channel))).all())
+        self._schedule([ch for ch in channels if self._built.get(ch.key) != schedule_of(ch)])
+
+    def _schedule(self, channels: list[Channel]) -> None:
         for ch in channels:
+            self._built[ch.key] = schedule_of(ch)
             for prefix in ("post", "digest"):
                 if self.aps.get_job(f"{prefix}:{ch.key}"):
                     self.aps.remove_job(f"{prefix}:{ch.key}")
@@ -154,7 +176,7 @@ class Scheduler:
     async def tick(self) -> None:
         """Close finished rounds; post rounds and digests missed during downtime; remind; purge."""
         ctx = self.core.ctx
-        steps = (self.core.close_due_rounds, self.catch_up,
+        steps = (self.sync_schedules, self.core.close_due_rounds, self.catch_up,
                  lambda: notices.send_reminders(ctx, self.core.settings.reminder_pace_s), self.purge)
         for step in steps:
             try:

@@ -84,10 +84,15 @@ async def main(url: str, clock_file: str, out_file: str) -> None:
     worker = asyncio.create_task(core.worker.run_forever(stop, idle_s=0.2))
     await scheduler.start()
     was_leader = False
+    jobs: dict[str, str] = {}
     while True:
         if scheduler.is_leader and not was_leader:
             platform._write({"op": "leader", "pid": os.getpid()})
             was_leader = True
+        now_jobs = {job.id: str(job.trigger) for job in scheduler.aps.get_jobs()}
+        if now_jobs != jobs:  # lets a test see which schedule the leader is running
+            platform._write({"op": "jobs", "jobs": now_jobs, "pid": os.getpid()})
+            jobs = now_jobs
         await asyncio.sleep(0.1)
         if worker.done():
             worker.result()
