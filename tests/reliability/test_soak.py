@@ -1,5 +1,6 @@
-"""A bounded soak: 2,000 answers (5,000 with DRILLBOT_SOAK_ANSWERS=5000) from 200 people in 20 channels over 14 simulated days, with 10% judge
-failures, 5% judge timeouts and 10% duplicate deliveries, on SQLite and PostgreSQL.
+"""A bounded soak: 2,000 answers (5,000 with DRILLBOT_SOAK_ANSWERS=5000) from 200 people in 20 channels
+over 14 simulated days, with 10% judge failures, 5% judge timeouts and 10% duplicate deliveries,
+on SQLite and PostgreSQL.
 
 At the end every answer is scored exactly once, and every streak and point total equals an independent
 recomputation: once from the test's own log of what it sent, once from the answers and scores tables
