@@ -24,6 +24,7 @@ from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
+from bot.rules import failures
 from bot.rules.timing import local_date
 from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
@@ -297,13 +298,20 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
     try:
         verdict = await judge.grade(question, text)
     except JudgeError as exc:
-        log.warning("interview grading failed", extra={"turn": turn_id, "error": str(exc)[:200]})
+        # The same failure table as the worker; the person resends, so only the advice and the alert differ.
+        kind = failures.kind_of(exc)
+        fields = {"turn": turn_id, "kind": kind.value, "error": str(exc)[:200]}
+        if failures.POLICY[kind] is failures.Action.FAIL_FAST:
+            log.error("operator alert: judge failure will not pass on its own", extra=fields)
+        else:
+            log.warning("interview grading failed", extra=fields)
         async with ctx.sessions.begin() as s:
             row = await s.get(InterviewTurn, turn_id)
             row.status = "asked"  # type: ignore[union-attr]
+        when = "tomorrow, when today's grading budget is fresh" if kind is failures.Kind.BUDGET else "in a minute"
         return await _send(ctx, user_key, Reply([render.error(
             "I could not grade that answer just now (the judge is unavailable).",
-            "Send it again in a minute, or `skip` / `end`.")]))
+            f"Send it again {when}, or `skip` / `end`.")]))
     if verdict.status == "abstained":
         # The judge could not grade this fairly (e.g. a language it cannot read): nothing is counted.
         await _record(ctx, turn_id, verdict, 0, None, ungraded=True)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import render
 from bot.messages import Message, user_text
 from bot.ports import Judge, JudgeError, Verdict, status_flags
-from bot.rules.timing import retry_delay
+from bot.rules import failures
 from bot.services import progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Member, QuestionRow, Round, Score
@@ -74,8 +74,9 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
-        # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text) or
-        # ("recorded", user key) once a score and its effects are stored.
+        # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
+        # ("alert", kind and error text) when an operator must act, or ("recorded", user key) once a
+        # score and its effects are stored.
         self.listeners: list[Callable[[str, object], None]] = []
         # Other recovery work run with the sweep (the core's unprocessed-inbox sweep).
         self.sweeps: list[Callable[[], Awaitable[object]]] = []
@@ -210,7 +211,7 @@ class ScoringWorker:
             return await self._score(answer_id, on_graded)
         except Exception as exc:
             log.exception("scoring crashed", extra={"answer": answer_id})
-            await self._failed(answer_id, f"internal error: {type(exc).__name__}")
+            await self._failed(answer_id, JudgeError(f"internal error: {type(exc).__name__}"))
             return False
 
     async def _score(self, answer_id: int, on_graded: Callable[[], None] | None = None) -> bool:
@@ -247,7 +248,7 @@ class ScoringWorker:
             verdict = await self.judge.grade(question, text, shown=shown)
         except JudgeError as exc:
             self._notify("failed", str(exc))
-            await self._failed(answer_id, str(exc), retryable=exc.retryable)
+            await self._failed(answer_id, exc)
             return None
         self._notify("scored", verdict)
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
@@ -331,23 +332,30 @@ class ScoringWorker:
                             .execution_options(synchronize_session=False))
         log.info("score write conflicted; retrying", extra={"answer": answer_id})
 
-    async def _failed(self, answer_id: int, error: str, *, retryable: bool = True) -> None:
+    async def _failed(self, answer_id: int, error: JudgeError) -> None:
+        """Apply the failure policy (bot/rules/failures.py): retry, wait, or fail fast with an alert."""
         now = self.ctx.clock.now()
+        text = str(error)
         async with self.ctx.sessions.begin() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
                 return
-            answer.attempts += 1
-            answer.last_error = error[:500]
-            give_up = answer.attempts >= self.max_attempts
-            answer.status = "failed" if give_up else "pending"
-            answer.next_attempt_at = now + retry_delay(answer.attempts)
-            notify = give_up or not answer.pending_notice_sent
+            plan = failures.plan(error, answer.attempts, now, self.max_attempts)
+            answer.attempts, answer.status, answer.next_attempt_at = plan.attempts, plan.status, plan.next_attempt_at
+            answer.last_error = text[:500]
+            notify = plan.failed or not answer.pending_notice_sent
             answer.pending_notice_sent = True
-        log.warning("judge failed", extra={"answer": answer_id, "attempt": answer.attempts, "error": error[:200]})
+        fields = {"answer": answer_id, "attempt": plan.attempts, "kind": plan.kind.value, "action": plan.action.value,
+                  "error": text[:200]}
+        if plan.alert:
+            # An operator must act (fix the key, look at a refused answer); retrying would only pay again.
+            log.error("operator alert: judge failure will not pass on its own", extra=fields)
+            self._notify("alert", f"{plan.kind.value}: {text[:200]}")
+        else:
+            log.warning("judge failed", extra=fields)
         if notify:
             who = await self._who(answer_id)
-            await self._send(answer_id, render.failed_notice(who) if give_up else render.pending_notice(who))
+            await self._send(answer_id, render.failed_notice(who) if plan.failed else render.pending_notice(who))
 
     async def retry_failed(self) -> int:
         """An admin's retry: failed answers become pending again."""
