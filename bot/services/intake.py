@@ -82,7 +82,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             # A known person with an unchanged name needs one lookup, not the workspace's as well.
             m = await directory.find_member(s, event.user_key)
             if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-                m = await directory.member(ctx, s, event.user_key, event.display_name)
+                m = await directory.member(ctx, s, event.user_key, event.display_name, event.workspace)
             if rnd is not None:
                 question_id, day = rnd.question_id, rnd.local_date
             else:

@@ -73,11 +73,12 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
     return category, n
 
 
-async def start(ctx: Context, user_key: str, display_name: str, category: str | None, planned: int) -> Message:
+async def start(ctx: Context, user_key: str, display_name: str, category: str | None, planned: int, *,
+                workspace_key: str = "") -> Message:
     """Open a session (ending any active one) and DM its first question."""
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name)
+        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         await s.execute(update(InterviewSession).where(InterviewSession.member_id == m.id,
                                                        InterviewSession.status == "active")
                         .values(status="ended", ended_at=now))

@@ -63,14 +63,14 @@ class PracticePick:
 
 
 async def pick(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
-               exclude: Sequence[str] = ()) -> PracticePick:
+               exclude: Sequence[str] = (), workspace_key: str = "") -> PracticePick:
     """The queries behind `practice`: reviews due, leeches, questions seen, weak categories; then the pick.
 
     Any practice question still open is superseded (marked done) here, as the new one replaces it.
     """
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name)
+        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         member_id = m.id
         today = local_date(now, m.timezone or ctx.settings.timezone)
         due = (await s.scalars(
@@ -108,13 +108,14 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     return PracticePick(member_id, question, reason)
 
 
-async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticeStart:
+async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
+                workspace_key: str = "") -> PracticeStart:
     if category is not None and category not in ALL_CATEGORIES:
         return PracticeStart(False, render.error(
             f"Unknown category “{render.user_text(category, 40)}”.",
             "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
     now = ctx.clock.now()
-    chosen = await pick(ctx, user_key, display_name, category)
+    chosen = await pick(ctx, user_key, display_name, category, workspace_key=workspace_key)
     question = chosen.question
     if question is None:
         return PracticeStart(False, render.error("No practice question matches that right now.",
