@@ -12,6 +12,7 @@ from bot.events import CommandContext, sibling_user_key
 from bot.messages import Field, Message, user_text
 from bot.services import (
     channels,
+    days,
     directory,
     disputes,
     interview,
@@ -44,7 +45,8 @@ def parse(text: str) -> Parsed:
     if not words:
         return Parsed("help", [])
     name = words[0].lower().lstrip("/")
-    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice"}
+    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice",
+               "tz": "timezone"}
     return Parsed(aliases.get(name, name), words[1:])
 
 
@@ -60,7 +62,7 @@ class Commands:
             "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
             "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
-            "me": self.me,
+            "me": self.me, "timezone": self.timezone,
         }
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
@@ -111,6 +113,13 @@ class Commands:
 
     async def streak(self, cc: CommandContext, args: list[str]) -> Message:
         return await reports.streak(self.ctx, cc.user_key)
+
+    async def timezone(self, cc: CommandContext, args: list[str]) -> Message:
+        if len(args) > 1:
+            return render.error("`timezone` takes one time zone name.",
+                                f"Example: `{self.prefix} timezone Europe/Berlin`")
+        return await days.timezone_command(self.ctx, cc.user_key, cc.display_name, args[0] if args else None,
+                                           workspace_key=cc.workspace)
 
     async def _require_admin(self, cc: CommandContext) -> Message | None:
         if cc.channel_key is None:

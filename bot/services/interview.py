@@ -25,9 +25,9 @@ from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
 from bot.rules import failures
-from bot.rules.timing import local_date
 from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
+from bot.services.days import local_day
 from bot.store.models import Answer, InterviewSession, InterviewTurn, Score
 
 log = logging.getLogger(__name__)
@@ -369,7 +369,7 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
             return existing
         answer = Answer(message_key=message_key, member_id=member.id, round_id=None, practice_id=None,
                         question_id=ctx.catalog.row_id(question.id), thread_key=session.thread_key, text=text,
-                        day=local_date(now, member.timezone or ctx.settings.timezone), submitted_at=now,
+                        day=await local_day(ctx, s, member, now), submitted_at=now,
                         status="scored", next_attempt_at=now, reply_sent=True)
         s.add(answer)
         await s.flush()

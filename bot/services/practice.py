@@ -12,9 +12,9 @@ from bank.selection import pick_practice_question
 from bot import render
 from bot.messages import Message
 from bot.rules.category_stats import CategoryStat, weak_categories
-from bot.rules.timing import local_date
 from bot.services import directory
 from bot.services.context import Context
+from bot.services.days import local_day
 from bot.store.models import Answer, CategoryStatRow, PracticeSession, QuestionRow, ReviewItem
 
 ALL_CATEGORIES = [c.value for c in Category]
@@ -72,7 +72,7 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     async with ctx.sessions.begin() as s:
         m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         member_id = m.id
-        today = local_date(now, m.timezone or ctx.settings.timezone)
+        today = await local_day(ctx, s, m, now)
         due = (await s.scalars(
             select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
                                          ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
