@@ -56,11 +56,18 @@ class Route:
 
 @dataclass(frozen=True)
 class ScoreText:
-    """What a fresh score reply says beyond the score itself."""
+    """What a score reply says beyond the score itself."""
 
     who: str
     practice: bool
     streak_note: str
+
+
+@dataclass(frozen=True)
+class ScoreReply:
+    view: render.ScoreView
+    text: ScoreText
+    reveal: Message | None  # practice: the model answer, sent after the score
 
 
 class ScoringWorker:
@@ -225,18 +232,12 @@ class ScoringWorker:
                 on_graded()
         if recorded is None:
             return False
-        route, view, text, reveal = recorded
+        route, reply = recorded
         self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
-        sent = await self._post_score(answer_id, route, view, who=text.who, practice=text.practice,
-                                      streak_note=text.streak_note)
-        await self._finish_reply(answer_id, sent)
-        if reveal is not None:
-            await self._post(answer_id, route, reveal)
+        await self._send_reply(answer_id, route, reply)
         return True
 
-    async def _grade_and_record(
-        self, answer_id: int
-    ) -> tuple[Route, render.ScoreView, ScoreText, Message | None] | None:
+    async def _grade_and_record(self, answer_id: int) -> tuple[Route, ScoreReply] | None:
         async with self.ctx.sessions() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
@@ -260,11 +261,7 @@ class ScoringWorker:
                 # or stats row. In the second case put the answer straight back in the queue.
                 await self._requeue_unless_scored(answer_id)
                 return None
-        if recorded is None:
-            return None
-        # Practice: after the score, show the model answer and what the interviewer was probing for.
-        reveal = render.practice_reveal(question) if answer.practice_id is not None else None
-        return (*recorded, reveal)
+        return recorded
 
     @staticmethod
     async def _shown_before(s: AsyncSession, answer: Answer) -> list[str]:
@@ -279,9 +276,7 @@ class ScoringWorker:
         )).all()
         return [text for row in rows for text in (row.feedback, row.follow_up) if text]
 
-    async def _record(
-        self, answer_id: int, qid: str, verdict: Verdict
-    ) -> tuple[Route, render.ScoreView, ScoreText] | None:
+    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
@@ -294,7 +289,7 @@ class ScoringWorker:
             feedback = verdict.feedback
             if verdict.status == "held" and verdict.status_reason:
                 feedback = f"{verdict.status_reason}\n{feedback}".strip()
-            s.add(Score(
+            score = Score(
                 answer_id=answer_id, total=verdict.total, criteria=[asdict(c) for c in verdict.criteria],
                 feedback=feedback, follow_up=verdict.follow_up, flags=flags,
                 review_state="flagged" if flags and verdict.status != "abstained" else "none", counts=not flags,
@@ -303,24 +298,22 @@ class ScoringWorker:
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
                 reasoning_tokens=verdict.usage.reasoning_tokens,
                 latency_ms=verdict.latency_ms, created_at=now,
-            ))
+            )
+            s.add(score)
             answer.status, answer.last_error = "scored", None
             await s.flush()
             if not flags:
                 await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
             change = await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
             answer.reply_claimed_at = now
             member = await s.get(Member, answer.member_id)
             assert member is not None
             mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
                                   .where(Round.id == answer.round_id)) if answer.round_id else None
-        view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], feedback,
-                                verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id,
-                                answer_id=answer_id)
         route = Route(answer.thread_key, answer.message_key, member.user_key, mode)
-        practice = answer.practice_id is not None
-        return route, view, ScoreText("" if practice else user_text(member.display_name, 80), practice,
-                                      progress.streak_note(change))
+        return route, await self._reply(answer_id, score, member.display_name, answer.practice_id is not None,
+                                        answer.question_id)
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
@@ -389,34 +382,47 @@ class ScoringWorker:
         route = await self._route(answer_id)
         async with self.ctx.sessions() as s:
             row = (await s.execute(
-                select(Answer.practice_id, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
+                select(Answer.practice_id, Answer.question_id, Score, Member.display_name)
+                .join(Score, Score.answer_id == Answer.id)
                 .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
             )).first()
         if row is None or route is None:
             return
-        practice_id, score, name = row
+        practice_id, question_row, score, name = row
+        reply = await self._reply(answer_id, score, name, practice_id is not None, question_row)
+        await self._send_reply(answer_id, route, reply)
+
+    async def _reply(self, answer_id: int, score: Score, display_name: str, practice: bool,
+                     question_row: int) -> ScoreReply:
+        """The one builder of a score reply, from the stored score: the fresh and the resend path both
+        use it, so a reply resent after an outage is the reply the person would have had."""
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
                                 score.offline, score.judge_id, answer_id=answer_id)
-        practice = practice_id is not None
-        sent = await self._post_score(answer_id, route, view, who="" if practice else user_text(name, 80),
-                                      practice=practice)
-        await self._finish_reply(answer_id, sent)
+        text = ScoreText("" if practice else user_text(display_name, 80), practice, score.streak_note)
+        # Practice: after the score, show the model answer and what the interviewer was probing for.
+        if not practice:
+            return ScoreReply(view, text, None)
+        async with self.ctx.sessions() as s:  # the catalog caches it: no query once seen
+            question = await self.ctx.catalog.question_for_row(s, question_row)
+        return ScoreReply(view, text, render.practice_reveal(question))
 
-    async def _post_score(self, answer_id: int, route: Route, view: render.ScoreView, *, who: str,
-                          practice: bool, streak_note: str = "") -> bool:
-        """Post a score reply (fresh or resent); in a channel round the hints go privately after it. Only
-        the thread reply decides `sent`: a private note that fails is logged, never a second public reply,
-        and a person who blocks DMs still gets the score."""
-        message, note = render.score_replies(view, who=who, streak_note=streak_note, practice=practice,
-                                             private_hints=route.hints_apart)
-        if not await self._post(answer_id, route, message):
-            return False
+    async def _send_reply(self, answer_id: int, route: Route, reply: ScoreReply) -> None:
+        """Post a score reply (fresh or resent) and record it sent; in a channel round the hints go privately
+        after it, in practice the model answer. Only the thread reply decides `sent`: a private note that
+        fails is logged, never a second public reply, and a person who blocks DMs still gets the score."""
+        message, note = render.score_replies(reply.view, who=reply.text.who, streak_note=reply.text.streak_note,
+                                             practice=reply.text.practice, private_hints=route.hints_apart)
+        sent = await self._post(answer_id, route, message)
+        await self._finish_reply(answer_id, sent)
+        if not sent:
+            return
         if note is not None:
             try:
                 await self.ctx.platform_for(route.thread_key).private_note(route.thread_key, route.user_key, note)
             except Exception:
                 log.exception("private feedback note failed", extra={"answer": answer_id})
-        return True
+        if reply.reveal is not None:
+            await self._post(answer_id, route, reply.reveal)
 
     async def _finish_reply(self, answer_id: int, sent: bool) -> None:
         """Record a sent reply, or release the claim so the unsent-reply sweep tries again."""
