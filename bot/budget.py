@@ -57,5 +57,5 @@ class BudgetGuard:
 
     async def grade(self, question: Question, answer: str, *, shown: Sequence[str] = ()) -> Verdict:
         if self.budget.spent():
-            raise JudgeError("today's LLM budget is spent; scoring resumes tomorrow")
+            raise JudgeError("today's LLM budget is spent; scoring resumes tomorrow", reason="budget")
         return await self.judge.grade(question, answer, shown=shown)

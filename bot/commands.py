@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import render
-from bot.events import CommandContext, workspace_of
+from bot.events import CommandContext, sibling_user_key
 from bot.messages import Field, Message, user_text
 from bot.services import (
     channels,
+    days,
     directory,
     disputes,
     interview,
@@ -44,7 +45,8 @@ def parse(text: str) -> Parsed:
     if not words:
         return Parsed("help", [])
     name = words[0].lower().lstrip("/")
-    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice"}
+    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice",
+               "tz": "timezone"}
     return Parsed(aliases.get(name, name), words[1:])
 
 
@@ -60,7 +62,7 @@ class Commands:
             "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
             "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
-            "me": self.me,
+            "me": self.me, "timezone": self.timezone,
         }
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
@@ -80,18 +82,20 @@ class Commands:
         category = args[0].lower() if args else None
         if len(args) > 1:
             return render.error("`practice` takes at most one category.", f"Example: `{self.prefix} practice evals`")
-        return (await practice.start(self.ctx, cc.user_key, cc.display_name, category)).message
+        return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
+                                     workspace_key=cc.workspace)).message
 
     async def stats(self, cc: CommandContext, args: list[str]) -> Message:
         if not args:
             return await reports.stats(self.ctx, cc.user_key)
         m = MENTION.match(args[0])
-        prefix = workspace_of(cc.user_key)
         if m and len(args) == 1:
-            return await reports.stats(self.ctx, f"{prefix}:{m.group(1)}", about_self=False)
+            return await reports.stats(self.ctx, sibling_user_key(cc.user_key, m.group(1)), about_self=False)
         if len(args) == 1 and args[0].startswith("@") and len(args[0]) > 1:
             # A plain `@name` (typed in the terminal, or unresolved by the platform): match the display name.
-            key = await directory.key_by_name(self.ctx, prefix, args[0][1:])
+            name = args[0][1:]
+            key = await directory.key_by_name(self.ctx, await directory.workspace_for(self.ctx, cc), name,
+                                              sibling_user_key(cc.user_key, name))
             if key is None:
                 return render.error(f"I don't know anyone called “{user_text(args[0][1:], 40)}” here yet.")
             return await reports.stats(self.ctx, key, about_self=key != cc.user_key)
@@ -109,6 +113,13 @@ class Commands:
 
     async def streak(self, cc: CommandContext, args: list[str]) -> Message:
         return await reports.streak(self.ctx, cc.user_key)
+
+    async def timezone(self, cc: CommandContext, args: list[str]) -> Message:
+        if len(args) > 1:
+            return render.error("`timezone` takes one time zone name.",
+                                f"Example: `{self.prefix} timezone Europe/Berlin`")
+        return await days.timezone_command(self.ctx, cc.user_key, cc.display_name, args[0] if args else None,
+                                           workspace_key=cc.workspace)
 
     async def _require_admin(self, cc: CommandContext) -> Message | None:
         if cc.channel_key is None:
@@ -174,7 +185,7 @@ class Commands:
     async def review(self, cc: CommandContext, args: list[str]) -> Message:
         if (denied := await self._require_admin(cc)) is not None:
             return denied
-        ws = workspace_of(cc.channel_key or cc.user_key)
+        ws = await directory.workspace_for(self.ctx, cc)
         if args and args[0].lower() == "score":
             return await self._review_score(cc, ws, args[1:])
         if not args:
@@ -209,7 +220,7 @@ class Commands:
         verb = "optin" if enabled else "optout"
         if len(args) != 1 or args[0] not in privacy.OPTIONS:
             return render.error(f"Use `{verb} leaderboard`, `{verb} reminders` or `{verb} summary`.")
-        await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled)
+        await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled, workspace_key=cc.workspace)
         return render.info(f"Saved: {args[0]} {'on' if enabled else 'off'}.")
 
     async def optout(self, cc: CommandContext, args: list[str]) -> Message:
@@ -226,7 +237,7 @@ class Commands:
         if isinstance(parsed, str):
             return render.error(parsed, f"Example: `{self.prefix} interview evals --questions 3`")
         category, n = parsed
-        return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n)
+        return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n, workspace_key=cc.workspace)
 
     async def dispute(self, cc: CommandContext, args: list[str]) -> Message:
         answer_id = None

@@ -12,10 +12,24 @@ def platform_of(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def workspace_of(key: str) -> str:
-    """`slack:T1:C1` -> `slack:T1`."""
-    parts = key.split(":")
-    return ":".join(parts[:2]) if len(parts) >= 2 else key
+def workspace_of(place_key: str) -> str:
+    """The workspace of a channel or thread key: `slack:T1:C1` -> `slack:T1`, `discord:<guild>:<channel>` ->
+    `discord:<guild>`. The one place the core reads a key's parts, and only a place's: a person's workspace
+    comes from where they act (`place_workspace`), since Discord user keys (`discord:users:<id>`) name none."""
+    parts = place_key.split(":")
+    return ":".join(parts[:2]) if len(parts) >= 2 else place_key
+
+
+def sibling_user_key(user_key: str, user_id: str) -> str:
+    """The key of another person on the same platform, from their platform id (a mention carries only the
+    id): the user key with its last part replaced. Both `slack:T1:U1` and `discord:users:1` end in the id."""
+    return f"{user_key.rsplit(':', 1)[0]}:{user_id}"
+
+
+def place_workspace(named: str, place_key: str | None) -> str:
+    """The workspace a person acts in: the one the adapter named, else the channel's or thread's; "" in a DM
+    (the person's own workspace then stands, see directory.member)."""
+    return named or (workspace_of(place_key) if place_key else "")
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,11 @@ class AnswerEvent:
     at: datetime
     display_name: str = ""
     is_dm: bool = False
+    workspace_key: str = ""  # named by the adapter when it knows it; else taken from the thread key
+
+    @property
+    def workspace(self) -> str:
+        return place_workspace(self.workspace_key, None if self.is_dm else self.thread_key)
 
 
 @dataclass(frozen=True)
@@ -36,6 +55,11 @@ class CommandContext:
     channel_key: str | None = None  # None in a DM
     channel_name: str = ""
     is_dm: bool = False
+    workspace_key: str = ""  # named by the adapter when it knows it; else taken from the channel key
+
+    @property
+    def workspace(self) -> str:
+        return place_workspace(self.workspace_key, self.channel_key)
 
 
 @dataclass

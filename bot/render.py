@@ -26,6 +26,7 @@ HELP_LINES = [
     ("stats [@user]", "streak, points and per-category results"),
     ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),
     ("streak", "your current streak and freezes"),
+    ("timezone [Europe/Berlin|reset]", "your own time zone: it decides your practice days and streak"),
     ("me", "your progress card: streak, points, strength and trend charts, due reviews, recent feedback"),
     ("config [setting value]", "admins: post time, timezone, weekdays, categories, feedback mode"),
     ("post", "admins: post today's question now (enables the channel if needed)"),

@@ -91,6 +91,16 @@ def _shape_reason(exc: ValidationError | ValueError) -> str:
     return "malformed"
 
 
+def _status_reason(exc: openai.APIStatusError) -> str:
+    """The failure kind (bot/rules/failures.py) of an HTTP error the SDK did not retry away."""
+    if exc.status_code == 429:
+        # No quota left is a billing problem an operator must fix, not a pace to slow down to.
+        return "auth" if exc.code == "insufficient_quota" else "rate_limit"
+    if exc.status_code in (401, 403):
+        return "auth"
+    return "transport" if exc.status_code in (408, 409) or exc.status_code >= 500 else "http_error"
+
+
 class LLMJudge:
     def __init__(
         self,
@@ -223,7 +233,7 @@ class LLMJudge:
             # 429/5xx were already retried by the SDK; 4xx like 401/404 are configuration problems.
             retryable = exc.status_code in (408, 409, 429) or exc.status_code >= 500
             raise JudgeError(f"{model}: HTTP {exc.status_code}: {exc.message}", retryable=retryable,
-                             reason="transport" if retryable else "http_error") from exc
+                             reason=_status_reason(exc)) from exc
         except openai.OpenAIError as exc:
             raise JudgeError(f"{model}: {exc}", retryable=True, reason="transport") from exc
         usage = _usage(completion.usage)

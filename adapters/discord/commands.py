@@ -71,6 +71,11 @@ class DrillGroup(app_commands.Group):
     async def streak(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "streak")
 
+    @app_commands.command(description="Your own time zone: it decides your practice days and streak")
+    @app_commands.describe(zone="an IANA name like Europe/Berlin, or `reset` to follow the channel")
+    async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
+        await self.relay(interaction, "timezone", zone)
+
     @app_commands.command(description="Your progress card: streak, points, strengths and trend, with a chart")
     async def me(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "me")

@@ -12,6 +12,11 @@ def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
+def zone(own: str | None, channel: str | None, default: str) -> str:
+    """Whose time zone decides a person's day (bot/services/days.py): theirs, their channel's, the default."""
+    return own or channel or default
+
+
 def local_datetime(day: date, hhmm: str, tz: str) -> datetime:
     """The instant a local wall-clock time happens; a time skipped by DST moves forward an hour."""
     hour, minute = (int(x) for x in hhmm.split(":"))

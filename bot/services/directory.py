@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.events import platform_of, workspace_of
+from bot.events import CommandContext, platform_of, workspace_of
 from bot.messages import user_text
 from bot.services.context import Context
 from bot.store.models import Channel, Member, Workspace
@@ -32,8 +32,8 @@ async def _get_or_create(session: AsyncSession, model: type[T], where: Any, make
         return found
 
 
-async def workspace(ctx: Context, session: AsyncSession, any_key: str) -> Workspace:
-    key = workspace_of(any_key)
+async def workspace(ctx: Context, session: AsyncSession, key: str) -> Workspace:
+    """The workspace named `key` (as `workspace_of` or an adapter names it)."""
     return await _get_or_create(
         session, Workspace, Workspace.key == key,
         lambda: Workspace(key=key, platform=platform_of(key), created_at=ctx.clock.now()),
@@ -60,7 +60,7 @@ async def find_channel(session: AsyncSession, key: str) -> Channel | None:
 
 async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", **overrides: Any) -> Channel:
     name = clean_name(name)
-    ws = await workspace(ctx, session, key)
+    ws = await workspace(ctx, session, workspace_of(key))
     values = channel_defaults(ctx.settings) | overrides
     return await _get_or_create(
         session, Channel, Channel.key == key,
@@ -77,21 +77,43 @@ def clean_name(name: str) -> str:
     return user_text(name, 200)
 
 
-async def member(ctx: Context, session: AsyncSession, user_key: str, display_name: str = "") -> Member:
+async def member(ctx: Context, session: AsyncSession, user_key: str, display_name: str = "",
+                 workspace_key: str = "") -> Member:
+    """Get or create a person. A new person is filed under `workspace_key`, the workspace they act in
+    (`AnswerEvent.workspace`, `CommandContext.workspace`), never one read from their user key: Discord user
+    keys name no server. Only someone first seen in a DM, with no workspace known, falls back on the user
+    key's prefix (right for Slack and the terminal, a bucket `discord:users` for Discord)."""
     display_name = clean_name(display_name)
-    ws = await workspace(ctx, session, user_key)
-    found = await _get_or_create(
-        session, Member, Member.user_key == user_key,
-        lambda: Member(workspace_id=ws.id, user_key=user_key, display_name=display_name[:200],
-                       created_at=ctx.clock.now()),
-    )
+    found = await find_member(session, user_key)
+    if found is None:
+        ws = await workspace(ctx, session, workspace_key or workspace_of(user_key))
+        found = await _get_or_create(
+            session, Member, Member.user_key == user_key,
+            lambda: Member(workspace_id=ws.id, user_key=user_key, display_name=display_name[:200],
+                           created_at=ctx.clock.now()),
+        )
     if display_name and found.display_name != display_name[:200]:
         found.display_name = display_name[:200]
     return found
 
 
-async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:
-    """The member of a workspace with this display name (case-insensitive), or their exact user id."""
+async def home_workspace(session: AsyncSession, user_key: str) -> str | None:
+    """The key of the workspace a known person is filed under."""
+    return await session.scalar(select(Workspace.key).join(Member, Member.workspace_id == Workspace.id)
+                                .where(Member.user_key == user_key))
+
+
+async def workspace_for(ctx: Context, cc: CommandContext) -> str:
+    """Where a command acts: the workspace of its channel (or the adapter's), else in a DM the person's own."""
+    if cc.workspace:
+        return cc.workspace
+    async with ctx.sessions() as s:
+        return await home_workspace(s, cc.user_key) or workspace_of(cc.user_key)
+
+
+async def key_by_name(ctx: Context, workspace_key: str, name: str, id_key: str = "") -> str | None:
+    """The member of a workspace with this display name (case-insensitive), or the person whose user key is
+    `id_key` (the name was their platform id)."""
     from sqlalchemy import func, or_
 
     async with ctx.sessions() as s:
@@ -99,6 +121,6 @@ async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None
             select(Member.user_key).join(Workspace, Workspace.id == Member.workspace_id)
             .where(Workspace.key == workspace_key,
                    or_(func.lower(Member.display_name) == name.lower(),
-                       Member.user_key == f"{workspace_key}:{name}"))
+                       Member.user_key == id_key))
             .order_by(Member.id).limit(2))).all()
     return rows[0] if len(rows) == 1 else None

@@ -34,7 +34,7 @@ def _payload(event: AnswerEvent) -> dict[str, Any]:
 def event_of(payload: dict[str, Any]) -> AnswerEvent:
     return AnswerEvent(payload["message_key"], payload["thread_key"], payload["user_key"], payload["text"],
                        as_utc(datetime.fromisoformat(payload["at"])), payload.get("display_name", ""),
-                       bool(payload.get("is_dm")))
+                       bool(payload.get("is_dm")), payload.get("workspace_key", ""))
 
 
 async def store(ctx: Context, kind: Kind, key: str, event: AnswerEvent) -> int | None:

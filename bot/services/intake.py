@@ -17,9 +17,9 @@ from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
 from bot.messages import Message, valid_unicode
-from bot.rules.timing import local_date
 from bot.services import directory, progress
 from bot.services.context import Context
+from bot.services.days import local_day
 from bot.store.models import Answer, Channel, Member, PracticeSession, Round
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,6 @@ def storable(text: str) -> str:
     """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them; lone
     surrogates cannot be encoded at all."""
     return valid_unicode(text.replace("\x00", ""))
-
-
-def member_timezone(member: Member, fallback: str) -> str:
-    return member.timezone or fallback
 
 
 async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
@@ -82,7 +78,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             # A known person with an unchanged name needs one lookup, not the workspace's as well.
             m = await directory.find_member(s, event.user_key)
             if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-                m = await directory.member(ctx, s, event.user_key, event.display_name)
+                m = await directory.member(ctx, s, event.user_key, event.display_name, event.workspace)
             if rnd is not None:
                 question_id, day = rnd.question_id, rnd.local_date
             else:
@@ -90,7 +86,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
                 if practice.member_id != m.id:
                     return IntakeResult("ignored")
                 question_id = practice.question_id
-                day = local_date(event.at, member_timezone(m, ctx.settings.timezone))
+                day = await local_day(ctx, s, m, event.at)
             limited = await rate_limited(ctx, s, m.id, now)
             if limited is None and revision_of is not None:
                 limited = await too_many_revisions(s, revision_of)

@@ -24,9 +24,10 @@ from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
-from bot.rules.timing import local_date
+from bot.rules import failures
 from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
+from bot.services.days import local_day
 from bot.store.models import Answer, InterviewSession, InterviewTurn, Score
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,12 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
     return category, n
 
 
-async def start(ctx: Context, user_key: str, display_name: str, category: str | None, planned: int) -> Message:
+async def start(ctx: Context, user_key: str, display_name: str, category: str | None, planned: int, *,
+                workspace_key: str = "") -> Message:
     """Open a session (ending any active one) and DM its first question."""
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name)
+        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         await s.execute(update(InterviewSession).where(InterviewSession.member_id == m.id,
                                                        InterviewSession.status == "active")
                         .values(status="ended", ended_at=now))
@@ -297,13 +299,20 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
     try:
         verdict = await judge.grade(question, text)
     except JudgeError as exc:
-        log.warning("interview grading failed", extra={"turn": turn_id, "error": str(exc)[:200]})
+        # The same failure table as the worker; the person resends, so only the advice and the alert differ.
+        kind = failures.kind_of(exc)
+        fields = {"turn": turn_id, "kind": kind.value, "error": str(exc)[:200]}
+        if failures.POLICY[kind] is failures.Action.FAIL_FAST:
+            log.error("operator alert: judge failure will not pass on its own", extra=fields)
+        else:
+            log.warning("interview grading failed", extra=fields)
         async with ctx.sessions.begin() as s:
             row = await s.get(InterviewTurn, turn_id)
             row.status = "asked"  # type: ignore[union-attr]
+        when = "tomorrow, when today's grading budget is fresh" if kind is failures.Kind.BUDGET else "in a minute"
         return await _send(ctx, user_key, Reply([render.error(
             "I could not grade that answer just now (the judge is unavailable).",
-            "Send it again in a minute, or `skip` / `end`.")]))
+            f"Send it again {when}, or `skip` / `end`.")]))
     if verdict.status == "abstained":
         # The judge could not grade this fairly (e.g. a language it cannot read): nothing is counted.
         await _record(ctx, turn_id, verdict, 0, None, ungraded=True)
@@ -360,7 +369,7 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
             return existing
         answer = Answer(message_key=message_key, member_id=member.id, round_id=None, practice_id=None,
                         question_id=ctx.catalog.row_id(question.id), thread_key=session.thread_key, text=text,
-                        day=local_date(now, member.timezone or ctx.settings.timezone), submitted_at=now,
+                        day=await local_day(ctx, s, member, now), submitted_at=now,
                         status="scored", next_attempt_at=now, reply_sent=True)
         s.add(answer)
         await s.flush()

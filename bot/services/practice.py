@@ -12,9 +12,9 @@ from bank.selection import pick_practice_question
 from bot import render
 from bot.messages import Message
 from bot.rules.category_stats import CategoryStat, weak_categories
-from bot.rules.timing import local_date
 from bot.services import directory
 from bot.services.context import Context
+from bot.services.days import local_day
 from bot.store.models import Answer, CategoryStatRow, PracticeSession, QuestionRow, ReviewItem
 
 ALL_CATEGORIES = [c.value for c in Category]
@@ -63,16 +63,16 @@ class PracticePick:
 
 
 async def pick(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
-               exclude: Sequence[str] = ()) -> PracticePick:
+               exclude: Sequence[str] = (), workspace_key: str = "") -> PracticePick:
     """The queries behind `practice`: reviews due, leeches, questions seen, weak categories; then the pick.
 
     Any practice question still open is superseded (marked done) here, as the new one replaces it.
     """
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name)
+        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         member_id = m.id
-        today = local_date(now, m.timezone or ctx.settings.timezone)
+        today = await local_day(ctx, s, m, now)
         due = (await s.scalars(
             select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
                                          ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
@@ -108,13 +108,14 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     return PracticePick(member_id, question, reason)
 
 
-async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None) -> PracticeStart:
+async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
+                workspace_key: str = "") -> PracticeStart:
     if category is not None and category not in ALL_CATEGORIES:
         return PracticeStart(False, render.error(
             f"Unknown category “{render.user_text(category, 40)}”.",
             "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
     now = ctx.clock.now()
-    chosen = await pick(ctx, user_key, display_name, category)
+    chosen = await pick(ctx, user_key, display_name, category, workspace_key=workspace_key)
     question = chosen.question
     if question is None:
         return PracticeStart(False, render.error("No practice question matches that right now.",

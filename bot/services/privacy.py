@@ -66,9 +66,10 @@ async def forget(ctx: Context, user_key: str) -> Forgotten:
     return counts
 
 
-async def set_option(ctx: Context, user_key: str, display_name: str, option: str, enabled: bool) -> None:
+async def set_option(ctx: Context, user_key: str, display_name: str, option: str, enabled: bool, *,
+                     workspace_key: str = "") -> None:
     """`enabled` is what the person wants: True = take part (leaderboard) / receive (reminders, summary)."""
     column = OPTIONS[option]
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name)
+        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         setattr(m, column, (not enabled) if column.endswith("opt_out") else enabled)

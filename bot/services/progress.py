@@ -17,7 +17,7 @@ from bot.clock import as_utc
 from bot.rules import category_stats as catrules
 from bot.rules import review as reviewrules
 from bot.rules.streaks import STREAK_MIN_POINTS, StreakState, compute_streak, scheduled_from
-from bot.rules.timing import iso_week, local_date
+from bot.rules.timing import iso_week, local_date, zone
 from bot.services.context import Context
 from bot.store.models import (
     Answer,
@@ -73,16 +73,6 @@ async def refresh_round_points(session: AsyncSession, round_id: int, member_id: 
         row.points, row.answer_id, row.answered_at = best.total, best.id, best.submitted_at
 
 
-async def member_today(ctx: Context, session: AsyncSession, member: Member, fallback_tz: str | None = None) -> date:
-    tz = member.timezone
-    if tz is None:
-        tz = fallback_tz or await session.scalar(
-            select(Channel.timezone).join(Round, Round.channel_id == Channel.id)
-            .join(Answer, Answer.round_id == Round.id).where(Answer.member_id == member.id).limit(1)
-        ) or ctx.settings.timezone
-    return local_date(ctx.clock.now(), tz)
-
-
 async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) -> StreakChange:
     member = await session.get(Member, member_id)
     assert member is not None
@@ -104,9 +94,10 @@ async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) ->
             select(Round.local_date).where(Round.channel_id.in_(channel_ids), Round.local_date >= min(days),
                                            Round.status != "skipped").distinct()
         )).all())
-    fallback_tz = channel_rows[0].timezone if channel_rows else ctx.settings.timezone
+    # The person's local day (bot/services/days.py), with the channel already at hand.
+    tz = zone(member.timezone, channel_rows[0].timezone if channel_rows else None, ctx.settings.timezone)
     state = compute_streak(days, scheduled_from(round_days, every_day=not channel_ids),
-                           await member_today(ctx, session, member, fallback_tz))
+                           local_date(ctx.clock.now(), tz))
     row = await session.get(Streak, member_id)
     if row is None:
         row = Streak(member_id=member_id, freezes_used=0, updated_at=ctx.clock.now())

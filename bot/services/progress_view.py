@@ -20,7 +20,8 @@ from bot.messages import Button, Field, Message, user_text
 from bot.rules.timing import iso_week, week_start
 from bot.services import directory
 from bot.services.context import Context
-from bot.services.progress import counted, member_today
+from bot.services.days import local_day
+from bot.services.progress import counted
 from bot.store.models import Answer, CategoryStatRow, QuestionRow, ReviewItem, RoundPoints, Score, Streak
 from bot.store.models import Dispute as DisputeRow
 
@@ -153,7 +154,7 @@ async def load(ctx: Context, user_key: str) -> ProgressView | None:
         m = await directory.find_member(s, user_key)
         if m is None:
             return None
-        today = await member_today(ctx, s, m)
+        today = await local_day(ctx, s, m)
         week = iso_week(today)
         view = ProgressView(m.id, m.user_key, user_text(m.display_name or "you", 80), today, week)
         st = await s.get(Streak, m.id)

@@ -14,7 +14,7 @@ from bot.messages import Field, Message, user_text
 from bot.rules.timing import iso_week, local_date
 from bot.services import directory, practice, progress_view
 from bot.services.context import Context
-from bot.services.progress import member_today
+from bot.services.days import local_day
 from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score, Streak
 
 
@@ -100,7 +100,7 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
                                                                      Answer.deleted.is_(False))) or 0
         scored = await s.scalar(select(func.count(Score.id)).join(Answer).where(Answer.member_id == m.id,
                                                                                 Answer.deleted.is_(False))) or 0
-        week = iso_week(await member_today(ctx, s, m))
+        week = iso_week(await local_day(ctx, s, m))
         week_points = await progress_view.week_points(s, m.id, week)
         leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == m.id,
                                                                 ReviewItem.leech.is_(True)))).all()

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import render
 from bot.messages import Message, user_text
 from bot.ports import Judge, JudgeError, Verdict, status_flags
-from bot.rules.timing import retry_delay
+from bot.rules import failures
 from bot.services import progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Member, QuestionRow, Round, Score
@@ -56,11 +56,18 @@ class Route:
 
 @dataclass(frozen=True)
 class ScoreText:
-    """What a fresh score reply says beyond the score itself."""
+    """What a score reply says beyond the score itself."""
 
     who: str
     practice: bool
     streak_note: str
+
+
+@dataclass(frozen=True)
+class ScoreReply:
+    view: render.ScoreView
+    text: ScoreText
+    reveal: Message | None  # practice: the model answer, sent after the score
 
 
 class ScoringWorker:
@@ -74,8 +81,9 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
-        # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text) or
-        # ("recorded", user key) once a score and its effects are stored.
+        # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
+        # ("alert", kind and error text) when an operator must act, or ("recorded", user key) once a
+        # score and its effects are stored.
         self.listeners: list[Callable[[str, object], None]] = []
         # Other recovery work run with the sweep (the core's unprocessed-inbox sweep).
         self.sweeps: list[Callable[[], Awaitable[object]]] = []
@@ -210,7 +218,7 @@ class ScoringWorker:
             return await self._score(answer_id, on_graded)
         except Exception as exc:
             log.exception("scoring crashed", extra={"answer": answer_id})
-            await self._failed(answer_id, f"internal error: {type(exc).__name__}")
+            await self._failed(answer_id, JudgeError(f"internal error: {type(exc).__name__}"))
             return False
 
     async def _score(self, answer_id: int, on_graded: Callable[[], None] | None = None) -> bool:
@@ -224,18 +232,12 @@ class ScoringWorker:
                 on_graded()
         if recorded is None:
             return False
-        route, view, text, reveal = recorded
+        route, reply = recorded
         self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
-        sent = await self._post_score(answer_id, route, view, who=text.who, practice=text.practice,
-                                      streak_note=text.streak_note)
-        await self._finish_reply(answer_id, sent)
-        if reveal is not None:
-            await self._post(answer_id, route, reveal)
+        await self._send_reply(answer_id, route, reply)
         return True
 
-    async def _grade_and_record(
-        self, answer_id: int
-    ) -> tuple[Route, render.ScoreView, ScoreText, Message | None] | None:
+    async def _grade_and_record(self, answer_id: int) -> tuple[Route, ScoreReply] | None:
         async with self.ctx.sessions() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
@@ -247,7 +249,7 @@ class ScoringWorker:
             verdict = await self.judge.grade(question, text, shown=shown)
         except JudgeError as exc:
             self._notify("failed", str(exc))
-            await self._failed(answer_id, str(exc), retryable=exc.retryable)
+            await self._failed(answer_id, exc)
             return None
         self._notify("scored", verdict)
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
@@ -259,11 +261,7 @@ class ScoringWorker:
                 # or stats row. In the second case put the answer straight back in the queue.
                 await self._requeue_unless_scored(answer_id)
                 return None
-        if recorded is None:
-            return None
-        # Practice: after the score, show the model answer and what the interviewer was probing for.
-        reveal = render.practice_reveal(question) if answer.practice_id is not None else None
-        return (*recorded, reveal)
+        return recorded
 
     @staticmethod
     async def _shown_before(s: AsyncSession, answer: Answer) -> list[str]:
@@ -278,9 +276,7 @@ class ScoringWorker:
         )).all()
         return [text for row in rows for text in (row.feedback, row.follow_up) if text]
 
-    async def _record(
-        self, answer_id: int, qid: str, verdict: Verdict
-    ) -> tuple[Route, render.ScoreView, ScoreText] | None:
+    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
         """Store the score and its effects, and claim its reply, in one transaction."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
@@ -293,7 +289,7 @@ class ScoringWorker:
             feedback = verdict.feedback
             if verdict.status == "held" and verdict.status_reason:
                 feedback = f"{verdict.status_reason}\n{feedback}".strip()
-            s.add(Score(
+            score = Score(
                 answer_id=answer_id, total=verdict.total, criteria=[asdict(c) for c in verdict.criteria],
                 feedback=feedback, follow_up=verdict.follow_up, flags=flags,
                 review_state="flagged" if flags and verdict.status != "abstained" else "none", counts=not flags,
@@ -302,24 +298,22 @@ class ScoringWorker:
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
                 reasoning_tokens=verdict.usage.reasoning_tokens,
                 latency_ms=verdict.latency_ms, created_at=now,
-            ))
+            )
+            s.add(score)
             answer.status, answer.last_error = "scored", None
             await s.flush()
             if not flags:
                 await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
             change = await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
             answer.reply_claimed_at = now
             member = await s.get(Member, answer.member_id)
             assert member is not None
             mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
                                   .where(Round.id == answer.round_id)) if answer.round_id else None
-        view = render.ScoreView(verdict.total, [asdict(c) for c in verdict.criteria], feedback,
-                                verdict.follow_up, flags, verdict.offline, verdict.judge_id or self.judge.id,
-                                answer_id=answer_id)
         route = Route(answer.thread_key, answer.message_key, member.user_key, mode)
-        practice = answer.practice_id is not None
-        return route, view, ScoreText("" if practice else user_text(member.display_name, 80), practice,
-                                      progress.streak_note(change))
+        return route, await self._reply(answer_id, score, member.display_name, answer.practice_id is not None,
+                                        answer.question_id)
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
@@ -331,23 +325,30 @@ class ScoringWorker:
                             .execution_options(synchronize_session=False))
         log.info("score write conflicted; retrying", extra={"answer": answer_id})
 
-    async def _failed(self, answer_id: int, error: str, *, retryable: bool = True) -> None:
+    async def _failed(self, answer_id: int, error: JudgeError) -> None:
+        """Apply the failure policy (bot/rules/failures.py): retry, wait, or fail fast with an alert."""
         now = self.ctx.clock.now()
+        text = str(error)
         async with self.ctx.sessions.begin() as s:
             answer = await s.get(Answer, answer_id)
             if answer is None or answer.status != "scoring":
                 return
-            answer.attempts += 1
-            answer.last_error = error[:500]
-            give_up = answer.attempts >= self.max_attempts
-            answer.status = "failed" if give_up else "pending"
-            answer.next_attempt_at = now + retry_delay(answer.attempts)
-            notify = give_up or not answer.pending_notice_sent
+            plan = failures.plan(error, answer.attempts, now, self.max_attempts)
+            answer.attempts, answer.status, answer.next_attempt_at = plan.attempts, plan.status, plan.next_attempt_at
+            answer.last_error = text[:500]
+            notify = plan.failed or not answer.pending_notice_sent
             answer.pending_notice_sent = True
-        log.warning("judge failed", extra={"answer": answer_id, "attempt": answer.attempts, "error": error[:200]})
+        fields = {"answer": answer_id, "attempt": plan.attempts, "kind": plan.kind.value, "action": plan.action.value,
+                  "error": text[:200]}
+        if plan.alert:
+            # An operator must act (fix the key, look at a refused answer); retrying would only pay again.
+            log.error("operator alert: judge failure will not pass on its own", extra=fields)
+            self._notify("alert", f"{plan.kind.value}: {text[:200]}")
+        else:
+            log.warning("judge failed", extra=fields)
         if notify:
             who = await self._who(answer_id)
-            await self._send(answer_id, render.failed_notice(who) if give_up else render.pending_notice(who))
+            await self._send(answer_id, render.failed_notice(who) if plan.failed else render.pending_notice(who))
 
     async def retry_failed(self) -> int:
         """An admin's retry: failed answers become pending again."""
@@ -381,34 +382,47 @@ class ScoringWorker:
         route = await self._route(answer_id)
         async with self.ctx.sessions() as s:
             row = (await s.execute(
-                select(Answer.practice_id, Score, Member.display_name).join(Score, Score.answer_id == Answer.id)
+                select(Answer.practice_id, Answer.question_id, Score, Member.display_name)
+                .join(Score, Score.answer_id == Answer.id)
                 .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
             )).first()
         if row is None or route is None:
             return
-        practice_id, score, name = row
+        practice_id, question_row, score, name = row
+        reply = await self._reply(answer_id, score, name, practice_id is not None, question_row)
+        await self._send_reply(answer_id, route, reply)
+
+    async def _reply(self, answer_id: int, score: Score, display_name: str, practice: bool,
+                     question_row: int) -> ScoreReply:
+        """The one builder of a score reply, from the stored score: the fresh and the resend path both
+        use it, so a reply resent after an outage is the reply the person would have had."""
         view = render.ScoreView(score.total, score.criteria, score.feedback, score.follow_up, score.flags,
                                 score.offline, score.judge_id, answer_id=answer_id)
-        practice = practice_id is not None
-        sent = await self._post_score(answer_id, route, view, who="" if practice else user_text(name, 80),
-                                      practice=practice)
-        await self._finish_reply(answer_id, sent)
+        text = ScoreText("" if practice else user_text(display_name, 80), practice, score.streak_note)
+        # Practice: after the score, show the model answer and what the interviewer was probing for.
+        if not practice:
+            return ScoreReply(view, text, None)
+        async with self.ctx.sessions() as s:  # the catalog caches it: no query once seen
+            question = await self.ctx.catalog.question_for_row(s, question_row)
+        return ScoreReply(view, text, render.practice_reveal(question))
 
-    async def _post_score(self, answer_id: int, route: Route, view: render.ScoreView, *, who: str,
-                          practice: bool, streak_note: str = "") -> bool:
-        """Post a score reply (fresh or resent); in a channel round the hints go privately after it. Only
-        the thread reply decides `sent`: a private note that fails is logged, never a second public reply,
-        and a person who blocks DMs still gets the score."""
-        message, note = render.score_replies(view, who=who, streak_note=streak_note, practice=practice,
-                                             private_hints=route.hints_apart)
-        if not await self._post(answer_id, route, message):
-            return False
+    async def _send_reply(self, answer_id: int, route: Route, reply: ScoreReply) -> None:
+        """Post a score reply (fresh or resent) and record it sent; in a channel round the hints go privately
+        after it, in practice the model answer. Only the thread reply decides `sent`: a private note that
+        fails is logged, never a second public reply, and a person who blocks DMs still gets the score."""
+        message, note = render.score_replies(reply.view, who=reply.text.who, streak_note=reply.text.streak_note,
+                                             practice=reply.text.practice, private_hints=route.hints_apart)
+        sent = await self._post(answer_id, route, message)
+        await self._finish_reply(answer_id, sent)
+        if not sent:
+            return
         if note is not None:
             try:
                 await self.ctx.platform_for(route.thread_key).private_note(route.thread_key, route.user_key, note)
             except Exception:
                 log.exception("private feedback note failed", extra={"answer": answer_id})
-        return True
+        if reply.reveal is not None:
+            await self._post(answer_id, route, reply.reveal)
 
     async def _finish_reply(self, answer_id: int, sent: bool) -> None:
         """Record a sent reply, or release the claim so the unsent-reply sweep tries again."""

@@ -184,6 +184,8 @@ class Score(Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     # The hidden reasoning part of output_tokens (reasoning models; already counted in output_tokens).
     reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    # The score reply's streak line as computed when the score was recorded (a resent reply repeats it).
+    streak_note: Mapped[str] = mapped_column(Text, default="")
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime]

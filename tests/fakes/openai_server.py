@@ -37,8 +37,8 @@ FABRICATED_SENTENCE = 99  # a sentence number no test answer has
 class Behaviour:
     """What the server does for one request.
 
-    kind: valid | fabricated | obey_injection | rate_limit | error_500 | slow | malformed | wrong_shape |
-    refusal | length | custom.
+    kind: valid | fabricated | obey_injection | rate_limit | no_quota | unauthorized | error_500 | slow |
+    malformed | wrong_shape | refusal | length | custom.
     """
 
     kind: str = "valid"
@@ -253,6 +253,10 @@ def _answer(b: Behaviour, body: dict[str, Any]) -> tuple[int, dict[str, Any], di
     """Status, JSON payload and headers for one chat-completions request under behaviour `b`."""
     if b.kind == "rate_limit":
         return 429, _error("rate limited", "rate_limit_exceeded"), {"Retry-After": b.retry_after}
+    if b.kind == "no_quota":
+        return 429, _error("You exceeded your current quota", "insufficient_quota"), None
+    if b.kind == "unauthorized":
+        return 401, _error("Incorrect API key provided", "invalid_api_key"), None
     if b.kind == "error_500":
         return 500, _error("upstream exploded", "server_error"), None
     if b.kind == "slow":

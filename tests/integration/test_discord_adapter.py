@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 import simcord
+from sqlalchemy import select
 
 from adapters.discord import create_bot, keys
 from adapters.discord.app import DrillBot
@@ -17,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core
 from bot.messages import Message
+from bot.store.models import Member, Workspace
 from tests.conftest import empty_tables
 from tests.fakes.discord_sim import World, bot_messages, discord_world, manager, member, message_sends
 from tests.fakes.judges import ScriptedJudge
@@ -66,7 +68,7 @@ async def test_every_subcommand_is_registered(world: World) -> None:
     alice = member(world, "alice")
     available = set(alice.available_commands(world.channel))
     for sub in ("practice", "stats", "leaderboard", "streak", "config", "post", "skip", "review", "forget-me",
-                "help", "interview", "dispute"):
+                "help", "interview", "dispute", "timezone"):
         assert f"drill {sub}" in available
 
 
@@ -102,6 +104,17 @@ async def test_stats_and_streak_are_ephemeral(world: World) -> None:
     assert (await alice.slash(world.channel, "drill streak")).ephemeral
     about_bob = await alice.slash(world.channel, "drill stats", member=bob)
     assert about_bob.ephemeral
+
+
+async def test_timezone_sets_the_members_zone_and_files_them_under_the_server(world: World) -> None:
+    alice = member(world, "alice")
+    reply = await alice.slash(world.channel, "drill timezone", zone="Europe/Berlin")
+    assert reply.ephemeral and "Europe/Berlin" in body(reply)
+    async with world.bot.core.ctx.sessions() as s:
+        row = (await s.execute(select(Member.timezone, Workspace.key)
+                               .join(Workspace, Workspace.id == Member.workspace_id))).one()
+    guild = world.channel_key.rsplit(":", 1)[0]  # discord:<guild>, never the user keys' discord:users
+    assert tuple(row) == ("Europe/Berlin", guild) and guild != "discord:users"
 
 
 # DM practice -----------------------------------------------------------------------------------------

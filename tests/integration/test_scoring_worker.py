@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.core import Core
+from bot.events import AnswerEvent, CommandContext
 from bot.store.models import Answer, QuestionRow, Round, Score
 from tests.fakes.judges import ScriptedJudge
 from tests.fakes.platform import FakePlatform
@@ -322,3 +323,34 @@ async def test_channel_round_hints_go_to_the_person_privately(make_core, platfor
     platform.sent.clear()
     await core.worker.deliver_unsent()
     check()
+
+
+async def _resend_after_a_crash(core: Core) -> None:
+    """As if the process died after recording the score and before its reply went out."""
+    async with core.ctx.sessions.begin() as s:
+        await s.execute(update(Answer).values(reply_sent=False, reply_claimed_at=None))
+    await core.worker.deliver_unsent()
+
+
+async def test_a_resent_reply_equals_the_fresh_one(core: Core, platform: FakePlatform) -> None:
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    await core.worker.drain()
+    fresh = list(platform.sent)
+    assert "Streak: 1 day" in platform.of_kind("score")[0].message.plain()
+    await _resend_after_a_crash(core)
+    resent = platform.sent[len(fresh):]
+    assert [(x.kind, x.target, x.message, x.user) for x in resent] == \
+        [(x.kind, x.target, x.message, x.user) for x in fresh if x.kind != "post"]
+
+
+async def test_a_resent_practice_reply_repeats_the_model_answer(core: Core, platform: FakePlatform) -> None:
+    await core.command(CommandContext(ALICE, "alice", None, is_dm=True), "practice")
+    start = len(platform.sent)
+    await core.answer(AnswerEvent("test:W1:D1:p1", f"{ALICE}:dm", ALICE, "a great answer", core.ctx.clock.now(),
+                                  "alice", True))
+    await core.worker.drain()
+    fresh = platform.sent[start:]
+    assert len(fresh) == 2 and fresh[0].message.kind == "score"  # the score, then the model answer
+    await _resend_after_a_crash(core)
+    assert [x.message for x in platform.sent[start + 2:]] == [x.message for x in fresh]
