@@ -142,7 +142,7 @@ class Core:
 
     async def button(self, cc: CommandContext, action: str) -> Message:
         if action in ("practice:next", "practice:skip"):
-            return (await practice.start(self.ctx, cc.user_key, cc.display_name)).message
+            return (await practice.next_question(self.ctx, cc.user_key, cc.display_name)).message
         answer = action.removeprefix("dispute:")
         if action.startswith("dispute:") and answer.isdigit():
             return await disputes.open_dispute(self.ctx, cc.user_key, "", answer_id=int(answer),
