@@ -23,7 +23,7 @@ from bot.services import (
     reports,
     rounds,
 )
-from bot.services.context import Context
+from bot.services.context import Context, UnknownPlatform
 
 MAX_COMMAND_CHARS = 500
 MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
@@ -45,8 +45,7 @@ def parse(text: str) -> Parsed:
     if not words:
         return Parsed("help", [])
     name = words[0].lower().lstrip("/")
-    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "next": "practice",
-               "tz": "timezone"}
+    aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "tz": "timezone"}
     return Parsed(aliases.get(name, name), words[1:])
 
 
@@ -62,7 +61,7 @@ class Commands:
             "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
             "review": self.review, "forget-me": self.forget_me, "optout": self.optout, "optin": self.optin,
-            "me": self.me, "timezone": self.timezone,
+            "me": self.me, "timezone": self.timezone, "next": self.next,
         }
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
@@ -72,11 +71,19 @@ class Commands:
         handler = self._handlers.get(parsed.name)
         if handler is None:
             return render.help_message(self.prefix, note=f"I don't know the command "
-                                       f"“{user_text(parsed.name, 30)}”.")
+                                       f"“{user_text(parsed.name, 30)}”.", admin_prefix=self.admin_prefix(cc))
         return await handler(cc, parsed.args)
 
+    def admin_prefix(self, cc: CommandContext) -> str:
+        """Where the person's platform lists admin commands (see Platform.admin_prefix)."""
+        try:
+            platform = self.ctx.platform_for(cc.user_key)
+        except UnknownPlatform:
+            return self.prefix
+        return getattr(platform, "admin_prefix", "") or self.prefix
+
     async def help(self, cc: CommandContext, args: list[str]) -> Message:
-        return render.help_message(self.prefix)
+        return render.help_message(self.prefix, admin_prefix=self.admin_prefix(cc))
 
     async def practice(self, cc: CommandContext, args: list[str]) -> Message:
         category = args[0].lower() if args else None
@@ -84,6 +91,12 @@ class Commands:
             return render.error("`practice` takes at most one category.", f"Example: `{self.prefix} practice evals`")
         return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
                                      workspace_key=cc.workspace)).message
+
+    async def next(self, cc: CommandContext, args: list[str]) -> Message:
+        """Another practice question, in the category last asked for unless a new one is named."""
+        if args:
+            return await self.practice(cc, args)
+        return (await practice.next_question(self.ctx, cc.user_key, cc.display_name)).message
 
     async def stats(self, cc: CommandContext, args: list[str]) -> Message:
         if not args:
@@ -136,8 +149,9 @@ class Commands:
         if not args:
             ch = await reports.channel_of(self.ctx, cc.channel_key)
             if ch is None:
-                return render.info(f"This channel is not set up yet. `{self.prefix} post` enables it with "
-                                   f"defaults; `{self.prefix} config time 09:30` and friends change settings.")
+                admin = self.admin_prefix(cc)
+                return render.info(f"This channel is not set up yet. `{admin} post` enables it with "
+                                   f"defaults; `{admin} config time 09:30` and friends change settings.")
             return Message(title="Channel settings", text="Change one with `config NAME VALUE`.", kind="info",
                            fields=[Field(n, v, True) for n, v in channels.describe(ch)])
         name, value = args[0].lower(), " ".join(args[1:])
@@ -197,7 +211,8 @@ class Commands:
                             user_text(f.excerpt, 160)) for f in items]
             fields += [Field(title, body) for title, body in disputes.review_fields(open_disputes)]
             return Message(title="Flagged answers and disputes", kind="info", fields=fields,
-                           text=f"`{self.prefix} review clear ID` counts it; `review confirm ID` keeps it out; "
+                           text=f"`{self.admin_prefix(cc)} review clear ID` counts it; `review confirm ID` keeps it "
+                                f"out; "
                                 f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
             return render.error("Use `review`, `review clear ID` or `review confirm ID`.")

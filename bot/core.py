@@ -142,6 +142,8 @@ class Core:
 
     async def button(self, cc: CommandContext, action: str) -> Message:
         if action in ("practice:next", "practice:skip"):
+            return (await practice.next_question(self.ctx, cc.user_key, cc.display_name)).message
+        if action == "practice:start":  # "Practise now" on the progress card: due reviews first, any category
             return (await practice.start(self.ctx, cc.user_key, cc.display_name)).message
         answer = action.removeprefix("dispute:")
         if action.startswith("dispute:") and answer.isdigit():

@@ -121,7 +121,11 @@ class Posted:
 
 
 class Platform(Protocol):
-    """What the core needs from a chat platform. Keys are opaque and platform-qualified."""
+    """What the core needs from a chat platform. Keys are opaque and platform-qualified.
+
+    Optional attribute `admin_prefix`: the command admins' commands live under when the platform hides
+    them from members (Discord: `/drill-admin`); without it they are typed after `/drill` like the rest.
+    """
 
     name: str
 

@@ -23,6 +23,7 @@ FLAG_TEXT = {
 
 HELP_LINES = [
     ("practice [category]", "a private practice question in DM, aimed at your weak categories"),
+    ("next", "another practice question, in the category you chose last"),
     ("stats [@user]", "streak, points and per-category results"),
     ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),
     ("streak", "your current streak and freezes"),
@@ -41,8 +42,13 @@ HELP_LINES = [
 ]
 
 
-def help_message(prefix: str = "/drill", note: str = "") -> Message:
-    fields = [Field(f"{prefix} {cmd}", desc) for cmd, desc in HELP_LINES]
+# Commands only admins may run; a platform may list them under their own command (Discord: /drill-admin).
+ADMIN_COMMANDS = frozenset({"config", "post", "review"})
+
+
+def help_message(prefix: str = "/drill", note: str = "", admin_prefix: str = "") -> Message:
+    fields = [Field(f"{admin_prefix if admin_prefix and cmd.split()[0] in ADMIN_COMMANDS else prefix} {cmd}", desc)
+              for cmd, desc in HELP_LINES]
     text = "Answer the daily question by replying in its thread. Commands:"
     if note:
         text = f"{note}\n\n{text}"

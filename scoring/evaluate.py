@@ -1,8 +1,9 @@
 """Judge evaluation: grade labelled answers with any judge and measure agreement with the human labels.
 
 Grading (`grade_all`) and figures (`figures`) are separate so the statistics can be tested on hand-made
-results without a judge. Every statistic comes from scipy or scikit-learn; this module only decides
-which numbers go in and what a degenerate group reports (None, never NaN).
+results without a judge. The statistics live in `scoring.stats` (plain Python, checked against scipy and
+scikit-learn); this module only decides which numbers go in and what a degenerate group reports (None,
+never NaN).
 """
 
 from __future__ import annotations
@@ -10,19 +11,15 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-from scipy import stats
-from sklearn.metrics import cohen_kappa_score
-
 from bank.evalsets import LoadedSet
 from bank.schema import Question
 from bot.ports import Judge
+from scoring import stats
 from scoring.text import content_stems
 
 SCORE_MAX = 10
@@ -168,7 +165,9 @@ def to_label(score: float) -> int:
     return min(SCORE_MAX, max(0, math.floor(score + 0.5)))
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
     value = float(value)
     return round(value, 4) if math.isfinite(value) else None
 
@@ -180,21 +179,19 @@ def agreement(human: list[float], judge: list[float]) -> dict[str, Any]:
                            "mae": None, "within_1": None, "bias": None}
     if n == 0:
         return out
-    h, j = np.asarray(human, dtype=float), np.asarray(judge, dtype=float)
-    diff = j - h
-    out["mae"] = _finite(np.mean(np.abs(diff)))
-    out["within_1"] = _finite(np.mean(np.abs(diff) <= 1 + 1e-9))
-    out["bias"] = _finite(np.mean(diff))
+    h, j = [float(x) for x in human], [float(x) for x in judge]
+    diff = [b - a for a, b in zip(h, j, strict=True)]
+    out["mae"] = _finite(stats.mean([abs(d) for d in diff]))
+    out["within_1"] = _finite(stats.mean([float(abs(d) <= 1 + 1e-9) for d in diff]))
+    out["bias"] = _finite(stats.mean(diff))
     # A constant side makes correlations undefined and kappa uninformative: report null, not 0 or NaN.
-    if n < 2 or np.ptp(h) == 0 or np.ptp(j) == 0:
+    if n < 2 or min(h) == max(h) or min(j) == max(j):
         return out
-    hl, jl = [to_label(x) for x in h], [to_label(x) for x in j]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constant rounded labels -> NaN, mapped to None below
-        # labels=0..10 makes the quadratic weights follow score distance, not the order of labels present.
-        out["qwk"] = _finite(cohen_kappa_score(hl, jl, labels=LABELS, weights="quadratic"))
-        out["spearman"] = _finite(stats.spearmanr(h, j).statistic)
-        out["pearson"] = _finite(stats.pearsonr(h, j).statistic)
+    # Labels 0..10 make the quadratic weights follow score distance, not the order of labels present;
+    # constant rounded labels leave kappa undefined (None).
+    out["qwk"] = _finite(stats.quadratic_kappa([to_label(x) for x in h], [to_label(x) for x in j], LABELS))
+    out["spearman"] = _finite(stats.spearman(h, j))
+    out["pearson"] = _finite(stats.pearson(h, j))
     return out
 
 
@@ -223,11 +220,11 @@ def baseline_figures(results: list[AnswerResult]) -> dict[str, Any]:
 
 
 def _mean(values: list[float], digits: int = 4) -> float | None:
-    return round(float(np.mean(values)), digits) if values else None
+    return round(stats.mean(values), digits) if values else None
 
 
 def _percentile(values: list[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 3) if values else None
+    return round(stats.percentile(values, q), 3) if values else None
 
 
 def figures(results: list[AnswerResult]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ TERMINAL_HELP = [
     ("/skip", "during practice: skip this practice question"),
     ("/channel", "send your next lines to today's question in #general again"),
     ("/skip confirm", "outside practice, admins: skip today's #general round for everyone"),
-] + [(f"/{cmd}", desc) for cmd, desc in render.HELP_LINES if cmd.split()[0] not in ("practice", "skip", "help")] + [
+] + [(f"/{cmd}", desc) for cmd, desc in render.HELP_LINES
+     if cmd.split()[0] not in ("practice", "next", "skip", "help")] + [
     ("/help", "this list"),
     ("/quit", "leave (also Ctrl-C or Ctrl-D); your progress is saved"),
 ]
@@ -61,7 +62,6 @@ class ConsoleSession:
         self.console = console or platform.console
         self.name = name
         self.target = "channel"  # where plain text goes: channel round thread or practice DM
-        self.category: str | None = None  # the category last asked for with /practice, kept by /next
         self._seq = 0
 
     def _message_key(self) -> str:
@@ -146,10 +146,6 @@ class ConsoleSession:
             text = "skip"
             cc = CommandContext(USER, self.name, None, "", is_dm=True)
         else:
-            if name == "next" and len(words) == 1 and self.category:
-                text = f"practice {self.category}"
-            elif name in ("practice", "next"):
-                self.category = words[1].lower() if len(words) > 1 else None
             cc = CommandContext(USER, self.name, CHANNEL, "general")
         reply = await self.core.command(cc, text)
         if (name in ("practice", "next") or cc.is_dm) and reply.kind != "error":

@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from adapters.discord import keys
-from adapters.discord.commands import DrillGroup
+from adapters.discord.commands import DrillAdminGroup, DrillGroup
 from adapters.discord.platform import DiscordPlatform
 from adapters.discord.render import NO_MENTIONS, send_kwargs
 from adapters.discord.views import ActionView, DisputeButton
@@ -49,6 +49,7 @@ class DrillBot(commands.Bot):
         self.core = core
         self.platform = DiscordPlatform(self, core)
         self.tree.add_command(DrillGroup(core))
+        self.tree.add_command(DrillAdminGroup(core))
 
     async def setup_hook(self) -> None:
         # Registered before the gateway connects so clicks on buttons sent before a restart still work.
@@ -62,10 +63,10 @@ class DrillBot(commands.Bot):
                 guild = discord.Object(gid)
                 self.tree.copy_global_to(guild=guild)
                 await self.tree.sync(guild=guild)
-            log.info("discord: /drill synced to guilds %s", ids)
+            log.info("discord: /drill and /drill-admin synced to guilds %s", ids)
         else:  # global sync can take up to an hour to appear everywhere
             await self.tree.sync()
-            log.info("discord: /drill synced globally")
+            log.info("discord: /drill and /drill-admin synced globally")
 
     async def on_ready(self) -> None:
         log.info("discord: connected as %s in %d server(s)", self.user, len(self.guilds))

@@ -1,7 +1,9 @@
-"""The `/drill` app-command group: each subcommand becomes the equivalent core command text.
+"""The `/drill` and `/drill-admin` app-command groups: each subcommand becomes the equivalent core command text.
 
 The core parses, validates and checks admin rights; this module only builds the text and renders the
-answer. Personal replies are ephemeral; the leaderboard is shared with the channel.
+answer. Personal replies are ephemeral; the leaderboard is shared with the channel. Admin commands sit
+in their own group because Discord sets default permissions per top-level command, not per subcommand:
+`/drill-admin` is shown only to members with Manage Server (server settings can widen that).
 """
 
 from __future__ import annotations
@@ -33,9 +35,14 @@ def command_text(name: str, *args: str | None) -> str:
     return " ".join([name, *(shlex.quote(a) for a in args if a)])
 
 
-class DrillGroup(app_commands.Group):
-    def __init__(self, core: Core):
-        super().__init__(name="drill", description="AI-engineering interview practice")
+ADMIN_GROUP = "drill-admin"
+
+
+class RelayGroup(app_commands.Group):
+    """A command group whose subcommands are relayed to the core as `/drill` command text."""
+
+    def __init__(self, core: Core, **options: object):
+        super().__init__(**options)  # type: ignore[arg-type]
         self.core = core
 
     async def relay(self, interaction: discord.Interaction, name: str, *args: str | None) -> None:
@@ -52,12 +59,23 @@ class DrillGroup(app_commands.Group):
         if view is not None:
             view.stop()  # the persistent view answers these buttons (see platform._send)
 
+
+class DrillGroup(RelayGroup):
+    def __init__(self, core: Core):
+        super().__init__(core, name="drill", description="AI-engineering interview practice")
+
     @app_commands.command(description="Get a private practice question by DM")
     @app_commands.describe(category="Only questions from this category")
     @app_commands.choices(category=CATEGORY_CHOICES)
     async def practice(self, interaction: discord.Interaction,
                        category: app_commands.Choice[str] | None = None) -> None:
         await self.relay(interaction, "practice", category.value if category else None)
+
+    @app_commands.command(description="Another practice question, in the category you chose last")
+    @app_commands.describe(category="Switch to this category instead")
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def next(self, interaction: discord.Interaction, category: app_commands.Choice[str] | None = None) -> None:
+        await self.relay(interaction, "next", category.value if category else None)
 
     @app_commands.command(description="Your scores, streak and weakest categories (or someone else's)")
     async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
@@ -80,29 +98,11 @@ class DrillGroup(app_commands.Group):
     async def me(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "me")
 
-    @app_commands.command(description="Show or change this channel's settings (Manage Server)")
-    @app_commands.describe(setting="e.g. time, timezone, weekdays, categories", value="the new value")
-    async def config(self, interaction: discord.Interaction, setting: str | None = None,
-                     value: str | None = None) -> None:
-        await self.relay(interaction, "config", setting, value)
-
-    @app_commands.command(description="Post today's question here now, enabling the channel (Manage Server)")
-    async def post(self, interaction: discord.Interaction) -> None:
-        await self.relay(interaction, "post")
-
-    @app_commands.command(description="Skip today's round here (Manage Server); in a DM, skip your practice question")
-    async def skip(self, interaction: discord.Interaction) -> None:
-        await self.relay(interaction, "skip")
-
-    @app_commands.command(description="Review held answers and disputes (Manage Server)")
-    @app_commands.describe(answer_id="the answer id (clear/confirm) or dispute id (score)",
-                           score="score: the admin's score, 0-10",
-                           verdicts="score: optional per-criterion verdicts, e.g. `tradeoff=met cite=missed`")
-    async def review(self, interaction: discord.Interaction,
-                     action: Literal["clear", "confirm", "score"] | None = None, answer_id: int | None = None,
-                     score: float | None = None, verdicts: str | None = None) -> None:
-        await self.relay(interaction, "review", action, str(answer_id) if answer_id is not None else None,
-                         str(score) if score is not None else None, *(verdicts or "").split())
+    @app_commands.command(description="In a DM, skip your practice question; in a channel (Manage Server), "
+                                      "skip today's round")
+    @app_commands.describe(confirm="In a channel: yes, skip today's round for everyone")
+    async def skip(self, interaction: discord.Interaction, confirm: bool = False) -> None:
+        await self.relay(interaction, "skip", "confirm" if confirm else None)
 
     @app_commands.command(description="A mock interview in your DMs: questions, follow-ups, a summary")
     @app_commands.describe(category="Only questions from this category", questions="How many questions (default 3)")
@@ -124,3 +124,31 @@ class DrillGroup(app_commands.Group):
     @app_commands.command(description="How drillbot works and every command")
     async def help(self, interaction: discord.Interaction) -> None:
         await self.relay(interaction, "help")
+
+
+class DrillAdminGroup(RelayGroup):
+    """Channel settings, posting and review: hidden from members without Manage Server; the core checks too."""
+
+    def __init__(self, core: Core):
+        super().__init__(core, name=ADMIN_GROUP, description="drillbot admin: channel settings, posting, review",
+                         default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
+
+    @app_commands.command(description="Show or change this channel's settings (Manage Server)")
+    @app_commands.describe(setting="e.g. time, timezone, weekdays, categories", value="the new value")
+    async def config(self, interaction: discord.Interaction, setting: str | None = None,
+                     value: str | None = None) -> None:
+        await self.relay(interaction, "config", setting, value)
+
+    @app_commands.command(description="Post today's question here now, enabling the channel (Manage Server)")
+    async def post(self, interaction: discord.Interaction) -> None:
+        await self.relay(interaction, "post")
+
+    @app_commands.command(description="Review held answers and disputes (Manage Server)")
+    @app_commands.describe(answer_id="the answer id (clear/confirm) or dispute id (score)",
+                           score="score: the admin's score, 0-10",
+                           verdicts="score: optional per-criterion verdicts, e.g. `tradeoff=met cite=missed`")
+    async def review(self, interaction: discord.Interaction,
+                     action: Literal["clear", "confirm", "score"] | None = None, answer_id: int | None = None,
+                     score: float | None = None, verdicts: str | None = None) -> None:
+        await self.relay(interaction, "review", action, str(answer_id) if answer_id is not None else None,
+                         str(score) if score is not None else None, *(verdicts or "").split())

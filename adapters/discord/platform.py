@@ -27,6 +27,7 @@ THREAD_ARCHIVE_MINUTES = 1440
 
 class DiscordPlatform:
     name = keys.PREFIX
+    admin_prefix = "/drill-admin"  # the group hidden from members (adapters/discord/commands.py)
 
     def __init__(self, bot: commands.Bot, core: Core, retry: RetryPolicy | None = None):
         self.bot = bot

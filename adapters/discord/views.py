@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 CUSTOM_ID_PREFIX = "drillbot:"
 # Every action a core Message can carry; the persistent view registers one button per action.
-PERSISTENT_ACTIONS = (Button("practice:next", "Next question"), Button("practice:skip", "Skip"))
+PERSISTENT_ACTIONS = (Button("practice:next", "Next question"), Button("practice:skip", "Skip"),
+                      Button("practice:start", "Practise now"))
+PRIMARY = frozenset({"practice:next", "practice:start"})
 
 
 def custom_id(action: str) -> str:
@@ -29,7 +31,7 @@ def custom_id(action: str) -> str:
 
 class ActionButton(discord.ui.Button["ActionView"]):
     def __init__(self, core: Core, button: Button):
-        style = discord.ButtonStyle.primary if button.action == "practice:next" else discord.ButtonStyle.secondary
+        style = discord.ButtonStyle.primary if button.action in PRIMARY else discord.ButtonStyle.secondary
         super().__init__(label=button.label[:80], style=style, custom_id=custom_id(button.action))
         self.core = core
         self.action = button.action

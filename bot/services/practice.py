@@ -15,7 +15,7 @@ from bot.rules.category_stats import CategoryStat, weak_categories
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, CategoryStatRow, PracticeSession, QuestionRow, ReviewItem
+from bot.store.models import Answer, CategoryStatRow, Member, PracticeSession, QuestionRow, ReviewItem
 
 ALL_CATEGORIES = [c.value for c in Category]
 
@@ -123,9 +123,23 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
     posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, chosen.reason))
     async with ctx.sessions.begin() as s:
         s.add(PracticeSession(member_id=chosen.member_id, question_id=ctx.catalog.row_id(question.id),
-                              thread_key=posted.thread_key, status="open", started_at=now))
+                              thread_key=posted.thread_key, status="open", started_at=now, category=category))
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 
 
+async def chosen_category(ctx: Context, user_key: str) -> str | None:
+    """The category of the person's latest practice question, if they asked for one (None: any)."""
+    async with ctx.sessions() as s:
+        latest = await s.scalar(
+            select(PracticeSession.category).join(Member, Member.id == PracticeSession.member_id)
+            .where(Member.user_key == user_key).order_by(PracticeSession.id.desc()).limit(1))
+    return latest if latest in ALL_CATEGORIES else None
+
+
+async def next_question(ctx: Context, user_key: str, display_name: str = "") -> PracticeStart:
+    """`next`, Skip and Next question: another question in the category the person chose, if any."""
+    return await start(ctx, user_key, display_name, await chosen_category(ctx, user_key))
+
+
 async def skip(ctx: Context, user_key: str, display_name: str = "") -> PracticeStart:
-    return await start(ctx, user_key, display_name)
+    return await next_question(ctx, user_key, display_name)

@@ -171,7 +171,8 @@ async def load(ctx: Context, user_key: str) -> ProgressView | None:
 
 
 # The personal card (`/drill me`, `/me`) -------------------------------------------------------------
-PRACTISE_NOW = "practice:next"  # the existing practice button: due reviews come first there
+# A fresh practice question (due reviews first), not `next`, which keeps the category chosen last.
+PRACTISE_NOW = "practice:start"
 
 
 _CHART_LOCK = threading.Lock()  # pyplot keeps global state: one chart at a time

@@ -117,6 +117,8 @@ class PracticeSession(Base):
     thread_key: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | answered | done
     started_at: Mapped[datetime]
+    # The category the person asked for (None: any); `next`, Skip and Next question keep it.
+    category: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class Answer(Base):

@@ -72,9 +72,9 @@ async def test_dispute_button_to_admin_ruling(world: World) -> None:
     await world.restart()  # the button still works in a new process
     clicked = await alice.click(score, custom_id=dispute_id)
     assert clicked.ephemeral and "received" in body(clicked)
-    listing = await admin.slash(world.channel, "drill review")
+    listing = await admin.slash(world.channel, "drill-admin review")
     assert "dispute 1" in body(listing) and "alice" in body(listing)
-    ruled = await admin.slash(world.channel, "drill review", action="score", answer_id=1, score=8.0)
+    ruled = await admin.slash(world.channel, "drill-admin review", action="score", answer_id=1, score=8.0)
     assert ruled.ephemeral
     await world.env.settle()
     told = bot_messages(alice.user.dm_channel, world)[-1]

@@ -7,6 +7,7 @@ DRILLBOT_SLOW_TESTS=1 is set, e.g. once before a release or in a nightly CI job:
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -60,6 +61,7 @@ def test_dockerfile_install_works_in_a_clean_virtualenv(tmp_path: Path) -> None:
         assert "`project.license` as a TOML table is deprecated" not in done.stdout + done.stderr
     site = next(install.glob("lib/python3*/site-packages"))
     assert not list(site.glob("pytest*")) and not list(site.glob("simcord*"))  # no dev extras
+    assert not list(site.glob("scipy*")) and not list(site.glob("sklearn*"))  # the eval's statistics are plain Python
     run_env = {**env, "PYTHONPATH": str(site)}
     work = tmp_path / "work"
     work.mkdir()
@@ -67,3 +69,10 @@ def test_dockerfile_install_works_in_a_clean_virtualenv(tmp_path: Path) -> None:
                             env=run_env, capture_output=True, text=True, timeout=300)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "question bank: " in doctor.stdout and sys.version_info >= (3, 11)
+    # The judge eval and its gate run from the installed package data, as `make test` runs them.
+    evals = site / "bank" / "evals"
+    gate = subprocess.run([str(bin_dir / "python"), str(install / "bin" / "drillbot"), "eval", str(evals),
+                           "--judge", "offline", "--json", "--gate", str(evals / "thresholds.yaml")], cwd=work,
+                          env=run_env, capture_output=True, text=True, timeout=600)
+    assert gate.returncode == 0, gate.stdout[-3000:] + gate.stderr[-3000:]
+    assert json.loads(gate.stdout)["qwk"] is not None

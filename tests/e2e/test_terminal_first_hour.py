@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -141,3 +142,15 @@ def test_a_long_paste_is_reported_with_its_real_length(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         os.close(fd)
+
+
+async def test_next_keeps_the_chosen_category_for_ten_presses(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/practice evals")
+    picked = [await session.practice_question_id()]
+    for i in range(10):
+        core.ctx.clock.advance(timedelta(seconds=1))
+        await session.handle_line("/next" if i % 2 else "/skip")
+        picked.append(await session.practice_question_id())
+    assert {core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[arg-type, union-attr]
+    assert len(set(picked)) == 11

@@ -95,6 +95,14 @@ def manager(world: World, name: str) -> Any:
     return world.guild.add_member(world.env.create_user(name), roles=[role])
 
 
+async def shown_admin_commands(world: World, name: str) -> Any:
+    """A member without Manage Server to whom the server shows /drill-admin anyway (Integrations settings)."""
+    role = world.guild.create_role("Helpers")
+    [command] = [c for c in await world.bot.tree.fetch_commands() if c.name == "drill-admin"]
+    world.guild.set_command_permissions(command, {role: True})
+    return world.guild.add_member(world.env.create_user(name), roles=[role])
+
+
 def member(world: World, name: str) -> Any:
     return world.guild.add_member(world.env.create_user(name))
 

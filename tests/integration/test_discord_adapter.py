@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import discord
 import pytest
@@ -20,7 +21,15 @@ from bot.core import Core
 from bot.messages import Message
 from bot.store.models import Member, Workspace
 from tests.conftest import empty_tables
-from tests.fakes.discord_sim import World, bot_messages, discord_world, manager, member, message_sends
+from tests.fakes.discord_sim import (
+    World,
+    bot_messages,
+    discord_world,
+    manager,
+    member,
+    message_sends,
+    shown_admin_commands,
+)
 from tests.fakes.judges import ScriptedJudge
 
 HOSTILE = "@everyone @here <@123456789012345678> <@&223456789012345678> **bold** `code`"
@@ -64,27 +73,42 @@ async def test_help_is_ephemeral_and_lists_the_commands(world: World) -> None:
     assert "practice" in body(result) and "leaderboard" in body(result)
 
 
-async def test_every_subcommand_is_registered(world: World) -> None:
-    alice = member(world, "alice")
+async def test_every_subcommand_is_registered_and_admin_commands_only_for_managers(world: World) -> None:
+    alice, ada = member(world, "alice"), manager(world, "ada")
     available = set(alice.available_commands(world.channel))
-    for sub in ("practice", "stats", "leaderboard", "streak", "config", "post", "skip", "review", "forget-me",
-                "help", "interview", "dispute", "timezone"):
+    for sub in ("practice", "next", "stats", "leaderboard", "streak", "skip", "forget-me", "help", "interview",
+                "dispute", "me", "timezone"):
         assert f"drill {sub}" in available
+    assert not {c for c in available if "config" in c or "post" in c or "review" in c}
+    managers = set(ada.available_commands(world.channel))
+    assert {"drill-admin config", "drill-admin post", "drill-admin review"} <= managers
+
+
+async def test_the_synced_payload_hides_admin_commands_by_default(world: World) -> None:
+    [sync] = [r for r in world.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
+    payload = {c["name"]: c for c in sync.json}
+    assert payload["drill"].get("default_member_permissions") is None
+    admin = payload["drill-admin"]
+    assert int(admin["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+    assert admin["dm_permission"] is False  # guild only: there is no channel to administer in a DM
+    assert sorted(o["name"] for o in admin["options"]) == ["config", "post", "review"]
+    assert not {o["name"] for o in payload["drill"]["options"]} & {"config", "post", "review"}
 
 
 async def test_config_and_post_are_refused_without_manage_guild(world: World) -> None:
-    bob = member(world, "bob")
-    refused = await bob.slash(world.channel, "drill config", setting="time", value="10:30")
+    # A server may show /drill-admin to more people (Integrations settings); the core still checks.
+    bob = await shown_admin_commands(world, "bob")
+    refused = await bob.slash(world.channel, "drill-admin config", setting="time", value="10:30")
     assert refused.ephemeral
     assert "admin" in body(refused).lower()
-    refused = await bob.slash(world.channel, "drill post")
+    refused = await bob.slash(world.channel, "drill-admin post")
     assert "admin" in body(refused).lower()
     assert bot_messages(world.channel, world) == []  # nothing posted
 
     ada = manager(world, "ada")
-    saved = await ada.slash(world.channel, "drill config", setting="time", value="10:30")
+    saved = await ada.slash(world.channel, "drill-admin config", setting="time", value="10:30")
     assert "Saved" in body(saved)
-    posted = await ada.slash(world.channel, "drill post")
+    posted = await ada.slash(world.channel, "drill-admin post")
     assert posted.ephemeral
     assert len(bot_messages(world.channel, world)) == 1
     assert len(world.channel.threads) == 1
@@ -295,3 +319,40 @@ async def test_commands_sync_to_configured_guilds(sqlite_url: str, bank: Bank, c
     async with discord_world(settings, bank, clock, ScriptedJudge(), strict_sync=False) as w:
         puts = [r.path for r in w.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")]
     assert len(puts) == 2 and all(p.split("/")[-2] in ("111", "222") for p in puts)
+
+
+def _practice_qid(message: discord.Message) -> str:
+    return (message.embeds[0].footer.text or "").rsplit("id ", 1)[1]
+
+
+async def test_next_and_skip_keep_the_chosen_category_for_ten_presses(world: World) -> None:
+    alice = member(world, "alice")
+    await alice.slash(world.channel, "drill practice", category="evals")
+    dm = alice.user.dm_channel
+    picked = [_practice_qid(bot_messages(dm, world)[-1])]
+    for i in range(10):
+        world.clock.advance(timedelta(seconds=1))
+        if i % 2:
+            await alice.user.click(bot_messages(dm, world)[-1], custom_id="drillbot:practice:skip")
+        else:
+            await alice.slash(world.channel, "drill next")
+        picked.append(_practice_qid(bot_messages(dm, world)[-1]))
+    assert {world.core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[union-attr]
+    assert len(set(picked)) == 11
+
+
+async def test_help_and_refusals_name_the_admin_group(world: World) -> None:
+    helped = await member(world, "alice").slash(world.channel, "drill help")
+    assert "/drill-admin config" in body(helped) and "/drill config" not in body(helped)
+    assert "/drill practice" in body(helped) and "/drill next" in body(helped)
+    shown = await manager(world, "ada").slash(world.channel, "drill-admin config")
+    assert "/drill-admin post" in body(shown)
+
+
+async def test_a_manager_skips_the_round_with_confirm(world: World) -> None:
+    await open_round(world)
+    ada = manager(world, "ada")
+    asked = await ada.slash(world.channel, "drill skip")
+    assert "confirm" in body(asked)
+    done = await ada.slash(world.channel, "drill skip", confirm=True)
+    assert "skipped" in body(done)

@@ -10,7 +10,7 @@ from bank.loader import Bank
 from bot.clock import FakeClock
 from bot.config import Settings
 from tests.conftest import empty_tables
-from tests.fakes.discord_sim import World, bot_messages, discord_world, member
+from tests.fakes.discord_sim import World, bot_messages, discord_world, member, shown_admin_commands
 from tests.fakes.judges import ScriptedJudge
 from tests.integration.test_discord_adapter import body, open_round
 
@@ -51,5 +51,5 @@ async def test_an_image_only_answer_is_told_to_type_it(world: World) -> None:
 async def test_refusal_has_no_slack_wording_and_threads_carry_the_date(world: World) -> None:
     thread = await open_round(world)
     assert thread.name.startswith(world.core.ctx.clock.now().date().isoformat())
-    refused = await member(world, "bob").slash(world.channel, "drill post")
+    refused = await (await shown_admin_commands(world, "bob")).slash(world.channel, "drill-admin post")
     assert "admin" in body(refused).lower() and "workspace admins" not in body(refused)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from bank.loader import Bank
 from bot.clock import FakeClock
 from bot.config import Settings
 from tests.conftest import empty_tables
-from tests.fakes.discord_sim import World, discord_world, member
+from tests.fakes.discord_sim import World, bot_messages, discord_world, member
 from tests.fakes.judges import ScriptedJudge
 from tests.integration.test_discord_adapter import open_round
 
@@ -44,3 +45,19 @@ async def test_drill_me_before_any_answer_is_friendly(world: World) -> None:
     result = await bob.slash(world.channel, "drill me")
     assert result.ephemeral and result.response is not None
     assert "Nothing yet" in (result.response.embeds[0].description or "")
+
+
+async def test_practise_now_on_the_card_sends_the_due_review(world: World) -> None:
+    thread = await open_round(world)
+    alice = member(world, "alice")
+    await alice.send(thread, "an ok answer")  # partial: due for review a day later
+    await world.score()
+    world.clock.advance(timedelta(days=2))
+    card = await alice.slash(world.channel, "drill me")
+    assert card.response is not None
+    ids = [c["custom_id"] for row in card.response.components for c in row["components"]]
+    assert ids == ["drillbot:practice:start"]
+    clicked = await alice.click(card.response, custom_id="drillbot:practice:start")
+    assert clicked.ephemeral
+    [question] = [m for m in bot_messages(alice.user.dm_channel, world) if m.embeds[0].title.startswith("Practice")]
+    assert question.embeds[0].fields[0].value.startswith("It is due for review")

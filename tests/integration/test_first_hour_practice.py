@@ -102,3 +102,28 @@ async def test_stats_at_name_works_as_documented(core: Core) -> None:
     assert reply.kind != "error", reply.text
     unknown = await core.command(ALICE_CC, "stats @nobody")
     assert unknown.kind == "error" and "nobody" in unknown.text
+
+
+def _last_qid(platform: FakePlatform) -> str:
+    return platform.sent[-1].message.footer.rsplit("id ", 1)[1]
+
+
+async def test_next_skip_and_the_button_keep_the_chosen_category(core: Core, platform: FakePlatform) -> None:
+    await core.command(ALICE_CC, "practice evals")
+    picked = [_last_qid(platform)]
+    presses = [lambda: core.command(ALICE_DM, "next"), lambda: core.button(ALICE_DM, "practice:next"),
+               lambda: core.button(ALICE_DM, "practice:skip"), lambda: core.command(ALICE_DM, "skip")]
+    for i in range(10):
+        core.ctx.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+        reply = await presses[i % len(presses)]()
+        assert reply.kind != "error", reply.text
+        picked.append(_last_qid(platform))
+        assert platform.sent[-1].message.fields[0].value == "You asked for Evals."
+    categories = {core.ctx.catalog.get(q).category for q in picked}  # type: ignore[union-attr]
+    assert categories == {"evals"}
+    assert len(set(picked)) == 11  # the bank has more than 11 evals questions: no repeat within ten presses
+    # `practice` without a category lets go of it; `next CATEGORY` switches.
+    await core.command(ALICE_CC, "next fundamentals")
+    assert core.ctx.catalog.get(_last_qid(platform)).category == "fundamentals"  # type: ignore[union-attr]
+    await core.command(ALICE_CC, "practice")
+    assert await practice.chosen_category(core.ctx, ALICE) is None

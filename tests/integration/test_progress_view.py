@@ -45,15 +45,22 @@ async def test_me_card_has_chart_and_practise_button_only_about_the_asker(core: 
     await answer_days(core, clock, ["bob <!channel> great"], user=BOB)
     card = await core.command(ALICE_CC, "me")
     assert card.title == "Your progress" and card.image is not None and card.image[:4] == b"\x89PNG"
-    assert [b.action for b in card.buttons] == ["practice:next"]
+    assert [b.action for b in card.buttons] == ["practice:start"]
     names = [f.name for f in card.fields]
     assert names[:3] == ["Streak", "Freezes", "This week"] and any(n.startswith("Trend") for n in names)
     # Bob's answer never appears on Alice's card.
     assert "bob" not in card.plain()
-    # The button is the existing practice button: it sends a practice question.
+    # "Practise now" sends the due review even after Alice chose another category for `next`.
+    view = await progress_view.load(core.ctx, ALICE)
+    assert view is not None and view.due
+    due = core.ctx.catalog.get(view.due[0])
+    assert due is not None
+    other = next(c for c in ("evals", "fundamentals") if c != due.category)
+    await core.command(ALICE_CC, f"practice {other}")
     sent = len(platform.sent)
-    nxt = await core.button(CommandContext(ALICE, "alice", None, is_dm=True), "practice:next")
-    assert "direct message" in nxt.text and len(platform.sent) == sent + 1
+    now = await core.button(CommandContext(ALICE, "alice", None, is_dm=True), "practice:start")
+    assert "direct message" in now.text and len(platform.sent) == sent + 1
+    assert platform.sent[-1].message.footer.endswith(f"id {due.id}")
 
 
 async def test_me_for_a_stranger_is_a_friendly_empty_card(core: Core) -> None:

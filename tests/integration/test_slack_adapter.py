@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
@@ -296,3 +297,21 @@ async def test_events_are_acknowledged_before_scoring(sqlite_url: str, bank: Ban
         assert await h.event(message(CH, "U1", "a great answer", ts_at(5), thread_ts=root)) == 200
         assert time.monotonic() - started < 1.0
         assert h.fake.posts(CH, thread_ts=root) == []  # the score follows later, in the thread
+
+
+async def test_next_and_skip_keep_the_chosen_category_for_ten_presses(slack: SlackHarness) -> None:
+    def qids() -> list[str]:
+        found = [re.search(r"id ([\w.-]+)", all_text(p)) for p in slack.fake.posts("DU1")]
+        return [m.group(1) for m in found if m]
+
+    await slack.command("practice evals", user="U1")
+    await wait_for(lambda: len(qids()) == 1, what="first question")
+    for i in range(10):
+        if i % 3 == 0:
+            await slack.command("next", user="U1", channel="DU1")
+        else:
+            await slack.action("practice:next" if i % 3 == 1 else "practice:skip", user="U1", channel="DU1")
+        await wait_for(lambda i=i: len(qids()) == i + 2, what=f"question {i + 2}")
+    picked = qids()
+    assert {slack.core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[union-attr]
+    assert len(set(picked)) == 11

@@ -56,12 +56,12 @@ async def test_opening_home_publishes_a_valid_card_with_chart_and_practise_butto
     text = json.dumps(blocks)
     assert "Streak" in text and "This week" in text and "Trend" in text and "Due for review" in text
     actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert actions == ["practice:next"]
+    assert actions == ["practice:start"]
     # "Practise now" from the Home tab (no response_url) sends the practice question by DM.
     dms = len(slack.fake.posts("DU1"))
     body = {"type": "block_actions", "user": {"id": "U1", "team_id": "T0TEST"}, "team": {"id": "T0TEST"},
             "container": {"type": "view", "view_id": "V1"}, "trigger_id": "t1",
-            "actions": [{"action_id": "practice:next", "type": "button", "value": "practice:next"}]}
+            "actions": [{"action_id": "practice:start", "type": "button", "value": "practice:start"}]}
     from tests.fakes.slack_api import interactive_body
 
     status, _ = await slack.deliver(interactive_body(body), "application/x-www-form-urlencoded")

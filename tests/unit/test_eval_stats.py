@@ -188,3 +188,42 @@ def test_baseline_is_reported_beside_the_judge_on_model_answer_only_questions() 
     only = figs["model_answer_only"]
     assert only["judge"]["n"] == 2 and only["judge"]["bias"] == 0.0
     assert only["baseline"]["bias"] == -2.5 and only["baseline"]["mae"] == 2.5
+
+
+# Reference values from scikit-learn's cohen_kappa_score(labels=0..10, weights="quadratic") and scipy's
+# spearmanr / pearsonr, computed before the runtime dropped them (3,000 random cases agreed to 1e-9).
+REFERENCE = [
+    ([0, 2.5, 5, 7.5, 10], [1, 2, 6, 7, 9], 0.9541, 1.0, 0.9791),
+    ([3, 3, 4, 8, 8, 9], [2, 5, 4, 7, 9, 9], 0.9114, 0.8508, 0.9134),
+    ([10, 8, 6, 4, 2, 0], [0, 3, 5, 5, 8, 10], -0.9774, -0.9856, -0.9801),
+    ([5.5, 6.5, 4.4, 7.0, 2.0, 9.5, 1.0], [6.0, 6.0, 5.0, 8.0, 2.5, 9.0, 3.5], 0.8419, 0.955, 0.9537),
+    ([0, 0, 1, 1, 2, 2, 10], [1, 0, 1, 3, 2, 2, 7], 0.8665, 0.8038, 0.9457),
+    ([4.6, 4.8, 5.2], [5.0, 4.6, 5.4], None, 0.5, 0.6547),  # every label rounds to 5: kappa undefined
+    ([2, 7], [7, 2], -1.0, -1.0, -1.0),
+]
+
+
+@pytest.mark.parametrize(("human", "judge", "qwk", "spearman", "pearson"), REFERENCE)
+def test_statistics_match_scipy_and_scikit_learn(human: list[float], judge: list[float], qwk: float | None,
+                                                 spearman: float, pearson: float) -> None:
+    figs = agreement(human, judge)
+    assert (figs["qwk"], figs["spearman"], figs["pearson"]) == (qwk, spearman, pearson)
+
+
+def test_ranks_average_ties_and_percentile_interpolates_like_numpy() -> None:
+    from scoring import stats
+
+    assert stats.ranks([3, 1, 3, 2]) == [3.5, 1.0, 3.5, 2.0]
+    values = [3.0, 10.0, 1.5, 7.25, 8.0]
+    assert stats.percentile(values, 95) == pytest.approx(9.6) and stats.percentile(values, 50) == 7.25
+    assert stats.percentile([4.0], 95) == 4.0
+
+
+def test_the_eval_needs_no_scipy_or_scikit_learn() -> None:
+    # The runtime install (pip install ., the Docker image) has neither; `drillbot eval` must still run.
+    import subprocess
+    import sys
+
+    code = "import sys, scoring.eval_cli; print(sorted(m for m in ('scipy', 'sklearn') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
