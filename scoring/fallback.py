@@ -16,7 +16,6 @@ from scoring.crosscheck import shown_kwargs as _shown
 from scoring.offline import OFFLINE_NOTE
 
 
-
 class FallbackJudge:
     def __init__(
         self,

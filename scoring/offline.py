@@ -22,7 +22,7 @@ from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
-from scoring.support import undermined
+from scoring.support import why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
     RUBRIC_FILLER,
@@ -41,6 +41,7 @@ from scoring.text import (
     units,
     words,
 )
+from scoring.wrongclaims import PENALISED, penalise
 
 OFFLINE_NOTE = "Scored by the offline scorer."
 ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
@@ -400,9 +401,17 @@ class OfflineJudge:
         unit_stems = [_stem_set(clean(u.text)) for u in cunits]
         results = []
         supported: set[int] = set()
+        wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
         for m in prep.matchers:
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
-            keep = [i for i, u in enumerate(cunits) if not undermined(u.text, m.item, question, shown)]
+            reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
+            keep = [i for i, r in enumerate(reasons) if r is None]
+            # Only the confident kinds cost points. A plain negation also drops the sentence, but against a
+            # model answer alone (no written rubric) it misreads correct comparisons too often ("UDP has no
+            # sequence number" beside a sentence about TCP's) to take points for it.
+            costly = PENALISED if m.item.derived else PENALISED | {"negation"}
+            wrong.update(i for i, r in enumerate(reasons)
+                         if r == "contradiction" and wrong_claim(cunits[i].text, m.item, question) in costly)
             supported.update(keep)
             verdict, evidence = _grade_item(
                 m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags))
@@ -410,6 +419,9 @@ class OfflineJudge:
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
         results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
+        # Wrong claims cost points beside earning nothing (scoring/wrongclaims.py).
+        right = sum(1 for i in kept if i not in wrong and unit_stems[i] & prep.topic_terms)
+        results = penalise(results, len(wrong), right)
         verdict = Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),
