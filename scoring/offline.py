@@ -177,9 +177,15 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
             continue
         if copied and _mostly_prompt(u, prep):
             continue
+        if _HINT_LABEL.match(u.text):
+            continue  # a hint pasted back ("Think about: drift and coverage gaps") names a topic, claims nothing
         out.append(u)
     return out
 
+
+# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic. Pasted back
+# into an answer (from an earlier try, another person's thread or another tool) it says nothing itself.
+_HINT_LABEL = re.compile(r"^\W*(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:", re.IGNORECASE)
 
 _META = re.compile(
     r"\b(?:the\s+candidate|this\s+(?:answer|response|submission)|the\s+(?:answer|response)\s+above|rubric|"

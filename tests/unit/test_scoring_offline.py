@@ -412,3 +412,14 @@ def test_figures_are_not_split_into_fragments() -> None:
 
     assert fragments("It costs $34,500 a month at $3/M input") == ["It costs $34,500 a month at $3/M input"]
     assert fragments("caching, routing/batching") == ["caching", "routing", "batching"]
+
+
+def test_hints_pasted_back_earn_nothing_but_the_answer_around_them_does() -> None:
+    # Issue 13: an answer made of earlier hints ("Think about: ...") scored like a full answer.
+    judge = OfflineJudge()
+    hints = ("Think about: prompt caching of the static prefix. Think about: routing to a smaller model. "
+             "Think about: measuring quality with an eval set.")
+    real = ("Put the static instructions first so the provider caches that prefix at a discount, and send easy "
+            "questions to a smaller, cheaper model. Check quality on an eval set before and after.")
+    assert judge.grade_sync(CACHE_Q, hints).total <= 1.5
+    assert judge.grade_sync(CACHE_Q, hints + " " + real).total == judge.grade_sync(CACHE_Q, real).total >= 7.0
