@@ -39,7 +39,7 @@ _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
     nonsense bogus
-    waste misconception fallacy superstition counterproductive meaningless""")
+    waste misconception fallacy superstition counterproductive meaningless impossible""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
 # ("latency doesn't matter", "caching isn't needed").
@@ -47,8 +47,14 @@ _WEAK = frozenset(
     stem(w)
     for w in wordset("""matter matters need needed necessary important required useful relevant true real
     worth count apply
-    exist help helps really actually even always ever at all""")
+    exist help helps really actually even always ever at all
+    happen happens occur occurs possible""")
 )
+# "X isn't (really) a problem / a concern": dismissing X, as "X doesn't matter" does. Only after a negated
+# copula: "Y doesn't have these issues" and "it would not be a problem" say something else.
+_DISMISSED = wordset("""problem problems issue issues concern concerns worry""")
+_COPULAS = wordset("""is are was were""")
+_COPULA_NEGATIONS = wordset("""isn't aren't wasn't weren't""")
 _GENERIC_VERBS = frozenset(stem(w) for w in VERBS)
 # A condition or contrast makes a negation conditional or partial: not judged.
 _CONDITIONAL = wordset("""if when unless until whenever only except but than instead""")
@@ -108,7 +114,7 @@ _CONCEPTS = (
     _concept("stateless", "stateful", specific=True),
     _concept("trusted trustworthy trust", "untrusted untrustworthy distrust", specific=True),
     _concept("leastprivilege", "broadprivilege", specific=True),
-    _concept("deterministic predictable reproducible repeatable consistent",
+    _concept("deterministic predictable reproducible repeatable consistent reliable",
              "nondeterministic unpredictable unreliable random inconsistent flaky"),
     _concept("simple simpler simplest", "complex complicated"),
     _concept("fast faster fastest quick quicker", "slow slower slowest"),
@@ -197,6 +203,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         elliptical = ws[0] == "not"
         pending = False
         weak_denied = False  # a negator followed by "matter", "needed", "true" ...
+        copula_negated = False  # the last negator was "isn't", "are not" ...: "X isn't a problem"
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
@@ -222,6 +229,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if w == "no" and j == 0 and nxt not in _NO_HEADS:
                     continue
                 pending = not pending
+                copula_negated = w in _COPULA_NEGATIONS or (w == "not" and prev in _COPULAS)
                 continue
             if pending and w in _LIMITERS and prev in _NEGATORS:
                 pending = False  # "not just", "not always": a limit, not a denial
@@ -234,7 +242,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if pending:  # "not pointless": the two cancel
                     pending, framed = False, framed - 1
                 continue
-            if s in _WEAK:
+            if s in _WEAK or (w in _DISMISSED and pending and copula_negated):
                 weak_denied = weak_denied or pending
                 continue
             if w in content_words(w) or w in _CONCEPT_WORDS:

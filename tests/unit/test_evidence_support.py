@@ -45,6 +45,10 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Latency drops with a second agent.", "A second agent raises latency."),
         ("Token spend decreases with more agents.", "Multi-agent systems increase token spend."),
         ("Rolling summaries are lossless.", "Summaries are lossy, so keep key facts in a store."),
+        # Dismissing what the reference warns about: "isn't a problem", "can't happen", "is impossible".
+        ("Handoffs aren't really a problem between agents.", "Handoffs between agents lose context."),
+        ("Overfitting to the eval set can't happen.", "Watch for overfitting to the eval set."),
+        ("Replaying a run is impossible.", "Log every step so a run can be replayed."),
         # The subject carries across ", and ...": the second clause is still about the tree.
         ("A spanning tree has loops, and does not include every node.",
          "A spanning tree includes every node and has no loops."),
@@ -68,6 +72,8 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("Give narrow tools, never a generic raw SQL tool.", "Exposes narrow tools and avoids generic ones."),
         ("Expose task tools, never a generic one.", "Expose task-shaped tools instead of generic ones."),
         ("Reads use a read-only role, never a superuser.", "Use delegated tokens, not a shared superuser account."),
+        # "has no issues" and "would not be a problem" do not dismiss the subject.
+        ("Carrier extension doesn't have these issues.", "Carrier extension pads short frames."),
         # A negation about another subject than the reference's ("UDP has none" beside TCP's field).
         ("UDP does not have a sequence number field.",
          "The TCP header has a sequence number field, while UDP only has ports."),
