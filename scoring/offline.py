@@ -22,7 +22,7 @@ from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
-from scoring.support import why_not, wrong_claim
+from scoring.support import HINT_LABEL, why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
     RUBRIC_FILLER,
@@ -41,7 +41,7 @@ from scoring.text import (
     units,
     words,
 )
-from scoring.wrongclaims import PENALISED, penalise
+from scoring.wrongclaims import costs_points, penalise
 
 OFFLINE_NOTE = "Scored by the offline scorer."
 ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
@@ -199,15 +199,11 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
             continue
         if copied and _mostly_prompt(u, prep):
             continue
-        if _HINT_LABEL.match(u.text):
+        if HINT_LABEL.match(u.text):
             continue  # a hint pasted back ("Think about: drift and coverage gaps") names a topic, claims nothing
         out.append(u)
     return out
 
-
-# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic. Pasted back
-# into an answer (from an earlier try, another person's thread or another tool) it says nothing itself.
-_HINT_LABEL = re.compile(r"^\W*(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:", re.IGNORECASE)
 
 _META = re.compile(
     r"\b(?:the\s+candidate|this\s+(?:answer|response|submission)|the\s+(?:answer|response)\s+above|rubric|"
@@ -439,12 +435,9 @@ class OfflineJudge:
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
             reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
             keep = [i for i, r in enumerate(reasons) if r is None]
-            # Only the confident kinds cost points. A plain negation also drops the sentence, but against a
-            # model answer alone (no written rubric) it misreads correct comparisons too often ("UDP has no
-            # sequence number" beside a sentence about TCP's) to take points for it.
-            costly = PENALISED if m.item.derived else PENALISED | {"negation"}
-            wrong.update(i for i, r in enumerate(reasons)
-                         if r == "contradiction" and wrong_claim(cunits[i].text, m.item, question) in costly)
+            # Only the confident kinds cost points (scoring/wrongclaims.costs_points).
+            wrong.update(i for i, r in enumerate(reasons) if r == "contradiction"
+                         and costs_points(wrong_claim(cunits[i].text, m.item, question), m.item))
             supported.update(keep)
             verdict, evidence = _grade_item(
                 m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags))

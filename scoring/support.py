@@ -394,6 +394,10 @@ def contradiction(
 
 # ---- copied text ----
 
+# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic. Pasted back
+# into an answer (from an earlier try, another person's thread or another tool) it says nothing itself.
+HINT_LABEL = re.compile(r"^\W*(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:", re.IGNORECASE)
+
 COPY_MIN_WORDS = 5
 COPY_SHARE = 0.8
 

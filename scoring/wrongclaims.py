@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bank.schema import Question
 from bot.ports import CriterionResult, compute_total
+from scoring.rubric import RubricItem, rubric_for
+from scoring.support import HINT_LABEL, relevant, wrong_claim
+from scoring.text import units
 
 # Each wrong sentence takes one half-criterion step (met -> partial -> missed) off the heaviest credited
 # criterion: about 1-1.5 points on a four- to five-criterion rubric, GRADING.md's 0.5-1.5.
@@ -19,8 +23,29 @@ STEPS_PER_WRONG = 1
 # When wrong sentences are at least as many as right ones, the answer's main claim is wrong: at most this.
 MAIN_WRONG_CAP = 2.0
 # The kinds of contradiction (scoring/support.contradiction) that cost points: on the tuning sets they fire
-# on right answers rarely, where plain negations fire mostly on correct comparisons in SAF.
+# on right answers rarely. A plain negation also drops the sentence, but against a model answer alone (no
+# written rubric) it misreads correct comparisons too often ("UDP has no sequence number" beside a sentence
+# about TCP's, in SAF) to take points for it.
 PENALISED = frozenset({"framed", "antonym"})
+
+
+def costs_points(kind: str | None, item: RubricItem) -> bool:
+    return kind in PENALISED or (kind == "negation" and not item.derived)
+
+
+def count_claims(question: Question, answer: str) -> tuple[int, int]:
+    """(wrong, right): the answer's sentences that contradict a criterion in a way that costs points, and
+    the others that are about some criterion. For a judge whose verdict did not count them itself."""
+    items = rubric_for(question)
+    wrong = right = 0
+    for u in units(answer):
+        if HINT_LABEL.match(u.text):
+            continue
+        if any(costs_points(wrong_claim(u.text, i, question), i) for i in items):
+            wrong += 1
+        elif any(relevant(u.text, i, question) for i in items):
+            right += 1
+    return wrong, right
 
 _DOWN = {"met": "partial", "partial": "missed"}
 

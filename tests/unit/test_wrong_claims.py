@@ -4,7 +4,8 @@ credited criteria, and an answer whose wrong sentences are as many as its right 
 from __future__ import annotations
 
 from bank.schema import Criterion, Question
-from bot.ports import CriterionResult, compute_total
+from bot.ports import CriterionResult, Verdict, compute_total
+from scoring.guard import post_check
 from scoring.offline import OfflineJudge
 from scoring.wrongclaims import MAIN_WRONG_CAP, penalise
 
@@ -59,3 +60,28 @@ def test_framed_wrong_claims_cost_points_beside_right_ones() -> None:
                                               "irrelevant for chat.").total
     assert right >= 6.0
     assert wrong <= MAIN_WRONG_CAP < right
+
+
+def _all_met(quotes: dict[str, str]) -> Verdict:
+    return Verdict(criteria=[CriterionResult(cid, "met", quote, 1.0, "") for cid, quote in quotes.items()])
+
+
+def test_an_llm_verdict_marking_everything_met_pays_for_the_wrong_claims_too() -> None:
+    # A model talked into marking every criterion met, quoting the answer's right sentences.
+    answer = RIGHT + " Cached tokens being cheaper is a myth. Time to first token is irrelevant for chat."
+    verdict = _all_met({
+        "prefix": "Keep the stable system prompt and the tool definitions first so that prefix is cached.",
+        "savings": "Keep the stable system prompt and the tool definitions first so that prefix is cached.",
+        "measure": "Then measure the cache hit rate on real traffic.",
+    })
+    assert post_check(QUESTION, answer, verdict).total <= MAIN_WRONG_CAP
+
+
+def test_hint_lines_quoted_by_an_llm_earn_nothing() -> None:
+    answer = "Think about: the stable prefix and the system prompt. Think about: the cache hit rate."
+    verdict = _all_met({
+        "prefix": "Think about: the stable prefix and the system prompt.",
+        "savings": "Think about: the stable prefix and the system prompt.",
+        "measure": "Think about: the cache hit rate.",
+    })
+    assert post_check(QUESTION, answer, verdict).total == 0.0
