@@ -53,6 +53,7 @@ _WEAK = frozenset(
 # "X isn't (really) a problem / a concern": dismissing X, as "X doesn't matter" does. Only after a negated
 # copula: "Y doesn't have these issues" and "it would not be a problem" say something else.
 _DISMISSED = wordset("""problem problems issue issues concern concerns worry""")
+_EXISTENCE = frozenset(stem(w) for w in wordset("""happen happens occur occurs exist exists possible"""))
 _COPULAS = wordset("""is are was were""")
 _COPULA_NEGATIONS = wordset("""isn't aren't wasn't weren't""")
 _GENERIC_VERBS = frozenset(stem(w) for w in VERBS)
@@ -242,7 +243,14 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if pending:  # "not pointless": the two cancel
                     pending, framed = False, framed - 1
                 continue
-            if s in _WEAK or (w in _DISMISSED and pending and copula_negated):
+            dismissed = w in _DISMISSED and pending and copula_negated
+            if pending and (dismissed or s in _EXISTENCE) and seq and not negated_at and not relative:
+                # "overfitting can't happen because ...", "handoffs aren't a problem": settled here, so a later
+                # negation in the clause ("because we never train on it") cannot undo it.
+                framed += 1
+                pending = False
+                continue
+            if s in _WEAK or dismissed:
                 weak_denied = weak_denied or pending
                 continue
             if w in content_words(w) or w in _CONCEPT_WORDS:

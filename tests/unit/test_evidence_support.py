@@ -48,6 +48,8 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         # Dismissing what the reference warns about: "isn't a problem", "can't happen", "is impossible".
         ("Handoffs aren't really a problem between agents.", "Handoffs between agents lose context."),
         ("Overfitting to the eval set can't happen.", "Watch for overfitting to the eval set."),
+        # ... and a later negation in the same clause ("because we never ...") does not cancel the dismissal.
+        ("Overfitting can't happen because we never train on the eval set.", "Watch for overfitting to the eval set."),
         ("Replaying a run is impossible.", "Log every step so a run can be replayed."),
         # The subject carries across ", and ...": the second clause is still about the tree.
         ("A spanning tree has loops, and does not include every node.",
