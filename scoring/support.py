@@ -149,6 +149,7 @@ class _Clause:
     compared: bool = False  # "X is shorter than Y": which side is the subject is not tracked
     heads: frozenset[tuple[int, str]] = frozenset()  # (concept, a stem beside its word): what the word is about
     sentence: frozenset[str] = frozenset()  # content stems of the whole sentence the clause sits in
+    always: bool = False  # "always X": the opposite of a reference's "never X"
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -304,7 +305,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
             last_subject = subject
         sentence_of.append(sentence_no)
         out.append(_Clause(stems, frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause, subject,
-                           "than" in ws, frozenset(heads)))
+                           "than" in ws, frozenset(heads),
+                           always="always" in ws and not conditional and not negated_at))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     start = 0
@@ -378,6 +380,13 @@ def contradiction(
                     target in r.denied or target[:1] in r.denied for r in with_it
                 ):
                     return "framed" if clause.framed else "negation"
+        if clause.always and not framed_only:
+            # always/never: "always trust the model's confidence" against "never trust ...", same subject matter.
+            for target in clause.affirmed:
+                if len(target) == 1 and target[0] not in _GENERIC_VERBS and any(
+                    target in r.denied and len((clause.stems - set(target)) & r.stems) >= 1 for r in ref
+                ):
+                    return "antonym"
         for k, sign in clause.signs:
             concept = _CONCEPTS[k]
             topic = clause.stems - {stem(w) for w in concept.plus | concept.minus}

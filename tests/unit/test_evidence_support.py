@@ -51,6 +51,8 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         # ... and a later negation in the same clause ("because we never ...") does not cancel the dismissal.
         ("Overfitting can't happen because we never train on the eval set.", "Watch for overfitting to the eval set."),
         ("Replaying a run is impossible.", "Log every step so a run can be replayed."),
+        # always / never about the same thing.
+        ("Always resend the full history on every call.", "Never resend the full history; summarise older turns."),
         # The subject carries across ", and ...": the second clause is still about the tree.
         ("A spanning tree has loops, and does not include every node.",
          "A spanning tree includes every node and has no loops."),
