@@ -23,8 +23,9 @@ from bot.ports import FLAGS, Verdict
 from scoring.evidence import find_quote
 from scoring.flags import injection_in
 from scoring.rubric import rubric_for
-from scoring.support import copied_from, given_text, why_not
+from scoring.support import HINT_LABEL, copied_from, given_text, why_not
 from scoring.text import fragments, is_keyword_run, is_sentence_like, units, words
+from scoring.wrongclaims import count_claims, penalise
 
 BOUNDING_FLAGS = ("injection_suspected", "stuffing", "copied_question", "off_topic")
 HOLD_AT = 4.0
@@ -52,7 +53,7 @@ def offending_spans(question: Question, answer: str, flags: Sequence[str], shown
         spans += [line for line in answer.split("\n") if line.strip() and injection_in(line, topic)]
     given = given_text(question, shown)
     for u in units(answer):
-        if copied_from(u.text, given):
+        if copied_from(u.text, given) or HINT_LABEL.match(u.text):
             spans.append(u.text)
         elif "stuffing" in flags:
             frags = fragments(u.text)
@@ -120,4 +121,7 @@ def post_check(
     """Both steps, for any judge's verdict."""
     if not answer.strip():
         return verdict
-    return bound(question, answer, check_evidence(question, answer, verdict, shown, relevance=relevance), shown)
+    verdict = check_evidence(question, answer, verdict, shown, relevance=relevance)
+    # Wrong claims cost points whichever judge missed them (scoring/wrongclaims.py).
+    verdict.criteria = penalise(verdict.criteria, *count_claims(question, answer))
+    return bound(question, answer, verdict, shown)

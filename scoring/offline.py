@@ -22,7 +22,7 @@ from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
-from scoring.support import undermined
+from scoring.support import HINT_LABEL, why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
     RUBRIC_FILLER,
@@ -41,6 +41,7 @@ from scoring.text import (
     units,
     words,
 )
+from scoring.wrongclaims import costs_points, penalise
 
 OFFLINE_NOTE = "Scored by the offline scorer."
 ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
@@ -58,6 +59,9 @@ GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # REF_FULL_AT of the words (tuned on the even half of SAF, checked on the odd half; docs/evaluation.md).
 REF_FULL_AT, REF_CURVE = 0.3, 0.5
 EVIDENCE_CHARS = 200
+# Paraphrase credit for written rubrics (tuned on the tuning sets only): the criterion's best-matching
+# REF_SENTENCES model-answer sentences; covering REF_MET_SHARE of their words meets it.
+REF_SENTENCES, REF_MET_SHARE = 1, 0.5
 
 _CANON: dict[str, str] = {}
 for _group in SYNONYMS:
@@ -71,8 +75,14 @@ def _canon(s: str) -> str:
 
 
 def _stem_set(text: str) -> set[str]:
-    """Canonical stems of the text's words, shorthand and known phrases first mapped to concept tokens."""
-    return {_canon(stem(w)) for w in words(expand(text).replace("-", "")) if w not in STOPWORDS}
+    """Canonical stems of the text's words, shorthand and known phrases first mapped to concept tokens.
+    A hyphenated compound counts joined ("finetune") and as its parts ("full", "duplex"), so it matches a
+    model answer's content words, which are split at hyphens."""
+    expanded = expand(text)
+    joined = {_canon(stem(w)) for w in words(expanded.replace("-", "")) if w not in STOPWORDS}
+    if "-" not in expanded:
+        return joined
+    return joined | {_canon(stem(w)) for w in words(expanded) if w not in STOPWORDS}
 
 
 def _content_stems(text: str) -> set[str]:
@@ -84,6 +94,9 @@ class _Matcher:
     item: RubricItem
     phrases: tuple[frozenset[str], ...]
     terms: frozenset[str]
+    # Content stems of the model-answer sentences that make this criterion's point: a paraphrase often
+    # shares more words with the worked-out sentence than with the terse criterion.
+    ref_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,12 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
             kept = (full - prompt_stems) or full
             if kept:
                 phrases.append(frozenset(kept))
-        matchers.append(_Matcher(item, tuple(phrases), frozenset(terms)))
+        ref_terms: frozenset[str] = frozenset()
+        if not item.derived:
+            scored = sorted(((len(all_terms & st), k, st) for k, st in enumerate(_ma_sentence_stems(model_answer))),
+                            key=lambda t: (-t[0], t[1]))
+            ref_terms = frozenset().union(*(st for n, _, st in scored[:REF_SENTENCES] if n >= 2)) - prompt_stems
+        matchers.append(_Matcher(item, tuple(phrases), frozenset(terms), ref_terms))
     reference: frozenset[str] = frozenset()
     if matchers and all(m.item.derived for m in matchers):
         ref = _content_stems(model_answer)
@@ -120,6 +138,11 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
     vocab = set(reference).union(*(m.terms for m in matchers), *(p for m in matchers for p in m.phrases))
     return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)), reference, frozenset(vocab),
                      frozenset(words(prompt)))
+
+
+@lru_cache(maxsize=512)
+def _ma_sentence_stems(model_answer: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(_content_stems(u.text)) for u in units(model_answer))
 
 
 def _real_sentence(text: str) -> bool:
@@ -176,6 +199,8 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
             continue
         if copied and _mostly_prompt(u, prep):
             continue
+        if HINT_LABEL.match(u.text):
+            continue  # a hint pasted back ("Think about: drift and coverage gaps") names a topic, claims nothing
         out.append(u)
     return out
 
@@ -283,10 +308,15 @@ def _grade_item(
         score = 0.5 * kp_cov + 0.5 * term_cov
     else:
         score = term_cov
+    if m.ref_terms and not strict:
+        # Paraphrase credit: the share of the matching model-answer sentences' words, full at REF_MET_SHARE.
+        ref_cov = len(m.ref_terms & union) / len(m.ref_terms)
+        score = max(score, min(1.0, ref_cov / REF_MET_SHARE) * met_at)
 
     def support(i: int) -> float:
         s = unit_stems[i]
-        return len(m.terms & s) + sum(2 for p in m.phrases if p <= s)
+        # Words of the criterion's model-answer sentence count for half: paraphrases reach it that way.
+        return len(m.terms & s) + sum(2 for p in m.phrases if p <= s) + 0.5 * len(m.ref_terms & s)
 
     candidates = list(range(len(cunits)))
     item = m.item
@@ -400,9 +430,14 @@ class OfflineJudge:
         unit_stems = [_stem_set(clean(u.text)) for u in cunits]
         results = []
         supported: set[int] = set()
+        wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
         for m in prep.matchers:
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
-            keep = [i for i, u in enumerate(cunits) if not undermined(u.text, m.item, question, shown)]
+            reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
+            keep = [i for i, r in enumerate(reasons) if r is None]
+            # Only the confident kinds cost points (scoring/wrongclaims.costs_points).
+            wrong.update(i for i, r in enumerate(reasons) if r == "contradiction"
+                         and costs_points(wrong_claim(cunits[i].text, m.item, question), m.item))
             supported.update(keep)
             verdict, evidence = _grade_item(
                 m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags))
@@ -410,6 +445,9 @@ class OfflineJudge:
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
         results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
+        # Wrong claims cost points beside earning nothing (scoring/wrongclaims.py).
+        right = sum(1 for i in kept if i not in wrong and unit_stems[i] & prep.topic_terms)
+        results = penalise(results, len(wrong), right)
         verdict = Verdict(
             criteria=results,
             feedback=_feedback(items, results, flags),

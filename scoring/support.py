@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bank.schema import Question
 from scoring.rubric import RubricItem
-from scoring.text import VERBS, clean, content_words, stem, words, wordset
+from scoring.text import VERBS, clean, content_words, is_verb, stem, words, wordset
 
 # Words that deny what follows them.
 _NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
     wasn't weren't
-    mustn't nor neither hardly avoid avoids avoiding avoided""")
+    mustn't nor neither hardly avoid avoids avoiding avoided without""")
 # What follows these is the rejected alternative ("narrow tools instead of generic ones", "X, not a shared
 # superuser"): neither claimed nor denied by the clause, so a sentence that denies it agrees.
 _CONTRAST = wordset("""instead rather""")
@@ -39,7 +39,7 @@ _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
     nonsense bogus
-    waste misconception fallacy superstition counterproductive meaningless""")
+    waste misconception fallacy superstition counterproductive meaningless impossible""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
 # ("latency doesn't matter", "caching isn't needed").
@@ -47,11 +47,18 @@ _WEAK = frozenset(
     stem(w)
     for w in wordset("""matter matters need needed necessary important required useful relevant true real
     worth count apply
-    exist help helps really actually even always ever at all""")
+    exist help helps really actually even always ever at all
+    happen happens occur occurs possible""")
 )
+# "X isn't (really) a problem / a concern": dismissing X, as "X doesn't matter" does. Only after a negated
+# copula: "Y doesn't have these issues" and "it would not be a problem" say something else.
+_DISMISSED = wordset("""problem problems issue issues concern concerns worry""")
+_EXISTENCE = frozenset(stem(w) for w in wordset("""happen happens occur occurs exist exists possible"""))
+_COPULAS = wordset("""is are was were""")
+_COPULA_NEGATIONS = wordset("""isn't aren't wasn't weren't""")
 _GENERIC_VERBS = frozenset(stem(w) for w in VERBS)
 # A condition or contrast makes a negation conditional or partial: not judged.
-_CONDITIONAL = wordset("""if when unless until whenever only except but than without instead""")
+_CONDITIONAL = wordset("""if when unless until whenever only except but than instead""")
 # "It is false that ...", "It's a myth that ...": the whole sentence is denied, whatever its commas.
 _DENIED_SENTENCE = re.compile(
     r"^\W*(?:it\s+is|it's|it\s+was)\s+(?:a\s+myth|false|not\s+true|untrue|wrong|nonsense|a\s+misconception)"
@@ -66,7 +73,13 @@ _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pu
     largely utterly so very seem
     seems""")
 _LIMITERS = wordset("""just only always all every necessarily simply merely alone enough entirely fully""")
-_CLAUSE_SPLIT = re.compile(r"[,;:()\[\]\n]|\s[-–—]\s|\.\s|\.$|\b(?:and|but|while|whereas|although|though|so)\b")
+_CLAUSE_SPLIT = re.compile(r"[,;:()\[\]]|\s[-–—]\s|(\.\s|\.$|\n)|\b(?:and|but|while|whereas|although|though|so)\b")
+_SENTENCE_END = re.compile(r"\.\s|\.$|\n")
+_CONDITION_OPENERS = wordset("""if when unless whenever once until""")
+_PREPOSITIONS = wordset("""for in on at with by from to of per during after before under over within across""")
+_DETERMINERS = wordset("""the a an this that these those its their our your""")
+# A clause opening with one of these (or with a verb) has no subject of its own: it continues the last one.
+_CONTINUING = _AUX | wordset("""it they this these that which also then""")
 
 # Two-word comparatives written as one token, so "less expensive" reads as "cheaper".
 _REWRITES = [
@@ -89,11 +102,12 @@ class _Concept:
     plus: frozenset[str]
     minus: frozenset[str]
     specific: bool  # the words alone carry the claim; generic ones need a shared topic word too
+    anchored: bool = False  # only between clauses with the same subject and another shared word
 
 
-def _concept(plus: str, minus: str, *, specific: bool = False) -> _Concept:
+def _concept(plus: str, minus: str, *, specific: bool = False, anchored: bool = False) -> _Concept:
     # Exact words, not stems: "costly" and "cost" share a stem but only one of them is a comparison.
-    return _Concept(frozenset(plus.split()), frozenset(minus.split()), specific)
+    return _Concept(frozenset(plus.split()), frozenset(minus.split()), specific, anchored)
 
 
 _CONCEPTS = (
@@ -101,12 +115,19 @@ _CONCEPTS = (
     _concept("stateless", "stateful", specific=True),
     _concept("trusted trustworthy trust", "untrusted untrustworthy distrust", specific=True),
     _concept("leastprivilege", "broadprivilege", specific=True),
-    _concept("deterministic predictable reproducible repeatable consistent",
+    _concept("deterministic predictable reproducible repeatable consistent reliable",
              "nondeterministic unpredictable unreliable random inconsistent flaky"),
     _concept("simple simpler simplest", "complex complicated"),
     _concept("fast faster fastest quick quicker", "slow slower slowest"),
     _concept("easy easier easiest", "hard harder hardest difficult"),
     _concept("secure safe safer", "insecure unsafe vulnerable", specific=True),
+    # Direction, amount and order ("latency drops" where the reference says it grows): words that every
+    # comparison uses, so they count only between clauses about the same subject (_Concept.anchored).
+    _concept("increase increases increased increasing raise raises rises grows grow higher larger bigger longer",
+             "decrease decreases decreased decreasing reduce reduces lowers drops falls shrinks shrink lower "
+             "smaller shorter", anchored=True),
+    _concept("lossless", "lossy", specific=True),
+    _concept("independent", "dependent", anchored=True),
 )
 _CONCEPT_OF: dict[str, tuple[int, int]] = {}
 for _k, _c in enumerate(_CONCEPTS):
@@ -125,6 +146,10 @@ class _Clause:
     signs: frozenset[tuple[int, int]]  # (concept, +1/-1) after negation
     framed: bool = False  # the whole clause is denied ("X is a myth")
     subject: str = ""  # its first content word
+    compared: bool = False  # "X is shorter than Y": which side is the subject is not tracked
+    heads: frozenset[tuple[int, str]] = frozenset()  # (concept, a stem beside its word): what the word is about
+    sentence: frozenset[str] = frozenset()  # content stems of the whole sentence the clause sits in
+    always: bool = False  # "always X": the opposite of a reference's "never X"
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -153,12 +178,24 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     sentence_denied = bool(_DENIED_SENTENCE.match(normal))
     if sentence_denied:
         normal = _DENIED_SENTENCE.sub(" ", normal)
+    sentence_no = 0
+    sentence_of: list[int] = []
+    last_subject = ""  # the subject a clause without its own continues ("a tree has no loops, includes ...")
+    consequent = False  # the clause after "if ...," is its consequence: as conditional as the condition
     for raw in _CLAUSE_SPLIT.split(normal):
+        if raw is None:
+            continue
+        if _SENTENCE_END.fullmatch(raw):
+            last_subject, consequent = "", False
+            sentence_no += 1
+            continue
         ws = words(raw)
         if not ws:
             continue
-        conditional = any(w in _CONDITIONAL for w in ws)
-        hypothetical = any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
+        opens_condition = ws[0] in _CONDITION_OPENERS
+        conditional = consequent or any(w in _CONDITIONAL for w in ws)
+        hypothetical = consequent or any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
+        consequent = opens_condition
         relative = any(w in ("that", "which", "who", "what") for w in ws)  # "APIs that don't exist"
         # Content stems in order, with the index of each negator just before them.
         seq: list[str] = []
@@ -168,10 +205,15 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         elliptical = ws[0] == "not"
         pending = False
         weak_denied = False  # a negator followed by "matter", "needed", "true" ...
+        copula_negated = False  # the last negator was "isn't", "are not" ...: "X isn't a problem"
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
+        after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
+        prep_since = False
         for j, w in enumerate(ws):
+            if w in _PREPOSITIONS:
+                prep_since = True
             if w in _CONTRAST:
                 contrasting = True
                 continue
@@ -182,9 +224,14 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
                 if w == "not" and prev not in _AUX:
                     continue
-                if w == "no" and prev not in _AUX and nxt not in _NO_HEADS:
+                if w == "without" and j == 0:
+                    continue  # "compare with and without rewriting": the second half of a pair
+                # "no" inside a clause ("the consequence of no exact-match tests", "with no retries") denies
+                # its noun; "no" opening a clause is a label or a bare answer unless a head word follows.
+                if w == "no" and j == 0 and nxt not in _NO_HEADS:
                     continue
                 pending = not pending
+                copula_negated = w in _COPULA_NEGATIONS or (w == "not" and prev in _COPULAS)
                 continue
             if pending and w in _LIMITERS and prev in _NEGATORS:
                 pending = False  # "not just", "not always": a limit, not a denial
@@ -197,7 +244,14 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if pending:  # "not pointless": the two cancel
                     pending, framed = False, framed - 1
                 continue
-            if s in _WEAK:
+            dismissed = w in _DISMISSED and pending and copula_negated
+            if pending and (dismissed or s in _EXISTENCE) and seq and not negated_at and not relative:
+                # "overfitting can't happen because ...", "handoffs aren't a problem": settled here, so a later
+                # negation in the clause ("because we never train on it") cannot undo it.
+                framed += 1
+                pending = False
+                continue
+            if s in _WEAK or dismissed:
                 weak_denied = weak_denied or pending
                 continue
             if w in content_words(w) or w in _CONCEPT_WORDS:
@@ -206,6 +260,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                     pending = False
                 if contrasting:
                     contrast_at.add(len(seq))
+                if prep_since:
+                    after_prep.add(len(seq))
+                prep_since = False
                 seq.append(s)
                 seq_words.append(w)
         denied: set[tuple[str, ...]] = set()
@@ -224,14 +281,54 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 if len(t) == 2:
                     affirmed.add(t[:1])
         signs = set()
+        heads: set[tuple[int, str]] = set()
         for i, w in enumerate(seq_words):
-            if w in _CONCEPT_OF and not hypothetical:
+            if w in _CONCEPT_OF and not hypothetical and i not in contrast_at:
                 k, sign = _CONCEPT_OF[w]
                 flipped = (i in negated_at or whole_clause) and not conditional
                 signs.add((k, -sign if flipped else sign))
-        out.append(_Clause(frozenset(seq), frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause,
-                           next((x for x in seq if x not in _GENERIC_VERBS), "")))
-    return tuple(out)
+                # What goes up or down: the words beside the direction word ("latency drops", "raises cost").
+                # What changes: its object or noun ("higher throughput", "increases the length"), else the word
+                # before it ("latency drops", "latency drops with more agents").
+                # Two words on that side, for compounds ("token spend").
+                side = [i + 1, i + 2] if i + 1 < len(seq) and i + 1 not in after_prep else [i - 1, i - 2]
+                for n in side:
+                    if not 0 <= n < len(seq) or seq_words[n] in _CONCEPT_OF:
+                        break
+                    heads.add((k, seq[n]))
+                    if n in after_prep or n + 1 in after_prep:
+                        break
+        own_subject = ws[0] not in _CONTINUING and not is_verb(ws[0])
+        subject = _subject(ws, frozenset(seq)) if own_subject else last_subject
+        stems = frozenset(seq) | ({subject} if subject else set())
+        if subject:
+            last_subject = subject
+        sentence_of.append(sentence_no)
+        out.append(_Clause(stems, frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause, subject,
+                           "than" in ws, frozenset(heads),
+                           always="always" in ws and not conditional and not negated_at))
+    # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
+    done: list[_Clause] = []
+    start = 0
+    for k in range(len(out)):
+        if k + 1 == len(out) or sentence_of[k + 1] != sentence_of[k]:
+            words_ = frozenset().union(*(x.stems for x in out[start:k + 1]))
+            done += [replace(x, sentence=words_) for x in out[start:k + 1]]
+            start = k + 1
+    return tuple(done)
+
+
+def _subject(ws: list[str], stems: frozenset[str]) -> str:
+    """The clause's first content word that is not a generic verb, after an opening prepositional phrase
+    ("for event C the order is not relevant" is about the order)."""
+    start = 0
+    if ws[0] in _PREPOSITIONS:
+        start = next((j + 1 for j, w in enumerate(ws) if j and w in _DETERMINERS), 0)
+    for w in ws[start:]:
+        s = stem(w)
+        if s in stems and s not in _GENERIC_VERBS:
+            return s
+    return ""
 
 
 @lru_cache(maxsize=2048)
@@ -250,35 +347,73 @@ def contradicts(
     plain negations are not judged (only "X is a myth"-style denials of a whole clause and antonyms):
     for a broad reference such as a whole model answer, where a negated word often matches a sentence
     about something else."""
+    return contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems) is not None
+
+
+def contradiction(
+    evidence: str, reference: str, *, framed_only: bool = False, prompt_stems: frozenset[str] = frozenset()
+) -> str | None:
+    """How `evidence` contradicts `reference`, if it does: "framed" (a whole clause called a myth, false,
+    pointless ...), "antonym" (the opposite word about the same thing) or "negation" (a negated claim the
+    reference makes). The first two rarely fire on a right answer; a plain negation can misread a correct
+    comparison ("UDP has no sequence number" beside a reference about TCP's)."""
     ref = _reference_clauses(reference)
     if not ref:
-        return False
+        return None
     for clause in _clauses(evidence):
         if not framed_only or clause.framed:
             for target in clause.denied:
                 # The reference clauses that make this claim: they name the target and share another word.
                 other = clause.stems - set(target)
                 with_it = [r for r in ref if _has(r, target) and (not other or other & r.stems)]
+                # Subject tracking: "UDP has no sequence number" is not answered by a reference clause about
+                # TCP. When the reference speaks of this clause's subject at all, only those clauses count.
+                if clause.subject and clause.subject not in target and any(clause.subject in r.stems for r in ref):
+                    with_it = [r for r in with_it if clause.subject in r.stems]
                 if not framed_only and not with_it:
                     continue
-                with_it = with_it or [r for r in ref if _has(r, target)]
+                # Against a whole model answer, a clause called a myth must share two words with the sentence
+                # it denies ("for event C the order is not relevant" does not deny every sentence on events).
+                need = 1 if target == (clause.subject,) else min(2, len(clause.stems))
+                with_it = with_it or [r for r in ref if _has(r, target) and len(clause.stems & r.sentence) >= need]
                 if with_it and any(target in r.affirmed or target[:1] in r.affirmed for r in with_it) and not any(
                     target in r.denied or target[:1] in r.denied for r in with_it
                 ):
-                    return True
+                    return "framed" if clause.framed else "negation"
+        if clause.always and not framed_only:
+            # always/never: "always trust the model's confidence" against "never trust ...", same subject matter.
+            for target in clause.affirmed:
+                if len(target) == 1 and target[0] not in _GENERIC_VERBS and any(
+                    target in r.denied and len((clause.stems - set(target)) & r.stems) >= 1 for r in ref
+                ):
+                    return "antonym"
         for k, sign in clause.signs:
             concept = _CONCEPTS[k]
             topic = clause.stems - {stem(w) for w in concept.plus | concept.minus}
-            relevant = [r for r in ref if r.subject_ok(clause, prompt_stems) and (concept.specific or topic
-    & r.stems)]
+            if concept.anchored and framed_only:
+                continue  # too common to compare with every sentence of a model answer
+            if concept.anchored:
+                # "increases the length" says nothing about a reference that "reduces the overhead": the
+                # thing that goes up or down must be the same.
+                mine = {h for kk, h in clause.heads if kk == k}
+                relevant = [r for r in ref if mine & {h for kk, h in r.heads if kk == k}
+                            and not (clause.compared or r.compared)]
+            else:
+                # Against a whole model answer even a specific word needs a shared topic word.
+                relevant = [r for r in ref if r.subject_ok(clause, prompt_stems) and (
+                    (concept.specific and not framed_only) or topic & r.stems)]
             opposite = any((k, -sign) in r.signs for r in relevant)
             same = any((k, sign) in r.signs for r in relevant)
             if opposite and not same:
-                return True
-    return False
+                return "antonym"
+    return None
 
 
 # ---- copied text ----
+
+# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic. Pasted back
+# into an answer (from an earlier try, another person's thread or another tool) it says nothing itself.
+HINT_LABEL = re.compile(r"^\W*(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:", re.IGNORECASE)
 
 COPY_MIN_WORDS = 5
 COPY_SHARE = 0.8
@@ -381,13 +516,24 @@ def _why_not(
     reference, topic = _reference(item, model_answer, prompt)
     if check_relevance and not topic & {stem(w) for w in content_words(clean(evidence))}:
         return "off_criterion"
-    prompt_stems = _prompt_stems(prompt)
-    # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
-    if contradicts(evidence, reference, prompt_stems=prompt_stems) or contradicts(
-        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
-    ):
+    if contradiction_kind(evidence, item, prompt, model_answer) is not None:
         return "contradiction"
     return None
+
+
+def wrong_claim(evidence: str, item: RubricItem, question: Question) -> str | None:
+    """The kind of contradiction (see `contradiction`) between `evidence` and the criterion, or None."""
+    return contradiction_kind(evidence, item, question.prompt, question.model_answer)
+
+
+@lru_cache(maxsize=16384)
+def contradiction_kind(evidence: str, item: RubricItem, prompt: str, model_answer: str) -> str | None:
+    reference, _ = _reference(item, model_answer, prompt)
+    prompt_stems = _prompt_stems(prompt)
+    # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
+    return contradiction(evidence, reference, prompt_stems=prompt_stems) or contradiction(
+        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -87,10 +87,9 @@ def _failures(results: list[tuple[str, str, Verdict]]) -> list[str]:
 BOUNDED = ("rubric_paste", "question_copy", "keyword_list")
 CONTRADICTIONS = ("negated", "denial")
 # Where the contradiction attacks stand today (issue 13 target: every one <= 1.5): means per attack.
-# "negated" was 4.0 before the bank's rewrite (measured 4.43 after it): the generator negates one auxiliary
-# per sentence, and the rewritten model answers are multi-clause, so many negated answers keep true clauses
-# that rightly earn credit (fund-structured-output keeps "validate on receipt ..." untouched).
-CONTRADICTION_MEAN_MAX = {"negated": 4.5, "denial": 1.5}
+# "negated" measured 4.43 before wrong claims cost points (scoring/wrongclaims.py) and 0.23 after; the few
+# still above 1.5 keep true clauses the generator left untouched (it negates one auxiliary per sentence).
+CONTRADICTION_MEAN_MAX = {"negated": 0.5, "denial": 1.5}
 
 
 @functools.lru_cache(maxsize=1)

@@ -41,6 +41,21 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Evaluation sets are a myth.", "Build an evaluation set from real cases."),
         ("You never need to measure latency.", "Measure p95 latency before and after."),
         ("A fixed workflow is unpredictable and cannot be tested.", "Each step can be tested; costs are predictable."),
+        # Reversed direction without any negation word: what goes up or down is the same thing.
+        ("Latency drops with a second agent.", "A second agent raises latency."),
+        ("Token spend decreases with more agents.", "Multi-agent systems increase token spend."),
+        ("Rolling summaries are lossless.", "Summaries are lossy, so keep key facts in a store."),
+        # Dismissing what the reference warns about: "isn't a problem", "can't happen", "is impossible".
+        ("Handoffs aren't really a problem between agents.", "Handoffs between agents lose context."),
+        ("Overfitting to the eval set can't happen.", "Watch for overfitting to the eval set."),
+        # ... and a later negation in the same clause ("because we never ...") does not cancel the dismissal.
+        ("Overfitting can't happen because we never train on the eval set.", "Watch for overfitting to the eval set."),
+        ("Replaying a run is impossible.", "Log every step so a run can be replayed."),
+        # always / never about the same thing.
+        ("Always resend the full history on every call.", "Never resend the full history; summarise older turns."),
+        # The subject carries across ", and ...": the second clause is still about the tree.
+        ("A spanning tree has loops, and does not include every node.",
+         "A spanning tree includes every node and has no loops."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -61,6 +76,26 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("Give narrow tools, never a generic raw SQL tool.", "Exposes narrow tools and avoids generic ones."),
         ("Expose task tools, never a generic one.", "Expose task-shaped tools instead of generic ones."),
         ("Reads use a read-only role, never a superuser.", "Use delegated tokens, not a shared superuser account."),
+        # "has no issues" and "would not be a problem" do not dismiss the subject.
+        ("Carrier extension doesn't have these issues.", "Carrier extension pads short frames."),
+        # A negation about another subject than the reference's ("UDP has none" beside TCP's field).
+        ("UDP does not have a sequence number field.",
+         "The TCP header has a sequence number field, while UDP only has ports."),
+        # The subject carries across ", and ...": the second clause is about UDP too, not TCP.
+        ("UDP is connectionless, and does not number its segments.",
+         "TCP numbers its segments, while UDP is connectionless."),
+        # The consequence of an "if" clause is as conditional as the condition.
+        ("If p_escalate gets high, it is more expensive than the strong model.",
+         "A cascade is cheaper than always calling the strong model."),
+        # A direction word about something else: the length grows, the overhead shrinks.
+        ("Frame bursting increases the frame length.", "Frame bursting reduces the overhead per frame."),
+        # "no" and "without" inside a clause deny their noun, in the reference too.
+        ("Never use exact-match tests.", "Draws the design consequence of no exact-match tests."),
+        ("Generate drafts but don't show them.", "Generate drafts without showing them to customers."),
+        ("Compare recall with and without rewriting.", "Compare recall with rewriting on a labelled set."),
+        # The rejected alternative after "instead of" is not claimed, so its antonym is no contradiction.
+        ("Instead of an independent arrival process, traffic comes in bursts.",
+         "Arrivals are not independent: traffic is bursty."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:

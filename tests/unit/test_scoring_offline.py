@@ -412,3 +412,49 @@ def test_figures_are_not_split_into_fragments() -> None:
 
     assert fragments("It costs $34,500 a month at $3/M input") == ["It costs $34,500 a month at $3/M input"]
     assert fragments("caching, routing/batching") == ["caching", "routing", "batching"]
+
+
+def test_hints_pasted_back_earn_nothing_but_the_answer_around_them_does() -> None:
+    # Issue 13: an answer made of earlier hints ("Think about: ...") scored like a full answer.
+    judge = OfflineJudge()
+    hints = ("Think about: prompt caching of the static prefix. Think about: routing to a smaller model. "
+             "Think about: measuring quality with an eval set.")
+    real = ("Put the static instructions first so the provider caches that prefix at a discount, and send easy "
+            "questions to a smaller, cheaper model. Check quality on an eval set before and after.")
+    assert judge.grade_sync(CACHE_Q, hints).total <= 1.5
+    assert judge.grade_sync(CACHE_Q, hints + " " + real).total == judge.grade_sync(CACHE_Q, real).total >= 7.0
+
+
+def test_hyphenated_words_match_a_model_answer_without_a_rubric() -> None:
+    # "full-duplex" in the answer used to become one token that no model-answer word could match.
+    q = Question(id="piggyback", category="fundamentals",
+                 prompt="What does piggybacking acknowledgements require?",
+                 model_answer="Piggybacking needs a full-duplex or semi-duplex connection between sender and receiver.")
+    assert OfflineJudge().grade_sync(q, "It needs a full-duplex channel.").total >= 5.0
+
+
+def test_everyday_direction_words_are_synonyms() -> None:
+    q = Question(id="diameter", category="fundamentals",
+                 prompt="What happens to the collision domain diameter when the network gets ten times faster?",
+                 model_answer="The diameter decreases by a factor of ten.")
+    assert OfflineJudge().grade_sync(q, "The diameter gets ten times smaller.").total >= 5.0
+
+
+def test_a_paraphrase_of_the_model_answer_sentence_meets_a_terse_criterion() -> None:
+    # The criterion names the pattern; the answer describes it in the words of the model answer's sentence.
+    q = Question(
+        id="split", category="agents_rag_tools", prompt="When would you split one agent into several?",
+        model_answer=("Start with one agent and split only when evals show a failure the split fixes. When you split, "
+                      "one orchestrator hands out tasks to workers and collects short summaries back, instead of "
+                      "agents chatting freely."),
+        rubric=[
+            Criterion(id="evidence", text="Starts with a single agent and splits on evidence from evals.", weight=1,
+                      key_phrases=["single agent", "evals"]),
+            Criterion(id="pattern", text="Prefers an orchestrator-worker structure with compact summaries.",
+                      weight=1, key_phrases=["orchestrator", "orchestrator-worker"]),
+        ],
+    )
+    answer = ("If we do split, one boss process hands out tasks and collects short summaries back instead of "
+              "letting agents chat freely.")
+    verdicts = {c.id: c.verdict for c in OfflineJudge().grade_sync(q, answer).criteria}
+    assert verdicts == {"evidence": "missed", "pattern": "met"}
