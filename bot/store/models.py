@@ -175,6 +175,8 @@ class Score(Base):
         # the join never reads the wide score rows (criteria, feedback).
         Index("ix_scores_answer_report", "answer_id", "counts", "total", "judge_id", "latency_ms", "cost_usd",
               "input_tokens", "output_tokens"),
+        # A judge's scores slowest first: the report's p95 latency reads the top 5 % and stops.
+        Index("ix_scores_judge_latency", "judge_id", "latency_ms", "answer_id"),
         # Only flagged and reviewed scores: the few rows the report's flag table and moderation need.
         Index("ix_scores_under_review", "review_state", sqlite_where=text("review_state != 'none'"),
               postgresql_where=text("review_state != 'none'")),
