@@ -8,6 +8,7 @@ in Python is proportional to weeks x categories, not to answers.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -88,41 +89,53 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     weeks = [iso_week(first + timedelta(weeks=i)) for i in range(weeks_back)]
     bucket = _week_bucket(weeks, first)
     in_range = (Answer.day >= first, Answer.day <= today, Answer.deleted.is_(False))
-    async with ctx.sessions() as s:
-        # Grouped by day (not week): a plain column sorts cheaper than the week CASE; days map to weeks below.
-        grouped = (await s.execute(
-            select(Answer.day, Answer.question_id, Score.judge_id,
-                   func.count(Answer.id), func.count(Score.id), func.count(_counted_only(Score.id)),
-                   func.sum(_counted_only(Score.total)), func.sum(_counted_only(Score.total * Score.total)),
-                   func.count(_counted_only(case((Score.total >= HIT, 1), else_=None))),
-                   func.min(_counted_only(Score.total)), func.max(_counted_only(Score.total)),
-                   func.sum(Score.cost_usd), func.sum(Score.latency_ms), func.max(Score.latency_ms),
-                   func.sum(Score.input_tokens + Score.output_tokens))
-            .outerjoin(Score, _score_join()).where(*in_range)
-            .group_by(Answer.day, Answer.question_id, Score.judge_id))).all()
-        question_ids = sorted({r[1] for r in grouped})
-        questions = {r.id: (r.qid, r.category) for r in (await s.execute(
-            select(QuestionRow.id, QuestionRow.qid, QuestionRow.category)
-            .where(QuestionRow.id.in_(question_ids)))).all()} if question_ids else {}
-        people, gains = await _people(s, bucket, in_range)
-        judged: dict[str, int] = defaultdict(int)
-        for row in grouped:
-            if row[2] is not None:
-                judged[row[2]] += row[4]
-        p95 = await _latency_p95(s, in_range, judged)
-        # Driven from the partial index ix_scores_under_review (the few scores under review), each checked
-        # against its answer by primary key. The constant is inline, not a bound parameter: only then can
-        # SQLite (and PostgreSQL's generic plans) match the index's predicate.
-        flagged = (await s.execute(
-            select(Score.flags, Score.review_state)
-            .where(Score.review_state != literal_column("'none'"),
-                   exists().where(Answer.id == Score.answer_id, *in_range)))).all()
-        names = {}
-        if gains:
-            names = {r.id: ANONYMOUS if r.leaderboard_opt_out else user_text(r.display_name or "someone", 40)
-                     for r in (await s.execute(select(Member.id, Member.display_name, Member.leaderboard_opt_out)
-                                               .where(Member.id.in_([g[0] for g in gains])))).all()}
-        disputes = await _disputes(s, first)
+
+    async def by_question_and_judge() -> tuple[list[Any], dict[int, tuple[str, str]], dict[str, float],
+                                               list[Any], dict[str, int]]:
+        async with ctx.sessions() as s:
+            # Grouped by day (not week): a plain column sorts cheaper than the week CASE; days map to weeks below.
+            grouped = (await s.execute(
+                select(Answer.day, Answer.question_id, Score.judge_id,
+                       func.count(Answer.id), func.count(Score.id), func.count(_counted_only(Score.id)),
+                       func.sum(_counted_only(Score.total)), func.sum(_counted_only(Score.total * Score.total)),
+                       func.count(_counted_only(case((Score.total >= HIT, 1), else_=None))),
+                       func.min(_counted_only(Score.total)), func.max(_counted_only(Score.total)),
+                       func.sum(Score.cost_usd), func.sum(Score.latency_ms), func.max(Score.latency_ms),
+                       func.sum(Score.input_tokens + Score.output_tokens))
+                .outerjoin(Score, _score_join()).where(*in_range)
+                .group_by(Answer.day, Answer.question_id, Score.judge_id))).all()
+            question_ids = sorted({r[1] for r in grouped})
+            questions = {r.id: (r.qid, r.category) for r in (await s.execute(
+                select(QuestionRow.id, QuestionRow.qid, QuestionRow.category)
+                .where(QuestionRow.id.in_(question_ids)))).all()} if question_ids else {}
+            judged: dict[str, int] = defaultdict(int)
+            for row in grouped:
+                if row[2] is not None:
+                    judged[row[2]] += row[4]
+            p95 = await _latency_p95(s, in_range, judged)
+            # Driven from the partial index ix_scores_under_review (the few scores under review), each checked
+            # against its answer by primary key. The constant is inline, not a bound parameter: only then can
+            # SQLite (and PostgreSQL's generic plans) match the index's predicate.
+            flagged = (await s.execute(
+                select(Score.flags, Score.review_state)
+                .where(Score.review_state != literal_column("'none'"),
+                       exists().where(Answer.id == Score.answer_id, *in_range)))).all()
+            return list(grouped), questions, p95, list(flagged), await _disputes(s, first)
+
+    async def by_person() -> tuple[dict[str, int], list[tuple[int, str, float, str, float]], dict[int, str]]:
+        async with ctx.sessions() as s:
+            people, gains = await _people(s, bucket, in_range)
+            names = {}
+            if gains:
+                names = {r.id: ANONYMOUS if r.leaderboard_opt_out else user_text(r.display_name or "someone", 40)
+                         for r in (await s.execute(select(Member.id, Member.display_name, Member.leaderboard_opt_out)
+                                                   .where(Member.id.in_([g[0] for g in gains])))).all()}
+            return people, gains, names
+
+    # The two passes are independent: each on its own connection, so PostgreSQL (two backends) and SQLite
+    # (WAL readers in two threads) run them side by side on two cores.
+    (grouped, questions, p95, flagged, disputes), (people, gains, names) = await asyncio.gather(
+        by_question_and_judge(), by_person())
 
     participation = Table("participation", "Participation per week", ["week", "people", "answers"])
     week_of = {first + timedelta(days=d): weeks[d // 7] for d in range(7 * weeks_back)}
