@@ -2,8 +2,8 @@
 easy or too hard, flags, disputes and what the judge costs. Platform-neutral tables; bot/report_html.py
 renders them as one self-contained HTML page, and as CSV files.
 
-Every aggregate runs in SQL grouped by week bucket (a CASE over the answer's streak day), so the work
-in Python is proportional to weeks x categories, not to answers.
+Every aggregate runs in SQL, grouped by day x question x judge or by person x week, so what reaches
+Python is proportional to days x questions plus the ten most improved, not to answers.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, exists, func, literal, literal_column, null, 
 from bot.messages import user_text
 from bot.rules.timing import iso_week, local_date, week_start
 from bot.services.context import Context
+from bot.services.progress import counted
 from bot.store.models import Answer, Member, QuestionRow, Score
 from bot.store.models import Dispute as DisputeRow
 
@@ -75,9 +76,9 @@ def _score_join() -> Any:
 
 
 def _counted_only(value: Any) -> Any:
-    """`value` for answers that earn points (scored, not deleted, not flagged), NULL otherwise: lets one
-    LEFT JOIN over the period feed both "every answer" and "counted answers" aggregates."""
-    return case((and_(Answer.status == "scored", Score.counts.is_(True)), value), else_=None)
+    """`value` for answers that earn points (the scoring rule `progress.counted`), NULL otherwise: lets
+    one LEFT JOIN over the period feed both "every answer" and "counted answers" aggregates."""
+    return case((and_(*counted()), value), else_=None)
 
 
 async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
@@ -94,16 +95,18 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
                                                list[Any], dict[str, int]]:
         async with ctx.sessions() as s:
             # Grouped by day (not week): a plain column sorts cheaper than the week CASE; days map to weeks below.
+            # Grouped by day (not week: a plain column sorts cheaper than the week CASE; days map to weeks
+            # below) and by whether the answer counts, so the rule is evaluated once per row, not per aggregate.
+            counts = case((and_(*counted()), 1), else_=0)
             grouped = (await s.execute(
-                select(Answer.day, Answer.question_id, Score.judge_id,
-                       func.count(Answer.id), func.count(Score.id), func.count(_counted_only(Score.id)),
-                       func.sum(_counted_only(Score.total)), func.sum(_counted_only(Score.total * Score.total)),
-                       func.count(_counted_only(case((Score.total >= HIT, 1), else_=None))),
-                       func.min(_counted_only(Score.total)), func.max(_counted_only(Score.total)),
+                select(Answer.day, Answer.question_id, Score.judge_id, counts,
+                       func.count(Answer.id), func.count(Score.id), func.sum(Score.total),
+                       func.sum(Score.total * Score.total), func.count(case((Score.total >= HIT, 1), else_=None)),
+                       func.min(Score.total), func.max(Score.total),
                        func.sum(Score.cost_usd), func.sum(Score.latency_ms), func.max(Score.latency_ms),
                        func.sum(Score.input_tokens + Score.output_tokens))
                 .outerjoin(Score, _score_join()).where(*in_range)
-                .group_by(Answer.day, Answer.question_id, Score.judge_id))).all()
+                .group_by(Answer.day, Answer.question_id, Score.judge_id, counts))).all()
             question_ids = sorted({r[1] for r in grouped})
             questions = {r.id: (r.qid, r.category) for r in (await s.execute(
                 select(QuestionRow.id, QuestionRow.qid, QuestionRow.category)
@@ -111,7 +114,7 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
             judged: dict[str, int] = defaultdict(int)
             for row in grouped:
                 if row[2] is not None:
-                    judged[row[2]] += row[4]
+                    judged[row[2]] += row[5]
             p95 = await _latency_p95(s, in_range, judged)
             # Driven from the partial index ix_scores_under_review (the few scores under review), each checked
             # against its answer by primary key. The constant is inline, not a bound parameter: only then can
@@ -141,16 +144,16 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     week_of = {first + timedelta(days=d): weeks[d // 7] for d in range(7 * weeks_back)}
     answers: dict[str, int] = defaultdict(int)
     for row in grouped:
-        answers[week_of[row[0]]] += row[3]
+        answers[week_of[row[0]]] += row[4]
     participation.rows = [[w, people.get(w, 0), answers.get(w, 0)] for w in weeks]
 
     # Counted sums per (week, category), per (question, category) and per judge, from the one grouping.
     by_cat: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
     by_q: dict[tuple[str, str], list[Any]] = {}
     by_judge: dict[str, list[float]] = {}
-    for day, qrow, judge_id, _a, n_judged, n, total, total_sq, hits, lo, hi, cost, lat, lat_max, tok in grouped:
+    for day, qrow, judge_id, is_counted, _a, n, total, total_sq, hits, lo, hi, cost, lat, lat_max, tok in grouped:
         qid, category = questions[qrow]
-        if n:
+        if is_counted:
             c = by_cat[category][week_of[day]]
             c[0], c[1] = c[0] + n, c[1] + float(total)
             q = by_q.setdefault((qid, category), [0, 0.0, 0.0, 0, lo, hi])
@@ -158,7 +161,7 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
             q[4], q[5] = min(q[4], lo), max(q[5], hi)
         if judge_id is not None:
             j = by_judge.setdefault(judge_id, [0, 0.0, 0.0, 0.0, 0])
-            j[0], j[1], j[2] = j[0] + n_judged, j[1] + float(cost or 0), j[2] + float(lat or 0)
+            j[0], j[1], j[2] = j[0] + n, j[1] + float(cost or 0), j[2] + float(lat or 0)
             j[3], j[4] = max(j[3], float(lat_max or 0)), j[4] + int(tok or 0)
 
     trend = Table("category_trend", "Team mean score per category and week", ["category", *weeks])
@@ -238,21 +241,6 @@ async def _latency_p95(s: Any, in_range: tuple[Any, ...], judged: dict[str, int]
         for judge_id, n in sorted(judged.items())]
     rows = (await s.execute(union_all(*(select(b.c.judge_id, b.c.latency_ms) for b in branches)))).all()
     return {j: 0.0 for j in judged} | {j: float(lat or 0.0) for j, lat in rows}
-
-
-def _improvements(rows: Any) -> list[tuple[int, str, float, str, float]]:
-    """(member, first week, its mean, last week, its mean) for people who got better; weeks need 2 answers."""
-    weekly: dict[int, dict[str, float]] = defaultdict(dict)
-    for member_id, week, mean, n in rows:
-        if week and n >= 2:  # one answer is not a week's level
-            weekly[member_id][week] = float(mean)
-    gains = []
-    for member_id, by_week in weekly.items():
-        if len(by_week) >= 2:
-            w0, w1 = min(by_week), max(by_week)  # "YYYY-Www" sorts in time order
-            if by_week[w1] > by_week[w0]:
-                gains.append((member_id, w0, by_week[w0], w1, by_week[w1]))
-    return sorted(gains, key=lambda g: (-(g[4] - g[2]), g[0]))
 
 
 async def _disputes(s: Any, first: date) -> dict[str, int]:
