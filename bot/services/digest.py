@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from bank.schema import category_label
 from bot.messages import Field, Message, user_text
 from bot.rules.timing import iso_week, local_date, week_start
-from bot.services import directory
+from bot.services import directory, progress_view
 from bot.services.context import Context
 from bot.services.reports import leaderboard_rows, standing_name
-from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints, Streak
+from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints
 
 
 @dataclass
@@ -88,17 +88,13 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
         )).first()
         if hardest:
             data.hardest = (hardest.qid, round(float(hardest.mean), 1))
-        # The channel's people, then their current streaks by primary key. Joining streaks made PostgreSQL
-        # hash or sort every streak in the database (190 ms at 100,000 people); a DISTINCT subquery made
-        # SQLite walk all of round_points in member order. Names are read only for the top three and
-        # anyone tied with them.
+        # The channel's people, then their running streaks through the progress model's named query (by
+        # primary key; a DISTINCT subquery made SQLite walk all of round_points in member order). Names are
+        # read only for the top three and anyone tied with them.
         people = sorted(set((await s.scalars(
             select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id))).all()))
-        ranked: list[tuple[int, int]] = []
-        for i in range(0, len(people), 5000):  # stay far below both drivers' bind-parameter limits
-            ranked += [(r.member_id, r.current) for r in (await s.execute(
-                select(Streak.member_id, Streak.current)
-                .where(Streak.member_id.in_(people[i:i + 5000]), Streak.current > 0))).all()]
+        ranked = [(member_id, st.current) for member_id, st in
+                  (await progress_view.streaks(s, people, running_only=True)).items()]
         ranked.sort(key=lambda r: -r[1])
         if ranked:
             floor = ranked[min(2, len(ranked) - 1)][1]

@@ -8,16 +8,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from bank.schema import category_label
 from bank.selection import pick_practice_question
 from bot.messages import Field, Message
 from bot.rules.timing import iso_week
-from bot.services import practice
+from bot.services import practice, progress_view
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Member, Notification, Round, RoundPoints, Streak
+from bot.store.models import Answer, Channel, Member, Notification, Round, RoundPoints
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,8 @@ async def _send_once(ctx: Context, kind: str, targets: list[tuple[str, int, str]
 
 async def summary_message(ctx: Context, member_id: int, week: str) -> Message:
     async with ctx.sessions() as s:
-        points = await s.scalar(select(func.sum(RoundPoints.points)).where(
-            RoundPoints.member_id == member_id, RoundPoints.iso_week == week)) or 0.0
-        streak = await s.get(Streak, member_id)
+        points = await progress_view.week_points(s, member_id, week)
+        streak = await progress_view.streak(s, member_id)
     weak = await practice.weak_for(ctx, member_id)
     suggestions: list[str] = []
     for category in weak[:3]:

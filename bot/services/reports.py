@@ -15,7 +15,7 @@ from bot.rules.timing import iso_week, local_date
 from bot.services import directory, practice, progress_view
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score, Streak
+from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score
 
 
 @dataclass
@@ -77,7 +77,7 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
 async def streak(ctx: Context, user_key: str) -> Message:
     async with ctx.sessions() as s:
         m = await directory.find_member(s, user_key)
-        row = await s.get(Streak, m.id) if m else None
+        row = await progress_view.streak(s, m.id) if m else None
     if row is None:
         return Message(title="Streak", text="No streak yet: answer a daily question or a practice question.",
                        kind="stats")
@@ -94,7 +94,7 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
         if m is None or (m.leaderboard_opt_out and not about_self):
             return Message(title="Stats", text="No answers yet." if about_self else "No answers from them yet.",
                            kind="stats")
-        st = await s.get(Streak, m.id)
+        st = await progress_view.streak(s, m.id)
         cats = await progress_view.category_strengths(s, m.id)
         answers = await s.scalar(select(func.count(Answer.id)).where(Answer.member_id == m.id,
                                                                      Answer.deleted.is_(False))) or 0

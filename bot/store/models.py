@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -127,6 +128,8 @@ class Answer(Base):
         Index("ix_answers_status_next", "status", "next_attempt_at"),
         Index("ix_answers_member_submitted", "member_id", "submitted_at"),
         Index("ix_answers_member_received", "member_id", "received_at"),
+        # The team report reads a period's answers by day; the other columns make it covering on SQLite.
+        Index("ix_answers_day", "day", "deleted", "status", "member_id", "question_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     message_key: Mapped[str] = mapped_column(String(250), unique=True)  # platform-qualified message id
@@ -169,6 +172,17 @@ class InboxEvent(Base):
 
 class Score(Base):
     __tablename__ = "scores"
+    __table_args__ = (
+        # The team report joins every answer of a period to its score: with these columns in the index
+        # the join never reads the wide score rows (criteria, feedback).
+        Index("ix_scores_answer_report", "answer_id", "counts", "total", "judge_id", "latency_ms", "cost_usd",
+              "input_tokens", "output_tokens"),
+        # A judge's scores slowest first: the report's p95 latency reads the top 5 % and stops.
+        Index("ix_scores_judge_latency", "judge_id", "latency_ms", "answer_id"),
+        # Only flagged and reviewed scores: the few rows the report's flag table and moderation need.
+        Index("ix_scores_under_review", "review_state", sqlite_where=text("review_state != 'none'"),
+              postgresql_where=text("review_state != 'none'")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), unique=True)
     total: Mapped[float] = mapped_column(Float)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.clock import FakeClock
 from bot.core import Core
 from bot.events import CommandContext
-from bot.services import progress_view
+from bot.services import notices, progress_view
 from tests.fakes.platform import FakePlatform
 from tests.integration.test_rounds_and_intake import ALICE, BOB, CH, answer, setup_round
 
@@ -76,3 +76,13 @@ async def test_stats_and_card_agree_on_points_this_week(core: Core, clock: FakeC
     week_stats = next(f.value for f in stats.fields if f.name == "This week")
     week_card = next(f.value for f in card.fields if f.name == "This week")
     assert week_stats == "10.0 pts" and week_card.startswith("10.0 pts")
+
+
+async def test_weekly_summary_and_card_agree_on_points_and_streak(core: Core, clock: FakeClock) -> None:
+    await answer_days(core, clock, ["a great answer"])
+    clock.advance(timedelta(days=-7))
+    view = await progress_view.load(core.ctx, ALICE)
+    assert view is not None and view.points_week == 10.0 and view.streak >= 1
+    summary = await notices.summary_message(core.ctx, view.member_id, view.week)
+    fields = {f.name: f.value for f in summary.fields}
+    assert fields["Points"] == f"{view.points_week:.1f}" and fields["Streak"] == f"{view.streak} day(s)"
