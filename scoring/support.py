@@ -11,7 +11,9 @@ reference that says the same and only a reversal counts:
   next word") is denied; "X is a myth / irrelevant / pointless / doesn't matter" denies the whole clause;
 - antonyms: a clause that says "cheaper", "stateful", "untrusted", "broad privilege" where the reference
   says the opposite about the same thing.
-Negations inside a condition ("you don't need an agent when ...") are not judged: they are usually right.
+Negations inside a condition ("you don't need an agent when ...") are not judged clause by clause: they
+are usually right. A conditional is instead compared whole with the reference's (scoring/conditionals.py):
+"if it is NOT small, paste it" against "if it is small, paste it" is a contradiction.
 Lexicons are generic English and field vocabulary, not tuned to particular answers.
 """
 
