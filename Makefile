@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 	$(BIN)/drillbot eval bank/evals --judge offline --json --gate bank/evals/thresholds.yaml > /dev/null
 	$(BIN)/drillbot eval bank/evals/holdout --judge offline --json --gate bank/evals/holdout/thresholds.yaml > /dev/null
-	$(BIN)/drillbot bank validate bank/questions docs/example-pack > /dev/null
+	$(BIN)/drillbot bank validate --strict bank/questions docs/example-pack > /dev/null
 
 demo: $(STAMP)
 	$(BIN)/drillbot demo

@@ -10,8 +10,8 @@ would put it:
   editing a check never changes a question's version hash.
 - ``keywords``: a comma list of the rubric's key phrases scores at most 1.5 (or is held).
 - ``question_copy``: the prompt pasted back scores 0 and is flagged.
-- ``negated``: the model answer with every claim negated scores at most 1.5 (or is held). The offline
-  judge matches vocabulary, so today it cannot see a contradiction; this check warns unless ``strict``.
+- ``negated``: the model answer with every claim negated scores at most 1.5 (or is held). This check
+  warns unless ``strict``; `make test` validates with ``--strict``.
 
 A failing probe names the criteria at fault: for a probe that should score high, the criteria it missed;
 for one that should score low, the criteria that gave it credit.

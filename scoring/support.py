@@ -11,7 +11,9 @@ reference that says the same and only a reversal counts:
   next word") is denied; "X is a myth / irrelevant / pointless / doesn't matter" denies the whole clause;
 - antonyms: a clause that says "cheaper", "stateful", "untrusted", "broad privilege" where the reference
   says the opposite about the same thing.
-Negations inside a condition ("you don't need an agent when ...") are not judged: they are usually right.
+Negations inside a condition ("you don't need an agent when ...") are not judged clause by clause: they
+are usually right. A conditional is instead compared whole with the reference's (scoring/conditionals.py):
+"if it is NOT small, paste it" against "if it is small, paste it" is a contradiction.
 Lexicons are generic English and field vocabulary, not tuned to particular answers.
 """
 
@@ -24,6 +26,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bank.schema import Question
+from scoring.conditionals import reversed_conditional
 from scoring.rubric import RubricItem
 from scoring.text import VERBS, clean, content_words, is_verb, stem, words, wordset
 
@@ -73,7 +76,12 @@ _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pu
     largely utterly so very seem
     seems""")
 _LIMITERS = wordset("""just only always all every necessarily simply merely alone enough entirely fully""")
-_CLAUSE_SPLIT = re.compile(r"[,;:()\[\]]|\s[-–—]\s|(\.\s|\.$|\n)|\b(?:and|but|while|whereas|although|though|so)\b")
+# "only X" limits X; "X can not only Y" says the opposite of "X can only Y" (unless "... but also Z" follows).
+_ONLY = wordset("""only just merely solely""")
+# Sentence ends and "and" are captured: "and" can join the two halves of one condition.
+_CLAUSE_SPLIT = re.compile(
+    r"[,;:()\[\]]|\s[-–—]\s|(\.\s|\.$|\n)|\b(and)\b|\b(?:but|while|whereas|although|though|so)\b"
+)
 _SENTENCE_END = re.compile(r"\.\s|\.$|\n")
 _CONDITION_OPENERS = wordset("""if when unless whenever once until""")
 _PREPOSITIONS = wordset("""for in on at with by from to of per during after before under over within across""")
@@ -150,6 +158,8 @@ class _Clause:
     heads: frozenset[tuple[int, str]] = frozenset()  # (concept, a stem beside its word): what the word is about
     sentence: frozenset[str] = frozenset()  # content stems of the whole sentence the clause sits in
     always: bool = False  # "always X": the opposite of a reference's "never X"
+    limited: frozenset[str] = frozenset()  # stems after "only" ("can only reorder what ... found")
+    unlimited: frozenset[str] = frozenset()  # stems after "not only", with no "also" in the sentence
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -179,21 +189,30 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     if sentence_denied:
         normal = _DENIED_SENTENCE.sub(" ", normal)
     sentence_no = 0
+    also = ["also" in words(s) for s in _SENTENCE_END.split(normal)]  # "not only X but also Y" adds, not denies
     sentence_of: list[int] = []
     last_subject = ""  # the subject a clause without its own continues ("a tree has no loops, includes ...")
     consequent = False  # the clause after "if ...," is its consequence: as conditional as the condition
+    in_condition = joined = False  # "if it is small | and | stable, ...": the condition goes on after "and"
     for raw in _CLAUSE_SPLIT.split(normal):
         if raw is None:
             continue
+        if raw == "and":
+            joined = True
+            continue
         if _SENTENCE_END.fullmatch(raw):
-            last_subject, consequent = "", False
+            last_subject, consequent, in_condition = "", False, False
             sentence_no += 1
             continue
         ws = words(raw)
         if not ws:
             continue
-        opens_condition = ws[0] in _CONDITION_OPENERS
-        conditional = consequent or any(w in _CONDITIONAL for w in ws)
+        opens_condition = ws[0] in _CONDITION_OPENERS or (joined and in_condition)
+        in_condition, joined = opens_condition, False
+        consequent = consequent or opens_condition  # a condition's continuation is as conditional as its start
+        # "X rather than Y" names the rejected alternative (_CONTRAST): a negation before it is still a claim.
+        conditional = consequent or any(w in _CONDITIONAL and not (w == "than" and k and ws[k - 1] == "rather")
+                                        for k, w in enumerate(ws))
         hypothetical = consequent or any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
         consequent = opens_condition
         relative = any(w in ("that", "which", "who", "what") for w in ws)  # "APIs that don't exist"
@@ -209,6 +228,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
+        limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
         prep_since = False
         for j, w in enumerate(ws):
@@ -233,13 +253,18 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 pending = not pending
                 copula_negated = w in _COPULA_NEGATIONS or (w == "not" and prev in _COPULAS)
                 continue
+            if w in _ONLY and not hypothetical:
+                if pending and prev in _NEGATORS:
+                    unlimited_at = unlimited_at if unlimited_at >= 0 else len(seq)
+                elif not pending:
+                    limited_at = limited_at if limited_at >= 0 else len(seq)
             if pending and w in _LIMITERS and prev in _NEGATORS:
                 pending = False  # "not just", "not always": a limit, not a denial
                 continue
             s = stem(w)
-            if s in _FRAMES:
-                if prev not in _PREDICATIVE and not pending:
-                    continue  # "irrelevant text", "something false": an adjective, not a verdict on the clause
+            # A frame word judges the clause after a copula or negator; otherwise ("irrelevant text", "passages
+            # that are irrelevant") it describes a noun and is an ordinary word, which a negation can deny.
+            if s in _FRAMES and ((prev in _PREDICATIVE or pending) and not _describes_relative(ws, j)):
                 framed += 1
                 if pending:  # "not pointless": the two cancel
                     pending, framed = False, framed - 1
@@ -306,7 +331,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         sentence_of.append(sentence_no)
         out.append(_Clause(stems, frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause, subject,
                            "than" in ws, frozenset(heads),
-                           always="always" in ws and not conditional and not negated_at))
+                           always="always" in ws and not conditional and not negated_at,
+                           limited=frozenset(seq[limited_at:]) if limited_at >= 0 else frozenset(),
+                           unlimited=frozenset(seq[unlimited_at:]) if unlimited_at >= 0 and not also[sentence_no]
+                           else frozenset()))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     start = 0
@@ -316,6 +344,19 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
             done += [replace(x, sentence=words_) for x in out[start:k + 1]]
             start = k + 1
     return tuple(done)
+
+
+_RELATIVE_PRONOUNS = wordset("""that which who""")
+_ADVERBS = wordset("""really totally completely entirely just simply mostly largely so very often""")
+
+
+def _describes_relative(ws: list[str], j: int) -> bool:
+    """Whether the frame word at j sits in a relative clause ("passages that are (not) irrelevant"): it
+    describes a noun, as "irrelevant text" does, and is a claim about it rather than a verdict on the clause."""
+    k = j - 1
+    while k >= 0 and (ws[k] in _NEGATORS or ws[k] in _ADVERBS):
+        k -= 1
+    return k >= 1 and ws[k] in _COPULAS | {"be", "been"} and ws[k - 1] in _RELATIVE_PRONOUNS
 
 
 def _subject(ws: list[str], stems: frozenset[str]) -> str:
@@ -334,6 +375,11 @@ def _subject(ws: list[str], stems: frozenset[str]) -> str:
 @lru_cache(maxsize=2048)
 def _reference_clauses(reference: str) -> tuple[_Clause, ...]:
     return _clauses(reference)
+
+
+def _echoes(clause: _Clause, ref: _Clause) -> bool:
+    shared = len(clause.stems & ref.stems)
+    return shared >= 3 and 3 * shared >= 2 * len(clause.stems | ref.stems)
 
 
 def _has(clause: _Clause, target: tuple[str, ...]) -> bool:
@@ -356,7 +402,20 @@ def contradiction(
     """How `evidence` contradicts `reference`, if it does: "framed" (a whole clause called a myth, false,
     pointless ...), "antonym" (the opposite word about the same thing) or "negation" (a negated claim the
     reference makes). The first two rarely fire on a right answer; a plain negation can misread a correct
-    comparison ("UDP has no sequence number" beside a reference about TCP's)."""
+    comparison ("UDP has no sequence number" beside a reference about TCP's). "conditional": a conditional
+    with the opposite polarity of the reference's (scoring/conditionals.py), judged even with `framed_only`
+    since condition and consequence must both match."""
+    kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
+    if kind is None and reversed_conditional(
+        evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
+    ):
+        return "conditional"
+    return kind
+
+
+def _clause_contradiction(
+    evidence: str, reference: str, *, framed_only: bool = False, prompt_stems: frozenset[str] = frozenset()
+) -> str | None:
     ref = _reference_clauses(reference)
     if not ref:
         return None
@@ -380,6 +439,18 @@ def contradiction(
                     target in r.denied or target[:1] in r.denied for r in with_it
                 ):
                     return "framed" if clause.framed else "negation"
+        if framed_only and not clause.framed:
+            # Against a whole model answer a plain negation counts only when the clause echoes one of its
+            # clauses (two thirds of their words in common, three at least): "first-stage retrievers are not
+            # bi-encoders" beside "first-stage retrievers are bi-encoders", not a comparison with something else.
+            for target in clause.denied:
+                if any(_echoes(clause, r) and (target in r.affirmed or target[:1] in r.affirmed)
+                       and not (target in r.denied or target[:1] in r.denied) for r in ref):
+                    return "negation"
+        if clause.unlimited and not framed_only and any(
+            len(clause.unlimited & r.limited) >= 2 and clause.unlimited & r.limited - _GENERIC_VERBS for r in ref
+        ):
+            return "negation"  # "it can not only reorder what the first stage found" against "only reorder ..."
         if clause.always and not framed_only:
             # always/never: "always trust the model's confidence" against "never trust ...", same subject matter.
             for target in clause.affirmed:

@@ -26,7 +26,8 @@ QUESTIONS = sorted(load_bank().questions.values(), key=lambda q: q.id)
 # Through the LLM path every third question (all categories): the offline path covers every question.
 LLM_SAMPLE = QUESTIONS[::3]
 
-_AUX = re.compile(r"\b(is|are|was|were|can|should|will|must|does|do)\b", re.IGNORECASE)
+# An auxiliary already followed by "not" is skipped: "does not not support" would restate the claim.
+_AUX = re.compile(r"\b(is|are|was|were|can|should|will|must|does|do)\b(?!\s+not\b)", re.IGNORECASE)
 _DENIALS = ("{} is irrelevant.", "{} is a myth.", "{} doesn't matter at all.", "{} is overrated and pointless.")
 
 
@@ -83,13 +84,12 @@ def _failures(results: list[tuple[str, str, Verdict]]) -> list[str]:
     return [f"{qid}/{kind}: {v.total} {v.status}" for qid, kind, v in results if not _ok(v)]
 
 
-# Copies and keyword lists are bounded for every question; contradictions are not yet (see the xfail).
+# Copies and keyword lists are bounded for every question through both judges; contradictions offline.
 BOUNDED = ("rubric_paste", "question_copy", "keyword_list")
 CONTRADICTIONS = ("negated", "denial")
-# Where the contradiction attacks stand today (issue 13 target: every one <= 1.5): means per attack.
-# "negated" measured 4.43 before wrong claims cost points (scoring/wrongclaims.py) and 0.23 after; the few
-# still above 1.5 keep true clauses the generator left untouched (it negates one auxiliary per sentence).
-CONTRADICTION_MEAN_MAX = {"negated": 0.5, "denial": 1.5}
+# Means per contradiction attack (issue 13 target: every one <= 1.5). "negated" measured 4.43 before wrong
+# claims cost points (scoring/wrongclaims.py), 0.17 after, 0.008 once conditionals were compared whole.
+CONTRADICTION_MEAN_MAX = {"negated": 0.1, "denial": 1.5}
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,8 +111,8 @@ def test_offline_judge_contradiction_attacks_stay_low_on_average() -> None:
         assert sum(totals) / len(totals) <= most, kind
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 not finished: some negated model answers still score > 1.5")
 def test_offline_judge_every_question_every_attack() -> None:
+    # Every negated model answer <= 1.5 since conditionals are compared whole (scoring/conditionals.py).
     assert _failures(_offline_results()) == []
 
 

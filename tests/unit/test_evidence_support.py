@@ -18,6 +18,8 @@ OPPOSITE = (
     "waste of time."
 )
 
+SMALL_IN_PROMPT = "If the material is small and stable, put it straight into the prompt."
+
 
 @pytest.fixture(scope="module")
 def questions() -> dict[str, Question]:
@@ -56,6 +58,23 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         # The subject carries across ", and ...": the second clause is still about the tree.
         ("A spanning tree has loops, and does not include every node.",
          "A spanning tree includes every node and has no loops."),
+        # Conditionals with the opposite polarity: the condition negated (or "unless" for "if") with the same
+        # consequence, or the same condition with the consequence negated.
+        ("If the material is not small and stable, put it straight into the prompt.", SMALL_IN_PROMPT),
+        ("Unless the material is small and stable, put it straight into the prompt.", SMALL_IN_PROMPT),
+        ("Put the material straight into the prompt when it is not small and stable.", SMALL_IN_PROMPT),
+        ("If the material is small and stable, never put it into the prompt.", SMALL_IN_PROMPT),
+        ("Above the limit, or when the amount is not unclear, it escalates to a person.",
+         "Above the limit, or when the amount is unclear, it escalates to a person."),
+        ("Fine-tune when latency is not the bottleneck.", "Fine-tune when latency is the bottleneck."),
+        # A negation before "rather than" still denies.
+        ("Tune when the gap is not behaviour rather than knowledge.",
+         "Tune when the gap is behaviour rather than knowledge."),
+        # "not only X" against "only X"; a negated frame word inside a relative clause denies that word.
+        ("A re-ranker can not only reorder what the first stage found.",
+         "A re-ranker can only reorder what the first stage found."),
+        ("Retrieved passages that are not irrelevant lead to wrong answers.",
+         "Retrieved passages that are irrelevant lead to wrong answers."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -96,6 +115,22 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The rejected alternative after "instead of" is not claimed, so its antonym is no contradiction.
         ("Instead of an independent arrival process, traffic comes in bursts.",
          "Arrivals are not independent: traffic is bursty."),
+        # The contrast restated: another condition with another consequence, or the inverse (both negated).
+        ("If the corpus is large, use retrieval.", SMALL_IN_PROMPT),
+        ("If the corpus is large, don't paste it into the prompt.",
+         "If the corpus is small, paste it into the prompt."),
+        ("If the material is not small and stable, do not put it into the prompt.", SMALL_IN_PROMPT),
+        ("Don't fine-tune when the gap is missing knowledge; add retrieval.",
+         "Fine-tune when the gap is behaviour rather than knowledge."),
+        # The same conditional in other words, or with a negation the reference does not contradict.
+        ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
+        ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        ("When the request is ambiguous, escalate to a person.", "Escalate to a person when the request is ambiguous."),
+        # "not only X but also Y" adds to X; "passages that are irrelevant" describes the passages.
+        ("A re-ranker not only reorders candidates but also raises precision.",
+         "A re-ranker can only reorder what the first stage found."),
+        ("Retrieved passages that are irrelevant lead to wrong answers.",
+         "Irrelevant or stale retrieved passages cause hallucinations."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:
@@ -131,3 +166,14 @@ def test_a_correct_does_not_sentence_still_earns_credit(questions: dict[str, Que
 
 def test_avoiding_what_the_reference_recommends_is_a_contradiction() -> None:
     assert contradicts("Avoid caching the prefix.", "Cache the stable prefix so repeated calls are cheaper.")
+
+
+def test_a_negated_condition_earns_no_credit_offline(questions: dict[str, Question]) -> None:
+    # Issue 13 follow-up: "if ... not ..." with the reference's consequence was full credit for small-in-prompt.
+    q = questions["art-rag-when-not-to-use"]
+    wrong = "If the material is not small and stable, put it straight into the prompt."
+    right = "If the material is small and stable, put it straight into the prompt."
+    judge = OfflineJudge()
+    credit = {c.id: c.verdict for c in judge.grade_sync(q, wrong).criteria}
+    assert credit["small-in-prompt"] == "missed"
+    assert {c.id: c.verdict for c in judge.grade_sync(q, right).criteria}["small-in-prompt"] != "missed"
