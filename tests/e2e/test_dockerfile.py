@@ -1,8 +1,8 @@
 """The Dockerfile's build steps work in a clean virtualenv (no docker engine here), without dev extras.
 
-Slow (a full dependency install: 1m20s of CPU, 11 min wall on a busy 2-core machine), so it runs only when
-DRILLBOT_SLOW_TESTS=1 is set, e.g. once before a release or in a nightly CI job:
-    DRILLBOT_SLOW_TESTS=1 .venv/bin/python -m pytest tests/e2e/test_dockerfile.py
+It runs in every `make test`: since the runtime install dropped scipy and scikit-learn it takes about 35 s
+with pip's download cache warm (the project's own install has just filled it). Set DRILLBOT_SKIP_SLOW_TESTS=1
+to leave it out of a quick local run.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def build_stage() -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("DRILLBOT_SLOW_TESTS") != "1", reason="slow: set DRILLBOT_SLOW_TESTS=1")
+@pytest.mark.skipif(os.environ.get("DRILLBOT_SKIP_SLOW_TESTS") == "1", reason="DRILLBOT_SKIP_SLOW_TESTS=1 is set")
 def test_dockerfile_install_works_in_a_clean_virtualenv(tmp_path: Path) -> None:
     copies, runs = build_stage()
     assert runs and "dev" not in " ".join(runs)
