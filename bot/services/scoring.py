@@ -255,7 +255,7 @@ class ScoringWorker:
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
         async with member_lock:
             try:
-                recorded = await self._record(answer_id, question.id, verdict)
+                recorded = await self._record(answer_id, verdict)
             except IntegrityError:
                 # Another process recorded this score, or raced us creating the same person's streak
                 # or stats row. In the second case put the answer straight back in the queue.
@@ -276,13 +276,15 @@ class ScoringWorker:
         )).all()
         return [text for row in rows for text in (row.feedback, row.follow_up) if text]
 
-    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
-        """Store the score and its effects, and claim its reply, in one transaction."""
+    async def _record(self, answer_id: int, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
+        """Store the score and its effects, and claim its reply, in one transaction: lock the person, one
+        joined read of everything the score updates, then the writes at commit."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
-            answer = await s.get(Answer, answer_id)
-            if answer is None or answer.status != "scoring":
+            got = await progress.load_for_score(s, answer_id)
+            if got is None:
                 return None
+            answer = got.answer
             # A held verdict waits for an admin like any flagged answer; an abstained one has nothing to
             # review and counts for nothing. Neither shows a number (render.score_reply).
             flags = sorted(set(verdict.flags) | status_flags(verdict.status))
@@ -297,23 +299,16 @@ class ScoringWorker:
                 input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
                 reasoning_tokens=verdict.usage.reasoning_tokens,
-                latency_ms=verdict.latency_ms, created_at=now,
+                latency_ms=verdict.latency_ms, created_at=now, streak_note="",
             )
             s.add(score)
-            answer.status, answer.last_error = "scored", None
-            await s.flush()
-            if not flags:
-                await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
-            change = await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            answer.status, answer.last_error, answer.reply_claimed_at = "scored", None, now
+            change = await progress.apply_score(self.ctx, s, got, score)
             score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
-            answer.reply_claimed_at = now
-            member = await s.get(Member, answer.member_id)
-            assert member is not None
-            mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
-                                  .where(Round.id == answer.round_id)) if answer.round_id else None
-        route = Route(answer.thread_key, answer.message_key, member.user_key, mode)
-        return route, await self._reply(answer_id, score, member.display_name, answer.practice_id is not None,
-                                        answer.question_id)
+            mode = got.channel.feedback_mode if got.channel is not None else None
+            route = Route(answer.thread_key, answer.message_key, got.member.user_key, mode)
+            name, practice, question_row = got.member.display_name, answer.practice_id is not None, answer.question_id
+        return route, await self._reply(answer_id, score, name, practice, question_row)
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:
