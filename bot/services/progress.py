@@ -216,17 +216,19 @@ class ScoreInputs:
     channel_zone: str | None  # the person's first channel's time zone (the local-day fallback)
 
 
-async def load_for_score(session: AsyncSession, answer_id: int) -> ScoreInputs | None:
-    """Lock the person (PostgreSQL row lock, or SQLite's write lock: the first statement writes), so two
-    processes never update the same person's figures from the same old state; then read the answer,
-    where it goes and the rows its score updates. None if the answer is not claimed for scoring."""
-    locked = await session.scalar(
-        update(Member).where(Member.id == select(Answer.member_id).where(
-            Answer.id == answer_id, Answer.status == "scoring").scalar_subquery())
-        .values(display_name=Member.display_name).returning(Member.id)
+async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -> ScoreInputs | None:
+    """Mark the claimed answer scored (and its reply claimed) as the transaction's first statement, which
+    takes SQLite's write lock; on PostgreSQL also lock the person's row, so two processes never update the
+    same person's figures from the same old state. Then read the answer, where it goes and the rows its
+    score updates in one statement. None if the answer is not claimed for scoring."""
+    member_id = await session.scalar(
+        update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
+        .values(status="scored", last_error=None, reply_claimed_at=now).returning(Answer.member_id)
         .execution_options(synchronize_session=False))
-    if locked is None:
+    if member_id is None:
         return None
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
     # Aliases: the subqueries read other rows of the tables the outer query joins.
     other, other_q, other_r, other_c = aliased(Answer), aliased(QuestionRow), aliased(Round), aliased(Channel)
     later = exists().where(
@@ -317,9 +319,10 @@ async def _streak_after(ctx: Context, session: AsyncSession, got: ScoreInputs, s
     if any(day != new_day for day in walk):  # a day that could be missed: which days had rounds
         is_scheduled = await _schedule(session, answer.member_id, start, today)
     new = advance(state, [new_day] if new_day else [], is_scheduled, start, today)
-    row.current, row.longest, row.freezes, row.last_day = new.current, new.longest, new.freezes, new.last_day
-    row.freezes_used = (row.freezes_used or 0) + len(new.freezes_used)
-    row.through_day, row.updated_at = today, now
+    if (new, today) != (state, row.through_day):  # a second answer the same day changes nothing here
+        row.current, row.longest, row.freezes, row.last_day = new.current, new.longest, new.freezes, new.last_day
+        row.freezes_used = (row.freezes_used or 0) + len(new.freezes_used)
+        row.through_day, row.updated_at = today, now
     return StreakChange(new, len(new.freezes_used))
 
 
