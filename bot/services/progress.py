@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -216,19 +218,9 @@ class ScoreInputs:
     channel_zone: str | None  # the person's first channel's time zone (the local-day fallback)
 
 
-async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -> ScoreInputs | None:
-    """Mark the claimed answer scored (and its reply claimed) as the transaction's first statement, which
-    takes SQLite's write lock; on PostgreSQL also lock the person's row, so two processes never update the
-    same person's figures from the same old state. Then read the answer, where it goes and the rows its
-    score updates in one statement. None if the answer is not claimed for scoring."""
-    member_id = await session.scalar(
-        update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
-        .values(status="scored", last_error=None, reply_claimed_at=now).returning(Answer.member_id)
-        .execution_options(synchronize_session=False))
-    if member_id is None:
-        return None
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
+@cache
+def _score_inputs_query() -> Select[Any]:
+    """Built once: building a statement of this size costs more than running it."""
     # Aliases: the subqueries read other rows of the tables the outer query joins.
     other, other_q, other_r, other_c = aliased(Answer), aliased(QuestionRow), aliased(Round), aliased(Channel)
     later = exists().where(
@@ -242,7 +234,7 @@ async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -
     first_zone = (select(other_c.timezone).join(other_r, other_r.channel_id == other_c.id)
                   .join(other, other.round_id == other_r.id).where(other.member_id == Answer.member_id)
                   .order_by(other_c.id).limit(1).scalar_subquery())
-    row = (await session.execute(
+    return (
         select(Answer, Member, Round, Channel, QuestionRow.qid, QuestionRow.category, Streak, RoundPoints,
                CategoryStatRow, ReviewItem, later, known, first_zone)
         .join(Member, Member.id == Answer.member_id)
@@ -255,8 +247,24 @@ async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -
         .outerjoin(CategoryStatRow, and_(CategoryStatRow.member_id == Answer.member_id,
                                          CategoryStatRow.category == QuestionRow.category))
         .outerjoin(ReviewItem, and_(ReviewItem.member_id == Answer.member_id, ReviewItem.qid == QuestionRow.qid))
-        .where(Answer.id == answer_id)
-    )).first()
+        .where(Answer.id == bindparam("answer_id"))
+    )
+
+
+async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -> ScoreInputs | None:
+    """Mark the claimed answer scored (and its reply claimed) as the transaction's first statement, which
+    takes SQLite's write lock; on PostgreSQL also lock the person's row, so two processes never update the
+    same person's figures from the same old state. Then read the answer, where it goes and the rows its
+    score updates in one statement. None if the answer is not claimed for scoring."""
+    member_id = await session.scalar(
+        update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
+        .values(status="scored", last_error=None, reply_claimed_at=now).returning(Answer.member_id)
+        .execution_options(synchronize_session=False))
+    if member_id is None:
+        return None
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
+    row = (await session.execute(_score_inputs_query(), {"answer_id": answer_id})).first()
     if row is None:
         return None
     return ScoreInputs(*row)
