@@ -11,6 +11,8 @@ import math
 import time
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
+
 from bank.loader import load_bank
 from bench.common import InstantJudge, NullPlatform, drop_pg_database, fresh_pg_database, percentile, sqlite_url
 from bot.clock import FakeClock
@@ -31,6 +33,13 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
     core = await Core.create(settings, InstantJudge(), clock=clock, bank=load_bank())
     platform = NullPlatform()
     core.register(platform)
+    assert core.engine is not None
+    statements = [0]  # every SQL statement the pipeline sends (pool pings included), counted per answer
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(core.engine.sync_engine, "before_cursor_execute", count)
     try:
         chans = [f"bench:W1:C{i}" for i in range(channels)]
         for i, key in enumerate(chans):
@@ -39,6 +48,7 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
         days = max(1, -(-answers // per_day))
         latencies: list[float] = []
         n = 0
+        answer_statements = 0
         sum_s = 0.0
         started = time.perf_counter()
         for day in range(days):
@@ -56,10 +66,12 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
                     thread = threads[p % channels]
                     ev = AnswerEvent(f"bench:W1:m{n}", thread, f"bench:W1:U{p}", f"{ANSWER} ({rep})", clock.now(),
                                      f"person {p}")
+                    before = statements[0]
                     t0 = time.perf_counter()
                     result = await core.answer(ev)
                     await core.worker.run_once()
                     latencies.append((time.perf_counter() - t0) * 1000)
+                    answer_statements += statements[0] - before
                     sum_s += latencies[-1] / 1000
                     if result.outcome != "accepted":
                         raise RuntimeError(f"answer {n} was {result.outcome}")
@@ -70,12 +82,14 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
         if replies < n:
             raise RuntimeError(f"only {replies} of {n} replies were sent")
     finally:
+        event.remove(core.engine.sync_engine, "before_cursor_execute", count)
         await core.close()
     # Posting rounds is not per-answer work: take it out of the throughput denominator.
     answer_time = sum(latencies) / 1000
     return {"answers": n, "answers_per_s": round(n / answer_time, 1),
             "overhead_ms_p50": round(percentile(latencies, 50), 3),
-            "overhead_ms_p99": round(percentile(latencies, 99), 3), "wall_s": round(wall, 2)}
+            "overhead_ms_p99": round(percentile(latencies, 99), 3),
+            "statements_per_answer": round(answer_statements / max(1, n), 2), "wall_s": round(wall, 2)}
 
 
 async def run(quick: bool) -> dict[str, dict[str, float] | None]:

@@ -47,6 +47,8 @@ def _targets() -> dict[str, list[Target]]:
             Target(("postgres", "answers_per_s"), "answers_per_s (postgres)", ">=", 300),
             Target(("postgres", "overhead_ms_p50"), "overhead_ms_p50 (postgres)", "<=", math.inf),
             Target(("postgres", "overhead_ms_p99"), "overhead_ms_p99 (postgres)", "<=", math.inf),
+            Target(("sqlite", "statements_per_answer"), "statements_per_answer (sqlite)", "<=", math.inf),
+            Target(("postgres", "statements_per_answer"), "statements_per_answer (postgres)", "<=", math.inf),
         ],
         "concurrency": [Target(("efficiency",), "efficiency", ">=", 0.9)],
         "queries": q,

@@ -241,6 +241,45 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_verify(args: argparse.Namespace) -> int:
+    """Recompute every person's points, category stats and streak from history and report drift from the
+    stored (incrementally updated) figures; exit 1 on any drift."""
+    settings = _settings()
+    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    people, drift = asyncio.run(_verify(settings))
+    if args.json:
+        print(json.dumps({"people": people, "drift": [
+            {"member_id": d.member_id, "user_key": d.user_key, "what": d.what, "stored": str(d.stored),
+             "expected": str(d.expected)} for d in drift]}))
+    else:
+        for d in drift:
+            print(f"{d.user_key} (member {d.member_id}): {d.what}: stored {d.stored}, recomputed {d.expected}")
+        drifted = len({d.member_id for d in drift})
+        print(f"{people} people checked, {drifted} with drift")
+    return 1 if drift else 0
+
+
+async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+    from sqlalchemy import exists, func, select
+
+    from bot.clock import SystemClock
+    from bot.services import progress
+    from bot.services.catalog import Catalog
+    from bot.services.context import Context
+    from bot.store import db
+    from bot.store.models import Answer, Member
+
+    await db.upgrade_async(settings.database_url)
+    engine = db.create_engine(settings.database_url)
+    try:
+        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+        async with ctx.sessions() as s:
+            people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
+        return people or 0, await progress.verify(ctx)
+    finally:
+        await engine.dispose()
+
+
 # bank ----------------------------------------------------------------------------------------------
 def cmd_bank(args: argparse.Namespace) -> int:
     from bank.loader import BUILTIN_DIR, collect
@@ -574,6 +613,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_cmd", required=True)
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db)
+    verify = db_sub.add_parser("verify", help="recompute points, category stats and streaks from history and "
+                               "report drift (exit 1 on drift)")
+    verify.add_argument("--json", action="store_true", help="print one JSON object")
+    verify.set_defaults(func=cmd_db_verify)
 
     bank = sub.add_parser("bank", help="the question bank")
     bank_sub = bank.add_subparsers(dest="bank_cmd", required=True)

@@ -34,13 +34,47 @@ def compute_streak(
     is_scheduled: Callable[[date], bool],
     today: date,
 ) -> StreakState:
+    """The streak over a whole history of counted days, as of `today`."""
     days = sorted(set(counted_days))
     if not days:
         return StreakState()
-    counted = set(days)
-    current = longest = freezes = run_since_freeze = 0
-    used: list[date] = []
-    day = days[0]
+    return advance(StreakState(), days, is_scheduled, days[0], today)
+
+
+def resume_day(state: StreakState, through: date, today: date, new_day: date | None) -> date | None:
+    """Where to continue a state evaluated through `through` (the "today" of its last walk) so that a
+    new counted day (or none) gives what `compute_streak` over the whole history would; None when only a
+    recomputation can (an earlier day arriving late, a day after `today`, a clock that went back).
+
+    `through` itself was "today" then, never a miss, so it is walked again unless it was counted."""
+    start = through if state.last_day is None else max(state.last_day + timedelta(days=1), through)
+    if today < through or (new_day is not None and new_day > today) or (
+            state.last_day is not None and state.last_day > through):
+        return None
+    if new_day is None or new_day >= start or new_day == state.last_day:
+        return start
+    # Nothing counted yet: the walk so far changed nothing, so it may start again at the new day.
+    if state.last_day is None:
+        return new_day
+    return None
+
+
+def advance(
+    state: StreakState,
+    counted_days: Iterable[date],
+    is_scheduled: Callable[[date], bool],
+    start: date,
+    today: date,
+) -> StreakState:
+    """Walk the days from `start` to `today` on from `state`: the one streak rule. A full recomputation
+    starts from nothing at the first counted day; a new score continues the stored state from
+    `resume_day` (every counted day given must be >= `start`). The run since the last freeze earned is
+    `current % FREEZE_EVERY`, so the state needs no hidden counter."""
+    counted = set(counted_days)
+    current, longest, freezes = state.current, state.longest, state.freezes
+    run_since_freeze = current % FREEZE_EVERY
+    used = list(state.freezes_used)
+    day = start
     while day <= today:
         if day in counted:
             current += 1
@@ -57,7 +91,8 @@ def compute_streak(
                 current = 0
                 run_since_freeze = 0
         day += timedelta(days=1)
-    return StreakState(current, longest, freezes, days[-1], tuple(used))
+    last = max([d for d in (state.last_day, *counted) if d is not None], default=None)
+    return StreakState(current, longest, freezes, last, tuple(used))
 
 
 def scheduled_from(round_days: Iterable[date], *, every_day: bool = False) -> Callable[[date], bool]:

@@ -73,10 +73,10 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
         async with ctx.sessions.begin() as s:
             # First statement of the transaction: lock the person's row (PostgreSQL) or take SQLite's
             # write lock, so the hourly count below and the insert are one atomic step for this person.
-            await s.execute(update(Member).where(Member.user_key == event.user_key)
-                            .values(display_name=Member.display_name).execution_options(synchronize_session=False))
-            # A known person with an unchanged name needs one lookup, not the workspace's as well.
-            m = await directory.find_member(s, event.user_key)
+            # It returns the person's row: a known person with an unchanged name needs no other lookup.
+            m = await s.scalar(update(Member).where(Member.user_key == event.user_key)
+                               .values(display_name=Member.display_name).returning(Member)
+                               .execution_options(synchronize_session=False))
             if m is None or (event.display_name and m.display_name != event.display_name[:200]):
                 m = await directory.member(ctx, s, event.user_key, event.display_name, event.workspace)
             if rnd is not None:

@@ -70,6 +70,16 @@ class ScoreReply:
     reveal: Message | None  # practice: the model answer, sent after the score
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """What grading needs of a claimed answer."""
+
+    id: int
+    member_id: int
+    question_id: int
+    text: str
+
+
 class ScoringWorker:
     def __init__(self, ctx: Context, judge: Judge, *, concurrency: int = 8, max_attempts: int = MAX_ATTEMPTS):
         self.ctx = ctx
@@ -81,6 +91,7 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
+        self._claimed: dict[int, Claimed] = {}  # claimed by this worker, not yet picked up for grading
         # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
         # ("alert", kind and error text) when an operator must act, or ("recorded", user key) once a
         # score and its effects are stored.
@@ -117,7 +128,8 @@ class ScoringWorker:
 
     async def _claim(self, limit: int) -> list[int]:
         """Claim due answers in one statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets several
-        processes claim disjoint batches without waiting on each other; SQLite has one writer anyway."""
+        processes claim disjoint batches without waiting on each other; SQLite has one writer anyway.
+        The claim returns what grading needs, so grading reads no answer row again."""
         now = self.ctx.clock.now()
         due = (
             select(Answer.id)
@@ -127,12 +139,15 @@ class ScoringWorker:
             .with_for_update(skip_locked=True)
         )
         async with self.ctx.sessions.begin() as s:
-            claimed = await s.scalars(
+            claimed = (await s.execute(
                 update(Answer).where(Answer.id.in_(due.scalar_subquery()))
                 .values(status="scoring", next_attempt_at=now + LEASE)
-                .returning(Answer.id).execution_options(synchronize_session=False)
-            )
-            return sorted(claimed.all())
+                .returning(Answer.id, Answer.member_id, Answer.question_id, Answer.text)
+                .execution_options(synchronize_session=False)
+            )).all()
+        for row in claimed:
+            self._claimed[row.id] = Claimed(row.id, row.member_id, row.question_id, row.text)
+        return sorted(row.id for row in claimed)
 
     async def run_once(self, limit: int = 200) -> int:
         """Score what is due now; returns how many answers were scored."""
@@ -238,15 +253,17 @@ class ScoringWorker:
         return True
 
     async def _grade_and_record(self, answer_id: int) -> tuple[Route, ScoreReply] | None:
+        answer = self._claimed.pop(answer_id, None)
         async with self.ctx.sessions() as s:
-            answer = await s.get(Answer, answer_id)
-            if answer is None or answer.status != "scoring":
-                return None
+            if answer is None:  # claimed by an earlier pass or another path: read it
+                row = await s.get(Answer, answer_id)
+                if row is None or row.status != "scoring":
+                    return None
+                answer = Claimed(row.id, row.member_id, row.question_id, row.text)
             question = await self.ctx.catalog.question_for_row(s, answer.question_id)
-            text = answer.text
             shown = await self._shown_before(s, answer)
         try:
-            verdict = await self.judge.grade(question, text, shown=shown)
+            verdict = await self.judge.grade(question, answer.text, shown=shown)
         except JudgeError as exc:
             self._notify("failed", str(exc))
             await self._failed(answer_id, exc)
@@ -255,7 +272,7 @@ class ScoringWorker:
         member_lock = self._member_locks.setdefault(answer.member_id, asyncio.Lock())
         async with member_lock:
             try:
-                recorded = await self._record(answer_id, question.id, verdict)
+                recorded = await self._record(answer_id, verdict)
             except IntegrityError:
                 # Another process recorded this score, or raced us creating the same person's streak
                 # or stats row. In the second case put the answer straight back in the queue.
@@ -264,7 +281,7 @@ class ScoringWorker:
         return recorded
 
     @staticmethod
-    async def _shown_before(s: AsyncSession, answer: Answer) -> list[str]:
+    async def _shown_before(s: AsyncSession, answer: Claimed) -> list[str]:
         """Feedback and follow-ups this person was shown for earlier tries at the same question (any
         version of it): a revision that pastes them back earns no credit for them."""
         qid = select(QuestionRow.qid).where(QuestionRow.id == answer.question_id).scalar_subquery()
@@ -276,13 +293,15 @@ class ScoringWorker:
         )).all()
         return [text for row in rows for text in (row.feedback, row.follow_up) if text]
 
-    async def _record(self, answer_id: int, qid: str, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
-        """Store the score and its effects, and claim its reply, in one transaction."""
+    async def _record(self, answer_id: int, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
+        """Store the score and its effects, and claim its reply, in one transaction: lock the person, one
+        joined read of everything the score updates, then the writes at commit."""
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as s:
-            answer = await s.get(Answer, answer_id)
-            if answer is None or answer.status != "scoring":
+            got = await progress.load_for_score(s, answer_id, now)
+            if got is None:
                 return None
+            answer = got.answer
             # A held verdict waits for an admin like any flagged answer; an abstained one has nothing to
             # review and counts for nothing. Neither shows a number (render.score_reply).
             flags = sorted(set(verdict.flags) | status_flags(verdict.status))
@@ -297,23 +316,15 @@ class ScoringWorker:
                 input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
                 output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
                 reasoning_tokens=verdict.usage.reasoning_tokens,
-                latency_ms=verdict.latency_ms, created_at=now,
+                latency_ms=verdict.latency_ms, created_at=now, streak_note="",
             )
             s.add(score)
-            answer.status, answer.last_error = "scored", None
-            await s.flush()
-            if not flags:
-                await progress.record_review(s, answer.member_id, qid, verdict.total, answer.day)
-            change = await progress.refresh_member(self.ctx, s, answer.member_id, round_id=answer.round_id)
+            change = await progress.apply_score(self.ctx, s, got, score)
             score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
-            answer.reply_claimed_at = now
-            member = await s.get(Member, answer.member_id)
-            assert member is not None
-            mode = await s.scalar(select(Channel.feedback_mode).join(Round, Round.channel_id == Channel.id)
-                                  .where(Round.id == answer.round_id)) if answer.round_id else None
-        route = Route(answer.thread_key, answer.message_key, member.user_key, mode)
-        return route, await self._reply(answer_id, score, member.display_name, answer.practice_id is not None,
-                                        answer.question_id)
+            mode = got.channel.feedback_mode if got.channel is not None else None
+            route = Route(answer.thread_key, answer.message_key, got.member.user_key, mode)
+            name, practice, question_row = got.member.display_name, answer.practice_id is not None, answer.question_id
+        return route, await self._reply(answer_id, score, name, practice, question_row)
 
     async def _requeue_unless_scored(self, answer_id: int) -> None:
         async with self.ctx.sessions.begin() as s:

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 FIGURES = {
-    ("overhead", "sqlite"): ("answers_per_s", "overhead_ms_p50", "overhead_ms_p99"),
-    ("overhead", "postgres"): ("answers_per_s", "overhead_ms_p50", "overhead_ms_p99"),
+    ("overhead", "sqlite"): ("answers_per_s", "overhead_ms_p50", "overhead_ms_p99", "statements_per_answer"),
+    ("overhead", "postgres"): ("answers_per_s", "overhead_ms_p50", "overhead_ms_p99", "statements_per_answer"),
     ("concurrency",): ("efficiency",),
     ("queries", "sqlite"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),
     ("queries", "postgres"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),

@@ -127,7 +127,7 @@ async def test_conflicting_stats_write_requeues_instead_of_stranding(core: Core,
         s.add(Streak(member_id=member_id, freezes_used=0, updated_at=core.ctx.clock.now()))
     original = core.worker._record
 
-    async def racing_record(answer_id, qid, verdict):  # type: ignore[no-untyped-def]
+    async def racing_record(answer_id, verdict):  # type: ignore[no-untyped-def]
         core.worker._record = original
         from sqlalchemy.exc import IntegrityError
         raise IntegrityError("INSERT INTO streaks", {}, Exception("duplicate key"))

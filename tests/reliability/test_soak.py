@@ -4,7 +4,7 @@ on SQLite and PostgreSQL.
 
 At the end every answer is scored exactly once, and every streak and point total equals an independent
 recomputation: once from the test's own log of what it sent, once from the answers and scores tables
-with plain SQL (not the bot's query code).
+with plain SQL (not the bot's query code), and the verifier (`drillbot db verify`) finds no drift.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.core import Core
 from bot.events import AnswerEvent
 from bot.ports import JudgeError, Verdict
 from bot.rules.streaks import STREAK_MIN_POINTS, compute_streak
+from bot.services import progress
 from bot.services.scoring import pending_count
 from tests.conftest import MONDAY_9
 from tests.fakes.judges import by_keyword
@@ -213,4 +214,8 @@ async def test_soak_every_answer_scored_once_and_totals_recompute(make_core, clo
             mismatches.append((user, got, expected))
     assert not mismatches, mismatches[:5]
     assert any(v[0] != v[1] for v in streak_rows.values()), "the soak should break some streaks"
+    # The incremental figures (points, category stats, streaks) equal the recomputation from history:
+    # the same check as `drillbot db verify`.
+    drift = await progress.verify(core.ctx)
+    assert not drift, drift[:5]
     assert any(v[2] > 0 for v in streak_rows.values()), "the soak should earn some freezes"

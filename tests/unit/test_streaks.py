@@ -1,5 +1,8 @@
 from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.rules.streaks import compute_streak, scheduled_from
 
 MON = date(2026, 11, 2)
@@ -69,3 +72,40 @@ def test_scheduled_from_round_days() -> None:
 
 def test_no_days_no_streak() -> None:
     assert compute_streak([], every_day, MON).current == 0
+
+
+def _incremental(history: list[tuple[date, bool]], is_scheduled, evaluate_on: list[date]):  # type: ignore[no-untyped-def]
+    """Replay scores the way the scoring path does: continue the stored state from where its last
+    evaluation ended, or recompute when `resume_day` says only that is right."""
+    from bot.rules.streaks import StreakState, advance, resume_day
+
+    state, through = StreakState(), None
+    for i, ((day, counts), today) in enumerate(zip(history, evaluate_on, strict=True)):
+        new_day = day if counts else None
+        start = resume_day(state, today if through is None else through, today, new_day)
+        if start is None:  # the scoring path recomputes this person from history
+            state = compute_streak([d for d, c in history[: i + 1] if c], is_scheduled, today)
+        else:
+            state = advance(state, [new_day] if new_day else [], is_scheduled, start, today)
+        through = today
+    return state, through
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.booleans(), st.integers(0, 1)), min_size=1, max_size=40),
+       st.booleans(), st.lists(st.integers(0, 39), max_size=4))
+def test_continuing_the_state_equals_recomputing_the_history(steps, weekdays, backwards) -> None:  # type: ignore[no-untyped-def]
+    """The incremental path (advance from the stored state) and the verifier's recomputation agree for
+    any in-order history: gaps that break or use freezes, uncounted answers, answers scored a day late."""
+    sched = weekdays_only if weekdays else every_day
+    day, history, evaluate_on = MON, [], []
+    for gap, counts, late in steps:
+        day += timedelta(days=gap)
+        history.append((day, counts))
+        evaluate_on.append(max(evaluate_on[-1] if evaluate_on else day, day + timedelta(days=late)))
+    for i in backwards:  # out of order: an answer from an earlier day scored after a later one
+        if 0 < i < len(history):
+            history[i - 1], history[i] = history[i], history[i - 1]
+    state, through = _incremental(history, sched, evaluate_on)
+    expected = compute_streak([d for d, c in history if c], sched, through)
+    assert state == expected
