@@ -3,7 +3,7 @@
 A new score updates them from the score itself, in the transaction that records it (`apply_score`):
 best of the round, the streak walked on from its stored state, the category's running figures. Where
 that cannot be exact (an answer scored out of order, a first answer in a new channel, a row from before
-migration 0009) it recomputes that person from the answers table, as deletes and admin decisions always
+migration 0011) it recomputes that person from the answers table, as deletes and admin decisions always
 do (`refresh_member`). `verify` recomputes everyone from history and reports any drift from the stored
 figures (`drillbot db verify`, and the soak test).
 """

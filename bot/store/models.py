@@ -235,7 +235,7 @@ class Streak(Base):
     freezes: Mapped[int] = mapped_column(Integer, default=0)
     freezes_used: Mapped[int] = mapped_column(Integer, default=0)
     last_day: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # The person's "today" when this state was last walked (None: rows from before migration 0009, which
+    # The person's "today" when this state was last walked (None: rows from before migration 0011, which
     # the next score recomputes). A new score continues the walk from here (bot/rules/streaks.py).
     through_day: Mapped[date | None] = mapped_column(Date, nullable=True)
     updated_at: Mapped[datetime]

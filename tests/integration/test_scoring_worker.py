@@ -250,7 +250,7 @@ async def test_held_and_abstained_verdicts_never_show_a_number(core: Core, judge
     abstained = next(r for r in replies if "not scored" in r.message.title and r is not held)
     assert "English" in abstained.message.text
     async with core.ctx.sessions() as s:
-        scores = (await s.scalars(select(Score).order_by(Score.id))).all()
+        scores = (await s.scalars(select(Score).order_by(Score.answer_id))).all()
     assert [sorted(sc.flags) for sc in scores] == [["held"], ["abstained"]]
     assert [sc.counts for sc in scores] == [False, False]
     assert [sc.review_state for sc in scores] == ["flagged", "none"]
