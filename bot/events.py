@@ -42,6 +42,9 @@ class AnswerEvent:
     display_name: str = ""
     is_dm: bool = False
     workspace_key: str = ""  # named by the adapter when it knows it; else taken from the thread key
+    # The platform's own timestamp, kept as data only: deadlines are decided by `at`, which the core's
+    # clock sets when the event is first stored (bot.services.inbox), the same way on every platform.
+    platform_at: datetime | None = None
 
     @property
     def workspace(self) -> str:

@@ -95,7 +95,7 @@ class DrillBot(commands.Bot):
         event = AnswerEvent(
             message_key=keys.message_key(message.id), thread_key=thread, user_key=keys.user_key(message.author.id),
             text=message.content, at=self.core.ctx.clock.now(),  # the core's clock: one time source
-            display_name=message.author.display_name, is_dm=is_dm,
+            display_name=message.author.display_name, is_dm=is_dm, platform_at=message.created_at,
         )
         # Stored first (keyed by the message id), then processed from the stored row: a crash in between
         # leaves it in the inbox for the next start. In a DM, text that answers nothing runs as a command.

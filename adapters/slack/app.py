@@ -125,8 +125,9 @@ class SlackHandlers:
         else:
             return None  # a top-level channel message is conversation, not an answer
         text = slack_unescape(str(msg.get("text") or ""))
+        # The core's clock decides the deadline (set when the event is stored); Slack's ts is kept as data.
         return AnswerEvent(keys.message_key(team, channel, ts), thread, keys.user_key(team, user), text,
-                           _ts_time(ts), "", is_dm)
+                           self.core.ctx.clock.now(), "", is_dm, platform_at=_ts_time(ts))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Work after the acknowledgement; kept referenced so it is not collected, awaited at shutdown."""
@@ -187,7 +188,7 @@ def _now() -> datetime:
 
 
 def _ts_time(ts: str) -> datetime:
-    """Slack's message ts is the moment Slack received it: the fair submission time, even on a retry."""
+    """Slack's message ts (when Slack received it), kept with the event as the platform's own timestamp."""
     try:
         return datetime.fromtimestamp(float(ts), UTC)
     except ValueError:

@@ -6,7 +6,7 @@ after, from this row; rows a crash left unprocessed are processed at the next st
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -28,20 +28,24 @@ def _payload(event: AnswerEvent) -> dict[str, Any]:
     data = asdict(event)
     data["text"] = valid_unicode(event.text.replace("\x00", ""))
     data["at"] = event.at.isoformat()
+    data["platform_at"] = event.platform_at.isoformat() if event.platform_at else None
     return data
 
 
 def event_of(payload: dict[str, Any]) -> AnswerEvent:
     return AnswerEvent(payload["message_key"], payload["thread_key"], payload["user_key"], payload["text"],
                        as_utc(datetime.fromisoformat(payload["at"])), payload.get("display_name", ""),
-                       bool(payload.get("is_dm")), payload.get("workspace_key", ""))
+                       bool(payload.get("is_dm")), payload.get("workspace_key", ""),
+                       as_utc(datetime.fromisoformat(payload["platform_at"])) if payload.get("platform_at") else None)
 
 
 async def store(ctx: Context, kind: Kind, key: str, event: AnswerEvent) -> int | None:
     """One INSERT; None when this platform id was stored before (a retry or a redelivery)."""
+    now = ctx.clock.now()
+    # One clock for every platform: the moment drillbot first stored the event decides the deadline.
     try:
         async with ctx.sessions.begin() as s:
-            row = InboxEvent(key=key[:300], kind=kind, payload=_payload(event), received_at=ctx.clock.now())
+            row = InboxEvent(key=key[:300], kind=kind, payload=_payload(replace(event, at=now)), received_at=now)
             s.add(row)
             await s.flush()
             return row.id

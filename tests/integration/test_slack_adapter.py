@@ -315,3 +315,16 @@ async def test_next_and_skip_keep_the_chosen_category_for_ten_presses(slack: Sla
     picked = qids()
     assert {slack.core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[union-attr]
     assert len(set(picked)) == 11
+
+
+async def test_the_cores_clock_decides_the_deadline_not_slacks_ts(slack: SlackHarness) -> None:
+    """Issue 14: one clock for every platform. Before, Slack's ts decided (the Discord adapter used the
+    core's clock), so a message carrying an early ts was scored after the round had closed."""
+    root = await start_round(slack)
+    slack.core.ctx.clock.advance(timedelta(hours=25))  # past the 24-hour window by the core's clock
+    late = message(CH, "U1", "a great answer, sent late", ts_at(5), thread_ts=root)  # ts inside the window
+    assert await slack.event(late) == 200
+    eph = await wait_for(lambda: slack.fake.calls_to("chat.postEphemeral"), what="closed-round note")
+    assert "closed" in all_text(eph[0].args) and eph[0].args["user"] == "U1"
+    await settle(slack)
+    assert slack.core.judge.calls == 0 and slack.fake.posts(CH, thread_ts=root) == []
