@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import render
-from bot.events import CommandContext, sibling_user_key
+from bot.events import CommandContext
 from bot.messages import Field, Message, user_text
 from bot.services import (
     channels,
@@ -26,7 +25,6 @@ from bot.services import (
 from bot.services.context import Context, UnknownPlatform
 
 MAX_COMMAND_CHARS = 500
-MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
 
 @dataclass(frozen=True)
@@ -99,16 +97,15 @@ class Commands:
         return (await practice.next_question(self.ctx, cc.user_key, cc.display_name)).message
 
     async def stats(self, cc: CommandContext, args: list[str]) -> Message:
-        if not args:
+        if len(cc.mentions) == 1 and not args:
+            who = cc.mentions[0]
+            return await reports.stats(self.ctx, who, about_self=who == cc.user_key)
+        if not args and not cc.mentions:
             return await reports.stats(self.ctx, cc.user_key)
-        m = MENTION.match(args[0])
-        if m and len(args) == 1:
-            return await reports.stats(self.ctx, sibling_user_key(cc.user_key, m.group(1)), about_self=False)
-        if len(args) == 1 and args[0].startswith("@") and len(args[0]) > 1:
+        if len(args) == 1 and not cc.mentions and args[0].startswith("@") and len(args[0]) > 1:
             # A plain `@name` (typed in the terminal, or unresolved by the platform): match the display name.
             name = args[0][1:]
-            key = await directory.key_by_name(self.ctx, await directory.workspace_for(self.ctx, cc), name,
-                                              sibling_user_key(cc.user_key, name))
+            key = await directory.key_by_name(self.ctx, await directory.workspace_for(self.ctx, cc), name)
             if key is None:
                 return render.error(f"I don't know anyone called “{user_text(args[0][1:], 40)}” here yet.")
             return await reports.stats(self.ctx, key, about_self=key != cc.user_key)

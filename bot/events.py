@@ -20,12 +20,6 @@ def workspace_of(place_key: str) -> str:
     return ":".join(parts[:2]) if len(parts) >= 2 else place_key
 
 
-def sibling_user_key(user_key: str, user_id: str) -> str:
-    """The key of another person on the same platform, from their platform id (a mention carries only the
-    id): the user key with its last part replaced. Both `slack:T1:U1` and `discord:users:1` end in the id."""
-    return f"{user_key.rsplit(':', 1)[0]}:{user_id}"
-
-
 def place_workspace(named: str, place_key: str | None) -> str:
     """The workspace a person acts in: the one the adapter named, else the channel's or thread's; "" in a DM
     (the person's own workspace then stands, see directory.member)."""
@@ -59,6 +53,9 @@ class CommandContext:
     channel_name: str = ""
     is_dm: bool = False
     workspace_key: str = ""  # named by the adapter when it knows it; else taken from the channel key
+    # User keys of the people the command mentions, resolved by the adapter from its own mention syntax
+    # (and removed from the command text), so the core never parses `<@id>` or builds a key from an id.
+    mentions: tuple[str, ...] = ()
 
     @property
     def workspace(self) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import shlex
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 
-from adapters.discord import context
+from adapters.discord import context, keys
 from adapters.discord.render import send_kwargs
 from adapters.discord.views import view_for
 from bank.schema import CATEGORY_LABELS, Category
@@ -45,12 +46,14 @@ class RelayGroup(app_commands.Group):
         super().__init__(**options)  # type: ignore[arg-type]
         self.core = core
 
-    async def relay(self, interaction: discord.Interaction, name: str, *args: str | None) -> None:
+    async def relay(self, interaction: discord.Interaction, name: str, *args: str | None,
+                    mentions: tuple[str, ...] = ()) -> None:
         ephemeral = name not in PUBLIC or interaction.guild_id is None
         # The core may hit the database or post a round: acknowledge within Discord's 3 seconds first.
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         try:
-            reply = await self.core.command(context.command_context(interaction), command_text(name, *args))
+            cc = replace(context.command_context(interaction), mentions=mentions)  # people chosen as options
+            reply = await self.core.command(cc, command_text(name, *args))
         except Exception:
             log.exception("/drill %s failed", name)
             reply = core_render.error("Something went wrong; try again in a moment.")
@@ -79,7 +82,7 @@ class DrillGroup(RelayGroup):
 
     @app_commands.command(description="Your scores, streak and weakest categories (or someone else's)")
     async def stats(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
-        await self.relay(interaction, "stats", f"<@{member.id}>" if member else None)
+        await self.relay(interaction, "stats", mentions=(keys.user_key(member.id),) if member else ())
 
     @app_commands.command(description="This channel's leaderboard")
     async def leaderboard(self, interaction: discord.Interaction, period: Literal["week", "all"] = "week") -> None:

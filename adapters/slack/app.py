@@ -58,6 +58,15 @@ def slack_unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def split_mentions(text: str) -> tuple[str, list[str]]:
+    """Command text without Slack's user mentions (`<@U123|alex>`), and the mentioned user ids in order:
+    the adapter resolves mentions into user keys so the core never reads Slack's syntax."""
+    return MENTION.sub(" ", text), MENTION.findall(text)
+
+
 class SeenEvents:
     """Event ids already handled by this process: Slack's retries (X-Slack-Retry-Num) and duplicate
     deliveries are skipped without a database round trip. The core's unique message key is the real
@@ -164,10 +173,11 @@ class SlackHandlers:
         team, user = str(body.get("team_id", "")), str(body.get("user_id", ""))
         channel = str(body.get("channel_id", ""))
         is_dm = channel.startswith("D") or body.get("channel_name") == "directmessage"
+        text, mentioned = split_mentions(str(body.get("text") or ""))
         cc = CommandContext(keys.user_key(team, user), await self.platform.display_name(user),
                             None if is_dm else keys.channel_key(team, channel), str(body.get("channel_name", "")),
-                            is_dm)
-        return await self.core.command(cc, slack_unescape(str(body.get("text") or "")))
+                            is_dm, mentions=tuple(keys.user_key(team, u) for u in mentioned))
+        return await self.core.command(cc, slack_unescape(text))
 
     async def button(self, body: dict[str, Any], action_id: str) -> Message:
         team = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or "")

@@ -111,16 +111,15 @@ async def workspace_for(ctx: Context, cc: CommandContext) -> str:
         return await home_workspace(s, cc.user_key) or workspace_of(cc.user_key)
 
 
-async def key_by_name(ctx: Context, workspace_key: str, name: str, id_key: str = "") -> str | None:
-    """The member of a workspace with this display name (case-insensitive), or the person whose user key is
-    `id_key` (the name was their platform id)."""
-    from sqlalchemy import func, or_
+async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:
+    """The member of a workspace with this display name (case-insensitive); a mention of someone by their
+    platform id arrives already resolved (CommandContext.mentions)."""
+    from sqlalchemy import func
 
     async with ctx.sessions() as s:
         rows = (await s.scalars(
             select(Member.user_key).join(Workspace, Workspace.id == Member.workspace_id)
             .where(Workspace.key == workspace_key,
-                   or_(func.lower(Member.display_name) == name.lower(),
-                       Member.user_key == id_key))
+                   func.lower(Member.display_name) == name.lower())
             .order_by(Member.id).limit(2))).all()
     return rows[0] if len(rows) == 1 else None

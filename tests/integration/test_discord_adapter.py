@@ -127,7 +127,8 @@ async def test_stats_and_streak_are_ephemeral(world: World) -> None:
     bob = member(world, "bob")
     assert (await alice.slash(world.channel, "drill streak")).ephemeral
     about_bob = await alice.slash(world.channel, "drill stats", member=bob)
-    assert about_bob.ephemeral
+    # The chosen member reaches the core as a user key (CommandContext.mentions), not as `<@id>` text.
+    assert about_bob.ephemeral and "No answers from them yet" in body(about_bob)  # about bob, not alice
 
 
 async def test_timezone_sets_the_members_zone_and_files_them_under_the_server(world: World) -> None:

@@ -78,7 +78,7 @@ async def test_stats_show_categories_and_weak_spots(core: Core) -> None:
     stats = await core.command(ALICE_CC, "stats")
     text = stats.plain()
     assert "By category" in text and "5.0" in text and "Practise next" in text
-    other = await core.command(CommandContext(BOB, "bob", CH), "stats <@alice>")
+    other = await core.command(CommandContext(BOB, "bob", CH, mentions=(ALICE,)), "stats")
     assert "Stats for alice" in other.title
     assert (await core.command(ALICE_CC, "stats bob and carol")).kind == "error"
 
@@ -145,11 +145,11 @@ async def test_stats_of_someone_who_opted_out_of_the_leaderboard_show_nothing_ab
     await core.answer(answer(thread, "m1", ALICE, "an ok answer", core))
     await core.worker.drain()
     await core.command(ALICE_CC, "optout leaderboard")
-    other = await core.command(CommandContext(BOB, "bob", CH), "stats <@alice>")
-    nobody = await core.command(CommandContext(BOB, "bob", CH), "stats <@carol>")
+    other = await core.command(CommandContext(BOB, "bob", CH, mentions=(ALICE,)), "stats")
+    nobody = await core.command(CommandContext(BOB, "bob", CH, mentions=("test:W1:carol",)), "stats")
     assert "alice" not in other.plain() and "5.0" not in other.plain() and "Streak" not in other.plain()
     assert (other.title, other.text) == (nobody.title, nobody.text)
     own = await core.command(ALICE_CC, "stats")  # your own stats stay yours to see
     assert "5.0" in own.plain()
     await core.command(ALICE_CC, "optin leaderboard")
-    assert "Stats for alice" in (await core.command(CommandContext(BOB, "bob", CH), "stats <@alice>")).title
+    assert "Stats for alice" in (await core.command(CommandContext(BOB, "bob", CH, mentions=(ALICE,)), "stats")).title

@@ -328,3 +328,13 @@ async def test_the_cores_clock_decides_the_deadline_not_slacks_ts(slack: SlackHa
     assert "closed" in all_text(eph[0].args) and eph[0].args["user"] == "U1"
     await settle(slack)
     assert slack.core.judge.calls == 0 and slack.fake.posts(CH, thread_ts=root) == []
+
+
+async def test_a_mention_in_a_command_reaches_the_core_as_a_user_key(slack: SlackHarness) -> None:
+    """Issue 14: the adapter resolves `<@U2|bo>` into a user key; the core never parses Slack's syntax."""
+    root = await start_round(slack)
+    await slack.event(message(CH, "U2", "a great answer about evals", ts_at(5), thread_ts=root))
+    await wait_for(lambda: slack.fake.posts(CH, thread_ts=root), what="scored reply")
+    await slack.command("stats <@U2|bo>", user="U1", hook="stats")
+    stats = all_text((await wait_for(lambda: slack.hook_replies("stats"), what="stats"))[0])
+    assert "Stats for" in stats and "No answers" not in stats and "10.0" in stats

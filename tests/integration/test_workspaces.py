@@ -50,7 +50,8 @@ async def test_stats_by_name_finds_only_people_of_this_server(make_core) -> None
     assert elsewhere.kind == "error" and "don't know anyone" in elsewhere.text
     here = await core.command(CommandContext(BO, "bo", GUILD_A, "general"), "stats @ada")
     assert here.kind == "stats" and "No answers" not in here.text
-    by_mention = await core.command(CommandContext(BO, "bo", GUILD_A, "general"), "stats <@42>")
+    # A mention arrives resolved: the adapter hands the core the person's key, never `<@id>` syntax.
+    by_mention = await core.command(CommandContext(BO, "bo", GUILD_A, "general", mentions=(ADA,)), "stats")
     assert by_mention.kind == "stats" and "No answers" not in by_mention.text
 
 
