@@ -27,6 +27,7 @@ from bot.ports import Judge
 from bot.store import db
 from bot.store.models import Base
 from tests.fakes.judges import ScriptedJudge
+from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.platform import FakePlatform
 
 PG_ADMIN_URL = os.environ.get("DRILLBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -142,3 +143,10 @@ async def core(make_core: Callable[..., object], judge: ScriptedJudge) -> Core:
 @pytest.fixture
 def seed_text() -> str:
     return (Path(__file__).resolve().parents[2] / "shared" / "seed").glob("*.txt").__next__().read_text()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeOpenAI]:
+    """A local OpenAI-compatible server for the real openai client (modules may define their own `fake`)."""
+    with FakeOpenAI() as server:
+        yield server

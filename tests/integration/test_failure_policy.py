@@ -18,15 +18,7 @@ from tests.fakes.judges import ScriptedJudge
 from tests.fakes.openai_server import Behaviour, FakeOpenAI
 from tests.fakes.platform import FakePlatform
 from tests.integration.test_rounds_and_intake import ALICE, answer, count, setup_round
-
-HONEST = ("I would put the static system prompt first so the provider's prompt cache reuses the prefix, "
-          "route easy questions to a smaller model, and rerun the eval set after each change.")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
+from tests.reliability.test_judge_outage import HONEST
 
 
 @pytest.fixture

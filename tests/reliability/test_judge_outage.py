@@ -4,10 +4,8 @@ timeouts for a while, then recovery. No invented scores; one "score coming" noti
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.core import Core
@@ -20,12 +18,6 @@ from tests.integration.test_rounds_and_intake import ALICE, BOB, answer, count, 
 
 HONEST = ("I would put the static system prompt first so the provider's prompt cache reuses the prefix, "
           "route easy questions to a smaller model, and rerun the eval set after each change.")
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 async def test_outage_keeps_answers_pending_then_scores_each_once(make_core, fake: FakeOpenAI,
