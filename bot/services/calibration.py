@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bank.calibration import MIN_ANSWERS, Calibration, calibrate
 from bot.services.context import Context
 from bot.store.models import Answer, QuestionRow, Score
+from bot.store.queries import counted
 
 
 async def question_scores(ctx: Context) -> dict[str, list[float]]:
@@ -18,7 +19,7 @@ async def question_scores(ctx: Context) -> dict[str, list[float]]:
             select(QuestionRow.qid, Score.total)
             .join(Answer, Answer.question_id == QuestionRow.id)
             .join(Score, Score.answer_id == Answer.id)
-            .where(Answer.deleted.is_(False), Score.counts.is_(True))
+            .where(*counted())
         )).all()
     out: dict[str, list[float]] = defaultdict(list)
     for qid, total in rows:

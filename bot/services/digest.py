@@ -19,6 +19,7 @@ from bot.services import directory, progress_view
 from bot.services.context import Context
 from bot.services.reports import leaderboard_rows, standing_name
 from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints
+from bot.store.queries import live
 
 
 @dataclass
@@ -53,7 +54,7 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
             row = (await s.execute(
                 select(func.count(func.distinct(Answer.member_id)), func.count(Answer.id))
                 .join(Round, Round.id == Answer.round_id)
-                .where(Round.channel_id == channel_id, Answer.deleted.is_(False),
+                .where(Round.channel_id == channel_id, live(),
                        Round.local_date >= week_start_of(w), Round.local_date < week_start_of(w) + timedelta(days=7))
             )).one()
             return row[0], row[1]

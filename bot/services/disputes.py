@@ -21,6 +21,7 @@ from bot.ports import CREDIT, CriterionResult, compute_total
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Dispute, Member, QuestionRow, Round, Score
+from bot.store.queries import live
 
 # A ruling this far or further from the judge's total upholds the dispute.
 UPHELD_DELTA = 0.5
@@ -41,7 +42,7 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
         query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid, Channel.key.label("channel_key"))
                  .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
                  .outerjoin(Round, Round.id == Answer.round_id).outerjoin(Channel, Channel.id == Round.channel_id)
-                 .where(Answer.member_id == m.id, Answer.deleted.is_(False), Answer.status == "scored"))
+                 .where(Answer.member_id == m.id, live(), Answer.status == "scored"))
         if answer_id is not None:
             query = query.where(Answer.id == answer_id)
         target = (await s.execute(query.order_by(Score.created_at.desc(), Answer.id.desc()).limit(1))).first()
@@ -208,7 +209,7 @@ async def export(ctx: Context, name: str = "team-evals") -> dict[str, Any]:
         cleared = (await s.execute(
             select(Answer.id, Score.total, Answer.text, QuestionRow.qid, QuestionRow.data)
             .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Score.review_state == "cleared", Answer.deleted.is_(False),
+            .where(Score.review_state == "cleared", live(),
                    Answer.id.not_in(select(Dispute.answer_id))).order_by(Answer.id)
         )).all()
     questions: dict[str, dict[str, Any]] = {}

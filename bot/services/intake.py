@@ -21,6 +21,7 @@ from bot.services import directory, progress
 from bot.services.context import Context
 from bot.services.days import local_day
 from bot.store.models import Answer, Channel, Member, PracticeSession, Round
+from bot.store.queries import round_accepts, round_open_at
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             duplicate = await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None
         if duplicate:
             return IntakeResult("duplicate")
-        if rnd is not None and (rnd.status != "open" or as_utc(rnd.closes_at) <= event.at):
+        if rnd is not None and not round_accepts(rnd, event.at):
             return IntakeResult("rejected", render.error(
                 "This round is closed, so this answer was not scored. The model answer is in the thread.",
                 "Practise the same category privately with `/drill practice`, or answer today's question."))
@@ -173,6 +174,6 @@ async def open_round_for_channel(ctx: Context, channel_key: str, at: datetime) -
     async with ctx.sessions() as s:
         return await s.scalar(
             select(Round).join(Channel, Channel.id == Round.channel_id)
-            .where(Channel.key == channel_key, Round.status == "open", Round.closes_at > at)
+            .where(Channel.key == channel_key, *round_open_at(at))
             .order_by(Round.local_date.desc()).limit(1)
         )

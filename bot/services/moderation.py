@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.services import progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Member, Round, Score, Workspace
+from bot.store.queries import live
 
 
 @dataclass
@@ -30,7 +31,7 @@ async def flagged(ctx: Context, workspace_key: str, limit: int = 10) -> list[Fla
             .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Answer.member_id)
             .join(Round, Round.id == Answer.round_id).join(Channel, Channel.id == Round.channel_id)
             .join(Workspace, Workspace.id == Channel.workspace_id)
-            .where(Score.review_state == "flagged", Answer.deleted.is_(False), Workspace.key == workspace_key)
+            .where(Score.review_state == "flagged", live(), Workspace.key == workspace_key)
             .order_by(Answer.id).limit(limit)
         )).all()
     return [Flagged(r.id, r.display_name, list(r.flags), r.total, r.text[:160]) for r in rows]

@@ -18,6 +18,7 @@ from bot.rules.timing import iso_week
 from bot.services import practice, progress_view
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Member, Notification, Round, RoundPoints
+from bot.store.queries import round_open_at
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
         rounds = (await s.execute(
             select(Round.id, Round.channel_id, Round.thread_key, Round.closes_at, Channel.reminder_minutes)
             .join(Channel, Channel.id == Round.channel_id)
-            .where(Round.status == "open", Round.closes_at > now)
+            .where(*round_open_at(now))
         )).all()
         due = [r for r in rounds if r.closes_at.replace(tzinfo=now.tzinfo) - timedelta(minutes=r.reminder_minutes)
                <= now] if rounds else []

@@ -38,10 +38,7 @@ from bot.store.models import (
     Score,
     Streak,
 )
-
-
-def counted():  # type: ignore[no-untyped-def]
-    return (Answer.status == "scored", Answer.deleted.is_(False), Score.counts.is_(True))
+from bot.store.queries import counted
 
 
 @dataclass
@@ -224,8 +221,7 @@ def _score_inputs_query() -> Select[Any]:
     # Aliases: the subqueries read other rows of the tables the outer query joins.
     other, other_q, other_r, other_c = aliased(Answer), aliased(QuestionRow), aliased(Round), aliased(Channel)
     later = exists().where(
-        other.member_id == Answer.member_id, other.status == "scored", other.deleted.is_(False),
-        Score.answer_id == other.id, Score.counts.is_(True),
+        other.member_id == Answer.member_id, *counted(other), Score.answer_id == other.id,
         other_q.id == other.question_id, other_q.category == QuestionRow.category,
         or_(other.submitted_at > Answer.submitted_at,
             and_(other.submitted_at == Answer.submitted_at, other.id > Answer.id)))

@@ -22,9 +22,9 @@ from bot.rules.timing import iso_week, week_start
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.services.progress import counted
 from bot.store.models import Answer, CategoryStatRow, QuestionRow, ReviewItem, RoundPoints, Score, Streak
 from bot.store.models import Dispute as DisputeRow
+from bot.store.queries import counted, live
 
 TREND_WEEKS = 8
 RECENT_FEEDBACK = 3
@@ -162,7 +162,7 @@ async def recent_feedback(s: AsyncSession, member_id: int, limit: int = RECENT_F
     rows = (await s.execute(
         select(QuestionRow.qid, Score.total, Answer.day, Score.feedback)
         .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-        .where(Answer.member_id == member_id, Answer.deleted.is_(False))
+        .where(Answer.member_id == member_id, live())
         .order_by(Answer.submitted_at.desc(), Answer.id.desc()).limit(limit)
     )).all()
     return [Feedback(r.qid, r.total, r.day, user_text(r.feedback or "", 280)) for r in rows]

@@ -16,6 +16,7 @@ from bot.services import directory, practice, progress_view
 from bot.services.context import Context
 from bot.services.days import local_day
 from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score
+from bot.store.queries import live
 
 
 @dataclass
@@ -97,9 +98,9 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
         st = await progress_view.streak(s, m.id)
         cats = await progress_view.category_strengths(s, m.id)
         answers = await s.scalar(select(func.count(Answer.id)).where(Answer.member_id == m.id,
-                                                                     Answer.deleted.is_(False))) or 0
+                                                                     live())) or 0
         scored = await s.scalar(select(func.count(Score.id)).join(Answer).where(Answer.member_id == m.id,
-                                                                                Answer.deleted.is_(False))) or 0
+                                                                                live())) or 0
         week = iso_week(await local_day(ctx, s, m))
         week_points = await progress_view.week_points(s, m.id, week)
         leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == m.id,

@@ -21,6 +21,7 @@ from bot.services import directory
 from bot.services.calibration import poorly_calibrated
 from bot.services.context import Context
 from bot.store.models import Answer, QuestionRow, Round, RoundPoints
+from bot.store.queries import round_due_to_close
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ async def close_round(ctx: Context, round_id: int, *, reveal: bool = True) -> bo
 async def close_due_rounds(ctx: Context) -> int:
     now = ctx.clock.now()
     async with ctx.sessions() as s:
-        due = (await s.scalars(select(Round.id).where(Round.status == "open", Round.closes_at <= now))).all()
+        due = (await s.scalars(select(Round.id).where(*round_due_to_close(now)))).all()
     closed = 0
     for rid in due:
         closed += await close_round(ctx, rid)

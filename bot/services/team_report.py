@@ -19,9 +19,9 @@ from sqlalchemy import and_, case, exists, func, literal, literal_column, null, 
 from bot.messages import user_text
 from bot.rules.timing import iso_week, local_date, week_start
 from bot.services.context import Context
-from bot.services.progress import counted
 from bot.store.models import Answer, Member, QuestionRow, Score
 from bot.store.models import Dispute as DisputeRow
+from bot.store.queries import counted, live
 
 HIT = 7.0  # a score from 7/10 up is a "hit": the answer met most of the rubric
 TOO_EASY, TOO_HARD = 0.85, 0.15  # hit rates that mark a question as not discriminating
@@ -76,7 +76,7 @@ def _score_join() -> Any:
 
 
 def _counted_only(value: Any) -> Any:
-    """`value` for answers that earn points (the scoring rule `progress.counted`), NULL otherwise: lets
+    """`value` for answers that earn points (the rule `queries.counted`), NULL otherwise: lets
     one LEFT JOIN over the period feed both "every answer" and "counted answers" aggregates."""
     return case((and_(*counted()), value), else_=None)
 
@@ -89,7 +89,7 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     first = week_start(today) - timedelta(weeks=weeks_back - 1)
     weeks = [iso_week(first + timedelta(weeks=i)) for i in range(weeks_back)]
     bucket = _week_bucket(weeks, first)
-    in_range = (Answer.day >= first, Answer.day <= today, Answer.deleted.is_(False))
+    in_range = (Answer.day >= first, Answer.day <= today, live())
 
     async def by_question_and_judge() -> tuple[list[Any], dict[int, tuple[str, str]], dict[str, float],
                                                list[Any], dict[str, int]]:

@@ -1,0 +1,42 @@
+"""Named query rules: each fact the services filter by ("a live answer", "a counted answer", "a round
+open for answers") is written once here, as SQL conditions, so no service restates it in its own words.
+
+Each function returns conditions for `.where(*...)`; the answer and score entities can be aliases, for
+queries that read other rows of the same table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from bot.clock import as_utc
+from bot.store.models import Answer, Round, Score
+
+
+def live(answer: Any = Answer) -> ColumnElement[bool]:
+    """An answer its author has not deleted: deleted answers leave every count and view."""
+    return answer.deleted.is_(False)
+
+
+def counted(answer: Any = Answer, score: Any = Score) -> tuple[ColumnElement[bool], ...]:
+    """An answer that earns points and streak days: scored, live, and a score that counts (not held for
+    review or superseded). Queries must join `score` to `answer`."""
+    return (answer.status == "scored", live(answer), score.counts.is_(True))
+
+
+def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A round still taking answers at `at`."""
+    return (Round.status == "open", Round.closes_at > at)
+
+
+def round_due_to_close(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A round whose deadline has passed but which is not closed yet."""
+    return (Round.status == "open", Round.closes_at <= now)
+
+
+def round_accepts(rnd: Round, at: datetime) -> bool:
+    """`round_open_at` for a round already loaded."""
+    return rnd.status == "open" and as_utc(rnd.closes_at) > at
