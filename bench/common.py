@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.keyspace import leading_workspace
 from bank.evalsets import EvalSetError, load_evalset
 from bank.loader import Bank, load_bank
 from bank.schema import Question
@@ -64,6 +65,9 @@ class NullPlatform:
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return True
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)
 
 
 class InstantJudge:

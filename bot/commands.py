@@ -72,6 +72,9 @@ class Commands:
                                        f"“{user_text(parsed.name, 30)}”.", admin_prefix=self.admin_prefix(cc))
         return await handler(cc, parsed.args)
 
+    def _workspace(self, cc: CommandContext) -> str:
+        return directory.acting_in(self.ctx, cc.workspace_key, cc.channel_key)
+
     def admin_prefix(self, cc: CommandContext) -> str:
         """Where the person's platform lists admin commands (see Platform.admin_prefix)."""
         try:
@@ -88,7 +91,7 @@ class Commands:
         if len(args) > 1:
             return render.error("`practice` takes at most one category.", f"Example: `{self.prefix} practice evals`")
         return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
-                                     workspace_key=cc.workspace)).message
+                                     workspace_key=self._workspace(cc))).message
 
     async def next(self, cc: CommandContext, args: list[str]) -> Message:
         """Another practice question, in the category last asked for unless a new one is named."""
@@ -129,7 +132,7 @@ class Commands:
             return render.error("`timezone` takes one time zone name.",
                                 f"Example: `{self.prefix} timezone Europe/Berlin`")
         return await days.timezone_command(self.ctx, cc.user_key, cc.display_name, args[0] if args else None,
-                                           workspace_key=cc.workspace)
+                                           workspace_key=self._workspace(cc))
 
     async def _require_admin(self, cc: CommandContext) -> Message | None:
         if cc.channel_key is None:
@@ -232,7 +235,8 @@ class Commands:
         verb = "optin" if enabled else "optout"
         if len(args) != 1 or args[0] not in privacy.OPTIONS:
             return render.error(f"Use `{verb} leaderboard`, `{verb} reminders` or `{verb} summary`.")
-        await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled, workspace_key=cc.workspace)
+        await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled,
+                                 workspace_key=self._workspace(cc))
         return render.info(f"Saved: {args[0]} {'on' if enabled else 'off'}.")
 
     async def optout(self, cc: CommandContext, args: list[str]) -> Message:
@@ -249,7 +253,8 @@ class Commands:
         if isinstance(parsed, str):
             return render.error(parsed, f"Example: `{self.prefix} interview evals --questions 3`")
         category, n = parsed
-        return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n, workspace_key=cc.workspace)
+        return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n,
+                                     workspace_key=self._workspace(cc))
 
     async def dispute(self, cc: CommandContext, args: list[str]) -> Message:
         answer_id = None

@@ -108,7 +108,11 @@ class Core:
 
     # The durable inbox: adapters store an event before acknowledging it, then process it -----------
     async def receive(self, kind: inbox.Kind, key: str, event: AnswerEvent) -> int | None:
-        """Store a platform event keyed by its platform id; None if it was stored before."""
+        """Store a platform event keyed by its platform id; None if it was stored before. The workspace is
+        resolved now, while its platform is here: a stored event may be processed at the next start,
+        before any platform is registered again."""
+        if not event.workspace_key and event.place_key:
+            event = replace(event, workspace_key=self.ctx.workspace_of(event.place_key))
         return await inbox.store(self.ctx, kind, key, event)
 
     async def process(self, inbox_id: int, display_name: str = "") -> IntakeResult | None:

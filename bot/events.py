@@ -9,21 +9,9 @@ from bot.messages import Message
 
 
 def platform_of(key: str) -> str:
+    """Keys are platform-qualified: the part before the first ":" names the platform that made the key.
+    It is the only part the core reads, to route the key back to that platform."""
     return key.split(":", 1)[0]
-
-
-def workspace_of(place_key: str) -> str:
-    """The workspace of a channel or thread key: `slack:T1:C1` -> `slack:T1`, `discord:<guild>:<channel>` ->
-    `discord:<guild>`. The one place the core reads a key's parts, and only a place's: a person's workspace
-    comes from where they act (`place_workspace`), since Discord user keys (`discord:users:<id>`) name none."""
-    parts = place_key.split(":")
-    return ":".join(parts[:2]) if len(parts) >= 2 else place_key
-
-
-def place_workspace(named: str, place_key: str | None) -> str:
-    """The workspace a person acts in: the one the adapter named, else the channel's or thread's; "" in a DM
-    (the person's own workspace then stands, see directory.member)."""
-    return named or (workspace_of(place_key) if place_key else "")
 
 
 @dataclass(frozen=True)
@@ -35,14 +23,15 @@ class AnswerEvent:
     at: datetime
     display_name: str = ""
     is_dm: bool = False
-    workspace_key: str = ""  # named by the adapter when it knows it; else taken from the thread key
+    workspace_key: str = ""  # named by the adapter when it knows it; else the platform's `workspace_of`
     # The platform's own timestamp, kept as data only: deadlines are decided by `at`, which the core's
     # clock sets when the event is first stored (bot.services.inbox), the same way on every platform.
     platform_at: datetime | None = None
 
     @property
-    def workspace(self) -> str:
-        return place_workspace(self.workspace_key, None if self.is_dm else self.thread_key)
+    def place_key(self) -> str | None:
+        """Where the answer was posted, for finding its workspace; None in a DM."""
+        return None if self.is_dm else self.thread_key
 
 
 @dataclass(frozen=True)
@@ -52,14 +41,10 @@ class CommandContext:
     channel_key: str | None = None  # None in a DM
     channel_name: str = ""
     is_dm: bool = False
-    workspace_key: str = ""  # named by the adapter when it knows it; else taken from the channel key
+    workspace_key: str = ""  # named by the adapter when it knows it; else the platform's `workspace_of`
     # User keys of the people the command mentions, resolved by the adapter from its own mention syntax
     # (and removed from the command text), so the core never parses `<@id>` or builds a key from an id.
     mentions: tuple[str, ...] = ()
-
-    @property
-    def workspace(self) -> str:
-        return place_workspace(self.workspace_key, self.channel_key)
 
 
 @dataclass

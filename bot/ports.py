@@ -143,3 +143,7 @@ class Platform(Protocol):
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         """Whether the user may change channel settings and review flagged answers."""
+
+    def workspace_of(self, key: str) -> str:
+        """The key of the workspace (Slack team, Discord server) a channel, thread or user key of this
+        platform belongs to. Only the platform that made a key reads it; the core never splits one."""

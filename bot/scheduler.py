@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.config import WEEKDAYS, parse_weekdays
 from bot.core import Core
 from bot.leader import Leadership, SecondSchedulerError, leadership_for
-from bot.rules.timing import is_post_day, iso_week, local_date, local_datetime, week_start
+from bot.rules.timing import hour_minute, is_post_day, iso_week, local_date, local_datetime, week_start
 from bot.services import notices, operations
 from bot.store.models import Channel, Digest, Round
 
@@ -28,13 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def post_trigger(ch: Channel) -> CronTrigger:
-    hour, minute = ch.post_time.split(":")
-    return CronTrigger(day_of_week=ch.weekdays, hour=int(hour), minute=int(minute), timezone=ch.timezone)
+    hour, minute = hour_minute(ch.post_time)
+    return CronTrigger(day_of_week=ch.weekdays, hour=hour, minute=minute, timezone=ch.timezone)
 
 
 def digest_trigger(ch: Channel) -> CronTrigger:
-    hour, minute = ch.digest_time.split(":")
-    return CronTrigger(day_of_week=ch.digest_day, hour=int(hour), minute=int(minute), timezone=ch.timezone)
+    hour, minute = hour_minute(ch.digest_time)
+    return CronTrigger(day_of_week=ch.digest_day, hour=hour, minute=minute, timezone=ch.timezone)
 
 
 def schedule_of(ch: Channel) -> tuple[object, ...]:

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from adapters.keyspace import leading_workspace
 from bot.messages import Message
 from bot.ports import Posted
 
@@ -66,6 +67,9 @@ class ConsolePlatform:
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return user_key in self.admins
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)
 
     def _record(self, kind: str, target: str, message: Message, thread: str) -> None:
         self.sent.append(Sent(kind, target, message, thread))

@@ -36,6 +36,25 @@ def message_key(message_id: int) -> str:
     return f"{PREFIX}:{message_id}"
 
 
+# Discord user keys and DM keys name no server: a person first met in a DM, in no server drillbot has
+# seen them in, is filed under this workspace until they act in one.
+DIRECT = f"{PREFIX}:direct"
+
+
+def workspace_key(guild_id: int) -> str:
+    return f"{PREFIX}:{guild_id}"
+
+
+def workspace_of(key: str) -> str:
+    """The server a channel or thread key belongs to; `DIRECT` for user, DM and message keys."""
+    parts = key.split(":")
+    if parts[0] != PREFIX:
+        raise BadKey(f"not a Discord key: {key!r}")
+    if len(parts) in (3, 4) and parts[1].isdigit():
+        return workspace_key(int(parts[1]))
+    return DIRECT
+
+
 def _ints(key: str, expected: int, *, skip: int = 1) -> list[int]:
     parts = key.split(":")
     if parts[0] != PREFIX or len(parts) != expected:

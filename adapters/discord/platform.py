@@ -86,6 +86,10 @@ class DiscordPlatform:
         return member.guild_permissions.manage_guild
 
     # Helpers ---------------------------------------------------------------------------------------
+
+    def workspace_of(self, key: str) -> str:
+        return keys.workspace_of(key)
+
     async def _send(self, channel: discord.abc.Messageable, message: Message, **extra: Any) -> discord.Message:
         nonce = new_nonce()  # one nonce for every attempt: a retry never creates a second message
         view = view_for(self.core, message.buttons)

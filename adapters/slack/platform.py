@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.keyspace import leading_workspace
 from adapters.slack import keys
 from adapters.slack.render import payload
 from bot.messages import Message
@@ -64,6 +65,9 @@ class SlackPlatform:
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         user = await self._user(keys.parse(user_key).channel)
         return bool(user and (user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")))
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)  # every Slack key starts `slack:<team>`
 
     # Helpers for the event handlers --------------------------------------------------------------
     async def ephemeral(self, channel: str, user: str, message: Message, *, thread_ts: str | None = None) -> None:

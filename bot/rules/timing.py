@@ -17,9 +17,15 @@ def zone(own: str | None, channel: str | None, default: str) -> str:
     return own or channel or default
 
 
+def hour_minute(hhmm: str) -> tuple[int, int]:
+    """A stored `HH:MM` setting as numbers (validated when it was set)."""
+    hour, minute = hhmm.split(":")
+    return int(hour), int(minute)
+
+
 def local_datetime(day: date, hhmm: str, tz: str) -> datetime:
     """The instant a local wall-clock time happens; a time skipped by DST moves forward an hour."""
-    hour, minute = (int(x) for x in hhmm.split(":"))
+    hour, minute = hour_minute(hhmm)
     zone = ZoneInfo(tz)
     naive = datetime.combine(day, time(hour, minute))
     aware = naive.replace(tzinfo=zone)

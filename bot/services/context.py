@@ -31,3 +31,7 @@ class Context:
             return self.platforms[name]
         except KeyError:
             raise UnknownPlatform(f"no platform {name!r} is running for {key!r}") from None
+
+    def workspace_of(self, key: str) -> str:
+        """The workspace a channel, thread or user key belongs to, as the platform that made it says."""
+        return self.platform_for(key).workspace_of(key)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.events import CommandContext, platform_of, workspace_of
+from bot.events import CommandContext, platform_of
 from bot.messages import user_text
 from bot.services.context import Context
 from bot.store.models import Channel, Member, Workspace
@@ -33,7 +33,7 @@ async def _get_or_create(session: AsyncSession, model: type[T], where: Any, make
 
 
 async def workspace(ctx: Context, session: AsyncSession, key: str) -> Workspace:
-    """The workspace named `key` (as `workspace_of` or an adapter names it)."""
+    """The workspace named `key` (as its platform's `workspace_of` or an adapter names it)."""
     return await _get_or_create(
         session, Workspace, Workspace.key == key,
         lambda: Workspace(key=key, platform=platform_of(key), created_at=ctx.clock.now()),
@@ -60,7 +60,7 @@ async def find_channel(session: AsyncSession, key: str) -> Channel | None:
 
 async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", **overrides: Any) -> Channel:
     name = clean_name(name)
-    ws = await workspace(ctx, session, workspace_of(key))
+    ws = await workspace(ctx, session, ctx.workspace_of(key))
     values = channel_defaults(ctx.settings) | overrides
     return await _get_or_create(
         session, Channel, Channel.key == key,
@@ -80,13 +80,12 @@ def clean_name(name: str) -> str:
 async def member(ctx: Context, session: AsyncSession, user_key: str, display_name: str = "",
                  workspace_key: str = "") -> Member:
     """Get or create a person. A new person is filed under `workspace_key`, the workspace they act in
-    (`AnswerEvent.workspace`, `CommandContext.workspace`), never one read from their user key: Discord user
-    keys name no server. Only someone first seen in a DM, with no workspace known, falls back on the user
-    key's prefix (right for Slack and the terminal, a bucket `discord:users` for Discord)."""
+    (`acting_in`). Only someone first seen in a DM, with no workspace known, is filed where their platform
+    puts their user key (the Slack team; Discord, whose user keys name no server, has a bucket for that)."""
     display_name = clean_name(display_name)
     found = await find_member(session, user_key)
     if found is None:
-        ws = await workspace(ctx, session, workspace_key or workspace_of(user_key))
+        ws = await workspace(ctx, session, workspace_key or ctx.workspace_of(user_key))
         found = await _get_or_create(
             session, Member, Member.user_key == user_key,
             lambda: Member(workspace_id=ws.id, user_key=user_key, display_name=display_name[:200],
@@ -103,12 +102,18 @@ async def home_workspace(session: AsyncSession, user_key: str) -> str | None:
                                 .where(Member.user_key == user_key))
 
 
+def acting_in(ctx: Context, named: str, place_key: str | None) -> str:
+    """The workspace a person acts in: the one the adapter named, else the channel's or thread's as its
+    platform says; "" in a DM (the person's own workspace then stands, see `member`)."""
+    return named or (ctx.workspace_of(place_key) if place_key else "")
+
+
 async def workspace_for(ctx: Context, cc: CommandContext) -> str:
     """Where a command acts: the workspace of its channel (or the adapter's), else in a DM the person's own."""
-    if cc.workspace:
-        return cc.workspace
+    if here := acting_in(ctx, cc.workspace_key, cc.channel_key):
+        return here
     async with ctx.sessions() as s:
-        return await home_workspace(s, cc.user_key) or workspace_of(cc.user_key)
+        return await home_workspace(s, cc.user_key) or ctx.workspace_of(cc.user_key)
 
 
 async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot import render
-from bot.events import workspace_of
 from bot.messages import Message, user_text
 from bot.ports import CREDIT, CriterionResult, compute_total
 from bot.services import directory, progress
@@ -63,7 +62,7 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
                                 "Wait for an admin to rule on those first.")
         place = target.channel_key or where
         # A practice answer raised in a DM goes to the person's own workspace, never one read from their key.
-        ws = workspace_of(place) if place else await directory.home_workspace(s, user_key) or ""
+        ws = ctx.workspace_of(place) if place else await directory.home_workspace(s, user_key) or ""
         d = Dispute(answer_id=target.id, member_id=m.id, reason=reason, workspace_key=ws, status="open",
                     judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="",
                     created_at=now)

@@ -79,7 +79,8 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
                                .values(display_name=Member.display_name).returning(Member)
                                .execution_options(synchronize_session=False))
             if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-                m = await directory.member(ctx, s, event.user_key, event.display_name, event.workspace)
+                m = await directory.member(ctx, s, event.user_key, event.display_name,
+                                           directory.acting_in(ctx, event.workspace_key, event.place_key))
             if rnd is not None:
                 question_id, day = rnd.question_id, rnd.local_date
             else:

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from adapters.keyspace import leading_workspace
 from bank.loader import load_bank
 from bot.config import Settings
 from bot.core import Core
@@ -70,6 +71,9 @@ class JsonlPlatform:
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return False
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)
 
 
 async def main(url: str, clock_file: str, out_file: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from adapters.keyspace import leading_workspace
 from bot.messages import Message
 from bot.ports import Posted
 
@@ -58,6 +59,9 @@ class FakePlatform:
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return user_key in self.admins
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)
 
     def of_kind(self, kind: str) -> list[Sent]:
         return [s for s in self.sent if s.message.kind == kind]

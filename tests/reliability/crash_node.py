@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from adapters.keyspace import leading_workspace
 from bank.loader import load_bank
 from bot.config import Settings
 from bot.core import Core
@@ -37,6 +38,9 @@ class QuietPlatform:
 
     async def is_admin(self, user_key: str, channel_key: str) -> bool:
         return False
+
+    def workspace_of(self, key: str) -> str:
+        return leading_workspace(key)
 
 
 async def main(url: str, clock_file: str, base_url: str) -> None:
