@@ -64,7 +64,7 @@ def run(quick: bool, channels: int = 1_000) -> dict[str, float | int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "DRILLBOT_", "OPENAI_"))}
     env.update({"DATABASE_URL": url, "DRILLBOT_JUDGE": "offline", "PYTHONPATH": str(ROOT)})
     exe = Path(sys.executable).with_name("drillbot")
-    cmd = [str(exe), "run"] if exe.exists() else [sys.executable, "-m", "bot.cli", "run"]
+    cmd = [str(exe), "run"] if exe.exists() else [sys.executable, "-m", "app.cli", "run"]
     proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     started = time.perf_counter()

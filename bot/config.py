@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.prices import Price, parse_prices
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -150,16 +152,12 @@ class Settings(BaseSettings):
     @field_validator("judge_prices")
     @classmethod
     def _judge_prices(cls, v: str) -> str:
-        from scoring.pricing import parse_prices
-
         parse_prices(v, "judge-model")  # raises with the expected format
         return v.strip()
 
     @property
-    def judge_prices_table(self) -> dict:  # type: ignore[type-arg]
+    def judge_prices_table(self) -> dict[str, Price]:
         """DRILLBOT_JUDGE_PRICES as {model: Price}."""
-        from scoring.pricing import parse_prices
-
         return parse_prices(self.judge_prices, self.judge_model)
 
     @property

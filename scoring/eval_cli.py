@@ -42,7 +42,7 @@ def build_eval_judge(args: argparse.Namespace, settings: Settings) -> Judge:
 
     if args.judge == "offline":
         return build_judge("offline")
-    # As bot/wiring.py, but never wrapped in the offline fallback: an eval must measure the judge it
+    # As app/wiring.py, but never wrapped in the offline fallback: an eval must measure the judge it
     # names, so a failing call counts in `failures` instead of being silently graded offline.
     return build_judge(
         "openai",

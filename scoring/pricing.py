@@ -7,7 +7,7 @@ an operator sets `DRILLBOT_JUDGE_PRICES` rather than waiting for a release.
 
 A model missing from the table is *unknown*, never free: `PriceTable.cost` says so (`known=False`), the
 judge warns at start and `unpriced_models` lets `drillbot doctor` list it. With a daily budget set,
-drillbot refuses to start on an unpriced model (see bot/wiring.py), because a cost it cannot count
+drillbot refuses to start on an unpriced model (see app/wiring.py), because a cost it cannot count
 would never trip the budget.
 
 Reasoning tokens: OpenAI counts them inside `completion_tokens` and bills them as output, so
@@ -21,20 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.ports import Usage
+from bot.prices import Price
 
 PRICES_AS_OF = "2025-08-07"
 PRICES_SOURCE = "https://platform.openai.com/docs/pricing"
 BATCH_DISCOUNT = 0.5
-
-
-@dataclass(frozen=True)
-class Price:
-    input: float
-    cached_input: float
-    output: float
-
-    def __str__(self) -> str:
-        return f"${self.input:g} / ${self.cached_input:g} / ${self.output:g} per M (input / cached / output)"
 
 
 DEFAULT_PRICES: dict[str, Price] = {
@@ -60,32 +51,6 @@ DEFAULT_PRICES: dict[str, Price] = {
 
 PriceLike = Price | tuple[float, float, float]
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
-
-
-class PriceError(ValueError):
-    pass
-
-
-def parse_price(text: str) -> Price:
-    """'0.25/0.025/2.00' (USD per million: input / cached input / output) -> Price."""
-    parts = text.strip().split("/")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 3 or any(v < 0 for v in values):
-        raise PriceError(f"price {text.strip()!r} must be input/cached/output USD per million, e.g. 0.25/0.025/2.00")
-    return Price(*values)
-
-
-def parse_prices(text: str, default_model: str) -> dict[str, Price]:
-    """`DRILLBOT_JUDGE_PRICES`: a bare 'in/cached/out' prices the judge model; 'model=in/cached/out'
-    entries (comma-separated) price any other model, e.g. for the escalation model."""
-    out: dict[str, Price] = {}
-    for entry in filter(None, (e.strip() for e in text.split(","))):
-        model, sep, price = entry.rpartition("=")
-        out[model.strip() if sep else default_model] = parse_price(price)
-    return out
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.checks import FAIL, OK, WARN, Check
 from bot.config import Settings
-from bot.doctor import FAIL, OK, WARN, Check
 
 
 async def discord_checks(settings: Settings) -> list[Check]:

@@ -6,8 +6,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import DEFAULT_API_URL
+from bot.checks import FAIL, OK, WARN, Check
 from bot.config import Settings
-from bot.doctor import FAIL, OK, WARN, Check
 
 # What slack-app-manifest.yaml asks for; a missing one breaks a feature with `missing_scope`.
 REQUIRED_SCOPES = ("chat:write", "commands", "channels:history", "groups:history", "im:history", "im:write",

@@ -21,7 +21,7 @@ async def run_cli(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int,
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DRILLBOT_", "SLACK_", "DISCORD_"))
              and k not in ("DATABASE_URL", "OPENAI_API_KEY")}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *(args or ("run",)), cwd=tmp_path,
+        sys.executable, "-m", "app.cli", *(args or ("run",)), cwd=tmp_path,
         env={**clean, "PYTHONPATH": str(ROOT), "DRILLBOT_LOG_JSON": "0", **env},
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=90)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from app.demo import START, run_demo
 from bank.loader import Bank
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.demo import START, run_demo
 from bot.report_html import render, write_csv, write_html
 from bot.services import team_report
 from bot.services.catalog import Catalog

@@ -19,7 +19,7 @@ from scoring import OfflineJudge
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     full_env = {**os.environ, "DRILLBOT_LOG_JSON": "0", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full_env, input=stdin,
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd, env=full_env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 

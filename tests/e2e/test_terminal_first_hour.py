@@ -73,7 +73,7 @@ async def test_intro_and_help_speak_terminal(make_core) -> None:  # type: ignore
 
 
 def test_intro_keeps_square_brackets_and_names_todays_question(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, input="/quit\n",
+    out = subprocess.run([sys.executable, "-m", "app.cli", "run"], cwd=tmp_path, input="/quit\n",
                          capture_output=True, text=True, timeout=120,
                          env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
@@ -82,7 +82,7 @@ def test_intro_keeps_square_brackets_and_names_todays_question(tmp_path: Path) -
 
 def _spawn_on_pty(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     main, sub = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, stdin=sub, stdout=sub,
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run"], cwd=tmp_path, stdin=sub, stdout=sub,
                             stderr=sub, start_new_session=True,
                             env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT),
                                  "COLUMNS": "200", "TERM": "dumb"})

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from app.cli import main
 from bank.loader import Bank
-from bot.cli import main
 from bot.config import Settings
 from bot.core import Core
 from bot.store import db

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from app.cli import main
 from bank.loader import Bank
-from bot.cli import main
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core import Core

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.doctor import run_checks
+from bot.checks import FAIL, OK, WARN, Check
 from bot.config import Settings
-from bot.doctor import FAIL, OK, WARN, Check, run_checks
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import main
+from app.cli import main
 
 QUESTION = {
     "id": "cache-cost",
@@ -63,7 +63,7 @@ def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_json_output_shape_through_the_real_command(tiny: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "eval", str(tiny), "--json", "--concurrency", "2"],
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "eval", str(tiny), "--json", "--concurrency", "2"],
                           capture_output=True, text=True, timeout=60, cwd=tiny.parent, check=False)
     assert proc.returncode == 0, proc.stderr
     figs = json.loads(proc.stdout)  # exactly one JSON object, nothing else on stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import build_parser
+from app.cli import build_parser
 from bot.config import Settings
 from bot.ports import Usage
 from scoring.eval_cli import run_eval

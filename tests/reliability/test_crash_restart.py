@@ -75,7 +75,7 @@ def test_sigkill_of_drillbot_run_mid_scoring_then_restart_sqlite(tmp_path: Path)
     dbfile = tmp_path / "drillbot.db"
     with FakeOpenAI(latency_s=1.0) as fake:
         env = _env(tmp_path, fake.base_url)
-        cmd = [sys.executable, "-m", "bot.cli", "run"]
+        cmd = [sys.executable, "-m", "app.cli", "run"]
         out1 = (tmp_path / "run1.log").open("w")
         first = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=out1,
                                  stderr=subprocess.STDOUT, text=True)

@@ -59,7 +59,7 @@ def _start(url: str, api_url: str, port: int, log: Path) -> subprocess.Popen:
     env.update({"PYTHONPATH": str(ROOT), "DATABASE_URL": url, "DRILLBOT_JUDGE": "offline",
                 "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url,
                 "DRILLBOT_WEEKDAYS": "mon-sun", "DRILLBOT_LOG_JSON": "0"})
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--port", str(port)], cwd=log.parent,
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], cwd=log.parent,
                             env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 

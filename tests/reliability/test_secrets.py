@@ -41,7 +41,7 @@ def product_log() -> Iterator[io.StringIO]:
     """The handler `drillbot run` installs (JSON formatter + redactor), writing to a buffer."""
     settings = Settings(_env_file=None, openai_api_key=API_KEY, slack_bot_token=SLACK_BOT,  # type: ignore[call-arg]
                         slack_app_token=SLACK_APP, slack_signing_secret=SIGNING, discord_token=DISCORD)
-    from bot.cli import _secrets
+    from app.cli import _secrets
 
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level

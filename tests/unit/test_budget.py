@@ -2,12 +2,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.wiring import budget_from_settings, judge_from_settings
 from bank.loader import load_bank
 from bot.budget import BudgetGuard, DailyBudget
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.ports import JudgeError, Verdict
-from bot.wiring import budget_from_settings, judge_from_settings
 from tests.fakes.judges import ScriptedJudge
 
 

@@ -10,8 +10,9 @@ import pytest
 from bank.loader import load_bank
 from bot.config import ConfigError, load_settings
 from bot.ports import Usage
+from bot.prices import PriceError, parse_prices
 from scoring.families import CHAT, GPT5, O_SERIES, family
-from scoring.pricing import DEFAULT_PRICES, PRICES_AS_OF, PRICES_SOURCE, PriceError, PriceTable, parse_prices
+from scoring.pricing import DEFAULT_PRICES, PRICES_AS_OF, PRICES_SOURCE, PriceTable
 from scoring.prompt import WIRE_VERSION, number_sentences, render
 from scoring.rubric import rubric_for
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from bot.cli import report_table
+from app.cli import report_table
 
 
 def test_report_breakdowns_become_rows() -> None:
@@ -17,8 +17,8 @@ def test_report_breakdowns_become_rows() -> None:
 
 
 def test_bank_list_keeps_ids_whole_and_show_is_rendered() -> None:
+    from app.cli import bank_list_table, bank_question_view
     from bank.loader import load_bank
-    from bot.cli import bank_list_table, bank_question_view
 
     questions = load_bank().all()
     out = io.StringIO()

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.console.platform import CHANNEL, WORKSPACE, ConsolePlatform
+from app.wiring import judge_from_settings
 from bank.schema import Question
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -26,7 +27,6 @@ from bot.events import AnswerEvent
 from bot.services import reports
 from bot.services.scoring import pending_count
 from bot.store.models import Answer, Round, Score
-from bot.wiring import judge_from_settings
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday, so a 7-day run is one ISO week
 PERSONAS = ("good", "partial", "weak", "skipper", "adversarial")

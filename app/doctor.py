@@ -9,23 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
+from bot.checks import FAIL, OK, WARN, Check
 from bot.config import Settings, database_variable
-
-OK, WARN, FAIL = "ok", "warn", "FAIL"
-
-
-@dataclass
-class Check:
-    name: str
-    status: str  # ok | warn | FAIL
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        text = f"[{self.status:>4}] {self.name}: {self.detail}"
-        return text + (f" -> {self.fix}" if self.fix and self.status != OK else "")
 
 
 def settings_checks(settings: Settings) -> list[Check]:
@@ -98,8 +84,8 @@ async def judge_checks(settings: Settings, *, live: bool) -> list[Check]:
 
 async def _live_judge(settings: Settings) -> Check:
     """One tiny grading call through the real judge."""
+    from app.wiring import judge_from_settings
     from bank.schema import Criterion, Question
-    from bot.wiring import judge_from_settings
 
     question = Question(id="doctor-ping", category="fundamentals", prompt="What is a token in an LLM?",
                         model_answer="A unit of text the model reads.",

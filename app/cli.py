@@ -42,10 +42,10 @@ def _secrets(settings: Settings) -> list[str]:
 
 # run -----------------------------------------------------------------------------------------------
 async def _run(settings: Settings, port: int) -> None:
+    from app.wiring import budget_from_settings, judge_from_settings
     from bot.clock import SystemClock
     from bot.core import Core
     from bot.scheduler import Scheduler
-    from bot.wiring import budget_from_settings, judge_from_settings
 
     clock = SystemClock()
     budget = budget_from_settings(settings, clock)
@@ -201,7 +201,7 @@ def bank_question_view(q) -> object:  # type: ignore[no-untyped-def]
 
 # doctor --------------------------------------------------------------------------------------------
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from bot.doctor import FAIL, run_checks
+    from app.doctor import FAIL, run_checks
 
     settings = _settings()
     logs.setup("ERROR", False, _secrets(settings))
@@ -215,7 +215,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 # demo ----------------------------------------------------------------------------------------------
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from app.demo import run_demo
 
     if args.days < 1 or args.users < 1 or args.days > 366 or args.users > 500:
         print("drillbot demo: --days must be 1-366 and --users 1-500", file=sys.stderr)
