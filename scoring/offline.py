@@ -22,6 +22,7 @@ from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
+from scoring.softmatch import figures_named, reference_figures, typo_of
 from scoring.support import HINT_LABEL, why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
@@ -107,6 +108,7 @@ class _Prepared:
     reference_terms: frozenset[str] = frozenset()  # model-answer content stems, for a derived rubric
     topic_terms: frozenset[str] = frozenset()  # every rubric / model-answer stem an answer can earn with
     prompt_word_set: frozenset[str] = frozenset()
+    reference_figures: tuple[float, ...] = ()  # the model answer's own numbers, for a derived rubric
 
 
 @lru_cache(maxsize=512)
@@ -132,12 +134,29 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
             ref_terms = frozenset().union(*(st for n, _, st in scored[:REF_SENTENCES] if n >= 2)) - prompt_stems
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms), ref_terms))
     reference: frozenset[str] = frozenset()
+    ref_figures: tuple[float, ...] = ()
     if matchers and all(m.item.derived for m in matchers):
         ref = _content_stems(model_answer)
-        reference = frozenset((ref - prompt_stems) or ref)
+        # A worked result ("P(B) = 0.0138") is part of what the model answer says: each of its own figures
+        # counts as one more word to cover.
+        ref_figures = reference_figures(model_answer, prompt)
+        reference = frozenset((ref - prompt_stems) or ref) | {_figure_token(k) for k in range(len(ref_figures))}
     vocab = set(reference).union(*(m.terms for m in matchers), *(p for m in matchers for p in m.phrases))
     return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)), reference, frozenset(vocab),
-                     frozenset(words(prompt)))
+                     frozenset(words(prompt)), ref_figures)
+
+
+def _figure_token(k: int) -> str:
+    return f"#figure{k}"
+
+
+def _soft_stems(text: str, prep: _Prepared) -> set[str]:
+    """The unit's stems plus the rubric / model-answer stems its one-letter misspellings stand for and, for a
+    derived rubric, the model answer's figures it states (scoring/softmatch.py)."""
+    stems = _stem_set(text)
+    fixed = {t for s in stems if (t := typo_of(s, prep.topic_terms)) is not None}
+    named = {_figure_token(k) for k in figures_named(text, prep.reference_figures)}
+    return stems | fixed | named
 
 
 @lru_cache(maxsize=512)
@@ -427,7 +446,7 @@ class OfflineJudge:
                            latency_ms=(time.perf_counter() - started) * 1000)
         prep = _prepare(question.prompt, question.model_answer, tuple(items))
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
-        unit_stems = [_stem_set(clean(u.text)) for u in cunits]
+        unit_stems = [_soft_stems(clean(u.text), prep) for u in cunits]
         results = []
         supported: set[int] = set()
         wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
