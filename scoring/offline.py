@@ -58,7 +58,9 @@ GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # Grading from a model answer alone (no rubric): a short correct answer names only some of the model
 # answer's content words, so the share it covers is mapped through a generous curve, full credit at
 # REF_FULL_AT of the words (tuned on the even half of SAF, checked on the odd half; docs/evaluation.md).
-REF_FULL_AT, REF_CURVE = 0.3, 0.5
+# A long model answer lists more than any full answer needs: full credit is reached by REF_FULL_SQRT x the
+# square root of its word count when that is fewer (from about 45 words on); grid on SAF's even half.
+REF_FULL_AT, REF_CURVE, REF_FULL_SQRT = 0.3, 0.5, 2.0
 EVIDENCE_CHARS = 200
 # Paraphrase credit for written rubrics (tuned on the tuning sets only): the criterion's best-matching
 # REF_SENTENCES model-answer sentences; covering REF_MET_SHARE of their words meets it.
@@ -262,7 +264,7 @@ def _from_reference(
     if not ref or not results:
         return results
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
-    share = min(1.0, len(ref & union) / len(ref) / REF_FULL_AT) ** REF_CURVE
+    share = min(1.0, len(ref & union) / _full_at(len(ref))) ** REF_CURVE
     left = share * len(results)
 
     def own(k: int) -> float:
@@ -285,6 +287,11 @@ def _from_reference(
             verdict = "missed"
         out[k] = CriterionResult(r.id, verdict, evidence, r.weight, r.text)
     return out
+
+
+def _full_at(n: int) -> float:
+    """How many of a model answer's n content words earn full credit."""
+    return max(1.0, min(REF_FULL_AT * n, REF_FULL_SQRT * n**0.5))
 
 
 def _evidence(unit: Unit) -> str:
