@@ -15,6 +15,11 @@ from scoring.numbers import parse_numbers
 # A misspelling is one edit away from a stem at least this long, sharing its first two letters (so a negating
 # prefix, "asynchron" against "synchron", or "unreli" against "reli", is never a typo).
 TYPO_MIN_LEN = 6
+# A wrong letter counts only when it is one people confuse by sound or spelling ("propable", "interfase"):
+# two real words one unrelated letter apart ("format" / "formal") are different words, not a slip.
+_CONFUSABLE = frozenset(
+    frozenset(pair) for pair in ("bp", "ck", "cs", "sz", "dt", "fv", "gk", "iy", "ei", "ae", "ou", "mn")
+)
 # A figure matches a model answer's figure within this relative tolerance (rounded results: 0.0138 ~ 0.013824).
 NUMBER_TOLERANCE = 0.02
 # Single digits are list numbering and counts as often as results: they are not a model answer's figures.
@@ -25,7 +30,7 @@ _DECIMAL_COMMA = re.compile(r"(?<!\d)(?<!\d,)(\d+),(\d{1,2}|\d{4,})(?!\d|,\d)")
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """True when a and b differ by exactly one substitution, insertion, deletion or adjacent swap."""
+    """True when a and b differ by one confusable letter, one letter more or less, or one adjacent swap."""
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) > len(b):
@@ -34,7 +39,7 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        rest = a[i + 1 :] == b[i + 1 :]
+        rest = a[i + 1 :] == b[i + 1 :] and frozenset((a[i], b[i])) in _CONFUSABLE
         swap = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
         return rest or swap
     return a[i:] == b[i + 1 :]

@@ -16,6 +16,13 @@ def test_a_one_letter_misspelling_reads_as_the_word() -> None:
     assert typo_of("probabl", VOCAB) is None  # already a word of the vocabulary
 
 
+def test_real_words_one_unrelated_letter_apart_are_different_words() -> None:
+    vocab = frozenset({"formal", "sender"})
+    assert typo_of("format", vocab) is None  # t / l: not a letter people confuse
+    assert typo_of("formel", vocab) == "formal"  # a / e is
+    assert typo_of("sendre", vocab) == "sender"  # adjacent swap
+
+
 def test_a_negating_prefix_is_not_a_misspelling() -> None:
     assert typo_of("asynchron", VOCAB) is None
     assert typo_of("unreliabl", VOCAB) is None
