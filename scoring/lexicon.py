@@ -111,8 +111,9 @@ SYNONYMS: tuple[str, ...] = (
     "evaluation eval evals benchmark",
     "hallucination hallucinate fabricate fabrication confabulation",
     "embedding embeddings vector vectors",
-    "reduce cut lower decrease minimise minimize shrink trim smaller diminish decline drop",
-    "increase raise grow boost larger bigger rise",
+    "reduce cut lower decrease minimise minimize shrink trim smaller diminish decline drop divide halve shorten "
+    "shorter fewer",
+    "increase raise grow boost larger bigger rise multiply double lengthen",
     "monitor monitoring observe observability track tracking watch",
     "guardrail guardrails safeguard safeguards",
     "rerank reranker reranking reorder",

@@ -22,6 +22,7 @@ from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import mentions_number
 from scoring.rubric import RubricItem, public_text, rubric_for
+from scoring.softmatch import figures_named, reference_figures, typo_of
 from scoring.support import HINT_LABEL, why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
@@ -57,7 +58,9 @@ GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # Grading from a model answer alone (no rubric): a short correct answer names only some of the model
 # answer's content words, so the share it covers is mapped through a generous curve, full credit at
 # REF_FULL_AT of the words (tuned on the even half of SAF, checked on the odd half; docs/evaluation.md).
-REF_FULL_AT, REF_CURVE = 0.3, 0.5
+# A long model answer lists more than any full answer needs: full credit is reached by REF_FULL_SQRT x the
+# square root of its word count when that is fewer (from about 45 words on); grid on SAF's even half.
+REF_FULL_AT, REF_CURVE, REF_FULL_SQRT = 0.3, 0.5, 2.0
 EVIDENCE_CHARS = 200
 # Paraphrase credit for written rubrics (tuned on the tuning sets only): the criterion's best-matching
 # REF_SENTENCES model-answer sentences; covering REF_MET_SHARE of their words meets it.
@@ -107,6 +110,7 @@ class _Prepared:
     reference_terms: frozenset[str] = frozenset()  # model-answer content stems, for a derived rubric
     topic_terms: frozenset[str] = frozenset()  # every rubric / model-answer stem an answer can earn with
     prompt_word_set: frozenset[str] = frozenset()
+    reference_figures: tuple[float, ...] = ()  # the model answer's own numbers, for a derived rubric
 
 
 @lru_cache(maxsize=512)
@@ -132,12 +136,29 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
             ref_terms = frozenset().union(*(st for n, _, st in scored[:REF_SENTENCES] if n >= 2)) - prompt_stems
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms), ref_terms))
     reference: frozenset[str] = frozenset()
+    ref_figures: tuple[float, ...] = ()
     if matchers and all(m.item.derived for m in matchers):
         ref = _content_stems(model_answer)
-        reference = frozenset((ref - prompt_stems) or ref)
+        # A worked result ("P(B) = 0.0138") is part of what the model answer says: each of its own figures
+        # counts as one more word to cover.
+        ref_figures = reference_figures(model_answer, prompt)
+        reference = frozenset((ref - prompt_stems) or ref) | {_figure_token(k) for k in range(len(ref_figures))}
     vocab = set(reference).union(*(m.terms for m in matchers), *(p for m in matchers for p in m.phrases))
     return _Prepared(tuple(matchers), prompt_stems, tuple(words(prompt)), reference, frozenset(vocab),
-                     frozenset(words(prompt)))
+                     frozenset(words(prompt)), ref_figures)
+
+
+def _figure_token(k: int) -> str:
+    return f"#figure{k}"
+
+
+def _soft_stems(text: str, prep: _Prepared) -> set[str]:
+    """The unit's stems plus the rubric / model-answer stems its one-letter misspellings stand for and, for a
+    derived rubric, the model answer's figures it states (scoring/softmatch.py)."""
+    stems = _stem_set(text)
+    fixed = {t for s in stems if (t := typo_of(s, prep.topic_terms)) is not None}
+    named = {_figure_token(k) for k in figures_named(text, prep.reference_figures)}
+    return stems | fixed | named
 
 
 @lru_cache(maxsize=512)
@@ -243,7 +264,7 @@ def _from_reference(
     if not ref or not results:
         return results
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
-    share = min(1.0, len(ref & union) / len(ref) / REF_FULL_AT) ** REF_CURVE
+    share = min(1.0, len(ref & union) / _full_at(len(ref))) ** REF_CURVE
     left = share * len(results)
 
     def own(k: int) -> float:
@@ -266,6 +287,11 @@ def _from_reference(
             verdict = "missed"
         out[k] = CriterionResult(r.id, verdict, evidence, r.weight, r.text)
     return out
+
+
+def _full_at(n: int) -> float:
+    """How many of a model answer's n content words earn full credit."""
+    return max(1.0, min(REF_FULL_AT * n, REF_FULL_SQRT * n**0.5))
 
 
 def _evidence(unit: Unit) -> str:
@@ -427,7 +453,7 @@ class OfflineJudge:
                            latency_ms=(time.perf_counter() - started) * 1000)
         prep = _prepare(question.prompt, question.model_answer, tuple(items))
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
-        unit_stems = [_stem_set(clean(u.text)) for u in cunits]
+        unit_stems = [_soft_stems(clean(u.text), prep) for u in cunits]
         results = []
         supported: set[int] = set()
         wrong: set[int] = set()  # sentences that contradict a criterion or the model answer

@@ -131,9 +131,10 @@ _CONCEPTS = (
     _concept("secure safe safer", "insecure unsafe vulnerable", specific=True),
     # Direction, amount and order ("latency drops" where the reference says it grows): words that every
     # comparison uses, so they count only between clauses about the same subject (_Concept.anchored).
-    _concept("increase increases increased increasing raise raises rises grows grow higher larger bigger longer",
+    _concept("increase increases increased increasing raise raises rises grows grow higher larger bigger longer "
+             "multiplied doubled",
              "decrease decreases decreased decreasing reduce reduces lowers drops falls shrinks shrink lower "
-             "smaller shorter", anchored=True),
+             "smaller shorter divided halved", anchored=True),
     _concept("lossless", "lossy", specific=True),
     _concept("independent", "dependent", anchored=True),
 )
