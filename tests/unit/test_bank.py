@@ -8,7 +8,10 @@ import yaml
 from bank.loader import BankError, collect, load_bank
 from bank.schema import Category
 
-SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
+# The seed article sits in `shared/seed` beside the checkout: /work/main's parent, or further up for a
+# worktree such as /work/wt/<name>, so look in every ancestor rather than one fixed level.
+SEED_DIR = next((p / "shared" / "seed" for p in Path(__file__).resolve().parents if (p / "shared" / "seed").is_dir()),
+                Path("/nonexistent"))
 
 
 def test_bank_has_enough_questions_in_every_category() -> None:
@@ -36,7 +39,8 @@ def test_no_sentence_is_copied_from_the_seed_article() -> None:
     grams = {tuple(seed[i:i + 10]) for i in range(len(seed) - 9)}
     overlaps = []
     for q in load_bank().all():
-        texts = [q.prompt, q.model_answer, q.probing, *(f.prompt for f in q.follow_ups), *(c.text for c in q.rubric)]
+        texts = [q.prompt, q.model_answer, q.probing, *(f.prompt for f in q.follow_ups), *(c.text for c in q.rubric),
+                 *(c.text for f in q.follow_ups for c in f.rubric)]
         for t in texts:
             w = _words(t)
             overlaps += [(q.id, " ".join(w[i:i + 10])) for i in range(len(w) - 9) if tuple(w[i:i + 10]) in grams]
