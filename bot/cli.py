@@ -291,8 +291,9 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{len(bank)} valid question(s), {len(problems)} problem(s)")
+        generic = _generic_phrases(bank, strict=args.strict)
         failed = _grade_checks(bank, paths, strict=args.strict) if not args.no_grade else 0
-        return 1 if problems or failed else 0
+        return 1 if problems or failed or (generic and args.strict) else 0
     if args.bank_cmd == "new":
         return _bank_new(args)
     bank, problems = collect([BUILTIN_DIR, *settings.pack_dirs])
@@ -332,6 +333,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         console.print(table)
         console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
     return 0
+
+
+def _generic_phrases(bank: Bank, *, strict: bool) -> int:
+    """Print each key phrase that is one generic word (bank/lint.py); a failure when strict."""
+    from bank.lint import generic_key_phrases
+
+    lines = [line for q in bank.all() for line in generic_key_phrases(q)]
+    for line in lines:
+        print(f"{'FAIL' if strict else 'warning'} {line}")
+    if lines:
+        print(f"{len(lines)} generic key phrase(s); replace each with words a wrong answer would not use")
+    return len(lines)
 
 
 def _grade_checks(bank: Bank, paths: list[Path], *, strict: bool) -> int:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bank.lint import generic_key_phrases, is_generic
 from bank.loader import BankError, collect, load_bank
 from bank.schema import Category
 
@@ -25,6 +26,32 @@ def test_cost_questions_have_a_checkable_number() -> None:
     bank = load_bank()
     numeric = [q for q in bank.by_category("cost_model_selection") if any(c.number is not None for c in q.rubric)]
     assert len(numeric) >= 4
+
+
+EXAMPLE_PACK = Path(__file__).resolve().parents[2] / "docs" / "example-pack"
+
+
+def test_generic_words_are_caught_with_or_without_function_words() -> None:
+    assert all(is_generic(p) for p in ["cost", "Latency", "the output", "against policy", "percent", "our eval"])
+    assert not any(is_generic(p) for p in ["cost per request", "p95 latency", "pass^k", "kv cache usage", "oauth"])
+
+
+def test_no_key_phrase_in_the_bank_or_example_pack_is_one_generic_word() -> None:
+    # Issue 19: a phrase like "cost" is hit by a wrong answer as easily as a right one.
+    bank = load_bank([EXAMPLE_PACK])
+    assert len(bank) > len(load_bank())  # the pack really loaded
+    assert [line for q in bank.all() for line in generic_key_phrases(q)] == []
+
+
+def test_difficulty_follows_depth_not_a_per_category_quota() -> None:
+    # Issue 19: every category used to be exactly 4/5/3. Difficulty is now set per question, so the
+    # categories' mixes differ, and each category still has more than one level.
+    mixes = {}
+    for c in Category:
+        counts = Counter(q.difficulty for q in load_bank().by_category(c))
+        assert len(counts) >= 2, (c, counts)
+        mixes[c] = tuple(counts[d] for d in (1, 2, 3))
+    assert len(set(mixes.values())) > 1, mixes
 
 
 def _words(text: str) -> list[str]:
