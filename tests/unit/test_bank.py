@@ -119,3 +119,14 @@ def test_every_builtin_question_has_two_follow_ups_with_a_short_rubric() -> None
         assert len(q.follow_ups) == 2, q.id
         for f in q.follow_ups:
             assert 1 <= len(f.rubric) <= 3 and all(c.key_phrases for c in f.rubric), (q.id, f.prompt)
+
+
+# What an authorship probe sounds like: it asks what the candidate did, owned or is unsure of.
+_AUTHORSHIP = re.compile(r"\b(personally|yourself|yours|least sure|least confident|say you did|you (?:did|gave)"
+                         r"|have you given)\b", re.IGNORECASE)
+
+
+def test_every_behavioural_question_has_a_follow_up_that_probes_authorship() -> None:
+    missing = [q.id for q in load_bank().by_category("behavioural")
+               if not any(_AUTHORSHIP.search(f.prompt) for f in q.follow_ups)]
+    assert missing == []
