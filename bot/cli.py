@@ -635,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     bank_sub = bank.add_subparsers(dest="bank_cmd", required=True)
     validate = bank_sub.add_parser("validate", help="validate the bank or given files/directories")
     validate.add_argument("paths", nargs="*")
-    validate.add_argument("--strict", action="store_true", help="also fail when a negated model answer scores high")
+    validate.add_argument("--strict", action="store_true",
+                          help="also fail when a negated model answer scores high or a key phrase is one generic word")
     validate.add_argument("--no-grade", action="store_true", help="check the schema only, skip the graded checks")
     new = bank_sub.add_parser("new", help="write a filled-in question template for a pack")
     new.add_argument("--category", required=True)
