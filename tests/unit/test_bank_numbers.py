@@ -33,3 +33,13 @@ def test_a_recall_as_a_fraction_or_a_percentage_is_the_same_number(figure: str) 
 def test_a_wrong_figure_does_not_meet_the_numeric_criterion() -> None:
     answer = "Dividing the $2,880 monthly GPU bill by $0.75 per million gives a break-even of 384 million tokens."
     assert _verdict("cost-self-host-break-even", "break-even", answer) != "met"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19 asks that a chained calculation be scored once; the offline judge "
+                   "(scoring/offline.py, owned elsewhere) still marks each later step down for an earlier slip")
+def test_a_slip_early_in_a_chained_calculation_costs_credit_once() -> None:
+    # $0.025 instead of $0.0315 per case-run, then carried forward correctly: 6,000 x $0.025 and 880 x $150.
+    answer = ("Each case-run costs $0.025, so one suite run of 6,000 case-runs is about $150. On every pull "
+              "request, 880 a month, that is about $132,000 a month.")
+    assert _verdict("evals-suite-cost", "per-run", answer) != "met"
+    assert _verdict("evals-suite-cost", "per-pr", answer) == "met"
