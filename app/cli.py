@@ -291,8 +291,9 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{len(bank)} valid question(s), {len(problems)} problem(s)")
+        generic = _generic_phrases(bank, strict=args.strict)
         failed = _grade_checks(bank, paths, strict=args.strict) if not args.no_grade else 0
-        return 1 if problems or failed else 0
+        return 1 if problems or failed or (generic and args.strict) else 0
     if args.bank_cmd == "new":
         return _bank_new(args)
     bank, problems = collect([BUILTIN_DIR, *settings.pack_dirs])
@@ -332,6 +333,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         console.print(table)
         console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
     return 0
+
+
+def _generic_phrases(bank: Bank, *, strict: bool) -> int:
+    """Print each key phrase that is one generic word (bank/lint.py); a failure when strict."""
+    from bank.lint import generic_key_phrases
+
+    lines = [line for q in bank.all() for line in generic_key_phrases(q)]
+    for line in lines:
+        print(f"{'FAIL' if strict else 'warning'} {line}")
+    if lines:
+        print(f"{len(lines)} generic key phrase(s); replace each with words a wrong answer would not use")
+    return len(lines)
 
 
 def _grade_checks(bank: Bank, paths: list[Path], *, strict: bool) -> int:
@@ -622,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     bank_sub = bank.add_subparsers(dest="bank_cmd", required=True)
     validate = bank_sub.add_parser("validate", help="validate the bank or given files/directories")
     validate.add_argument("paths", nargs="*")
-    validate.add_argument("--strict", action="store_true", help="also fail when a negated model answer scores high")
+    validate.add_argument("--strict", action="store_true",
+                          help="also fail when a negated model answer scores high or a key phrase is one generic word")
     validate.add_argument("--no-grade", action="store_true", help="check the schema only, skip the graded checks")
     new = bank_sub.add_parser("new", help="write a filled-in question template for a pack")
     new.add_argument("--category", required=True)

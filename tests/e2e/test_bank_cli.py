@@ -77,3 +77,18 @@ def test_bank_stats_calibration_reads_real_scores(tmp_path: Path) -> None:
     rows = json.loads(out.stdout)
     assert rows and all(r["attempts"] >= 1 for r in rows)
     assert {"mean", "spread", "share_high", "share_low", "verdict"} <= set(rows[0])
+
+
+def test_bank_validate_names_generic_key_phrases_and_strict_fails_on_them(tmp_path: Path) -> None:
+    from bank.loader import load_bank
+
+    question = load_bank().all()[0].model_dump(mode="json")
+    question["id"] = "team-generic"
+    question["rubric"][0]["key_phrases"] = ["cost", "cost per conversation"]
+    (tmp_path / "pack.yaml").write_text(yaml.safe_dump({"questions": [question]}))
+    loose = run_cli("bank", "validate", "--no-grade", "pack.yaml", cwd=tmp_path)
+    assert loose.returncode == 0, loose.stdout
+    assert f"warning team-generic: criterion {question['rubric'][0]['id']}: key phrase 'cost'" in loose.stdout
+    strict = run_cli("bank", "validate", "--strict", "--no-grade", "pack.yaml", cwd=tmp_path)
+    assert strict.returncode == 1 and "FAIL team-generic" in strict.stdout
+    assert "'cost per conversation'" not in strict.stdout

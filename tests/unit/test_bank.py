@@ -5,10 +5,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bank.lint import generic_key_phrases, is_generic
 from bank.loader import BankError, collect, load_bank
 from bank.schema import Category
 
-SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
+# The seed article sits in `shared/seed` beside the checkout: /work/main's parent, or further up for a
+# worktree such as /work/wt/<name>, so look in every ancestor rather than one fixed level.
+SEED_DIR = next((p / "shared" / "seed" for p in Path(__file__).resolve().parents if (p / "shared" / "seed").is_dir()),
+                Path("/nonexistent"))
 
 
 def test_bank_has_enough_questions_in_every_category() -> None:
@@ -24,6 +28,32 @@ def test_cost_questions_have_a_checkable_number() -> None:
     assert len(numeric) >= 4
 
 
+EXAMPLE_PACK = Path(__file__).resolve().parents[2] / "docs" / "example-pack"
+
+
+def test_generic_words_are_caught_with_or_without_function_words() -> None:
+    assert all(is_generic(p) for p in ["cost", "Latency", "the output", "against policy", "percent", "our eval"])
+    assert not any(is_generic(p) for p in ["cost per request", "p95 latency", "pass^k", "kv cache usage", "oauth"])
+
+
+def test_no_key_phrase_in_the_bank_or_example_pack_is_one_generic_word() -> None:
+    # Issue 19: a phrase like "cost" is hit by a wrong answer as easily as a right one.
+    bank = load_bank([EXAMPLE_PACK])
+    assert len(bank) > len(load_bank())  # the pack really loaded
+    assert [line for q in bank.all() for line in generic_key_phrases(q)] == []
+
+
+def test_difficulty_follows_depth_not_a_per_category_quota() -> None:
+    # Issue 19: every category used to be exactly 4/5/3. Difficulty is now set per question, so the
+    # categories' mixes differ, and each category still has more than one level.
+    mixes = {}
+    for c in Category:
+        counts = Counter(q.difficulty for q in load_bank().by_category(c))
+        assert len(counts) >= 2, (c, counts)
+        mixes[c] = tuple(counts[d] for d in (1, 2, 3))
+    assert len(set(mixes.values())) > 1, mixes
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
@@ -36,7 +66,8 @@ def test_no_sentence_is_copied_from_the_seed_article() -> None:
     grams = {tuple(seed[i:i + 10]) for i in range(len(seed) - 9)}
     overlaps = []
     for q in load_bank().all():
-        texts = [q.prompt, q.model_answer, q.probing, *(f.prompt for f in q.follow_ups), *(c.text for c in q.rubric)]
+        texts = [q.prompt, q.model_answer, q.probing, *(f.prompt for f in q.follow_ups), *(c.text for c in q.rubric),
+                 *(c.text for f in q.follow_ups for c in f.rubric)]
         for t in texts:
             w = _words(t)
             overlaps += [(q.id, " ".join(w[i:i + 10])) for i in range(len(w) - 9) if tuple(w[i:i + 10]) in grams]
@@ -88,3 +119,14 @@ def test_every_builtin_question_has_two_follow_ups_with_a_short_rubric() -> None
         assert len(q.follow_ups) == 2, q.id
         for f in q.follow_ups:
             assert 1 <= len(f.rubric) <= 3 and all(c.key_phrases for c in f.rubric), (q.id, f.prompt)
+
+
+# What an authorship probe sounds like: it asks what the candidate did, owned or is unsure of.
+_AUTHORSHIP = re.compile(r"\b(personally|yourself|yours|least sure|least confident|say you did|you (?:did|gave)"
+                         r"|have you given)\b", re.IGNORECASE)
+
+
+def test_every_behavioural_question_has_a_follow_up_that_probes_authorship() -> None:
+    missing = [q.id for q in load_bank().by_category("behavioural")
+               if not any(_AUTHORSHIP.search(f.prompt) for f in q.follow_ups)]
+    assert missing == []

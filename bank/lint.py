@@ -1,0 +1,40 @@
+"""Key phrases that do not separate a good answer from a bad one.
+
+A key phrase that is one generic word ("cost", "latency", "result") is hit by a wrong answer as easily
+as by a right one, so the offline judge credits a criterion for the topic rather than the idea. Each
+such phrase is reported by `drillbot bank validate` (a failure with --strict, which `make test` uses for
+the bank and the example pack).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bank.schema import Question
+
+# Words every answer on an AI-engineering question uses whatever it claims. Issue 19 named the first
+# seven; the rest are the same kind of word found in the bank's rubrics.
+GENERIC_WORDS = frozenset({
+    "cost", "latency", "output", "result", "percent", "tools", "prompts",
+    "results", "outcome", "accuracy", "quality", "performance", "eval", "evals", "evaluation", "test",
+    "tests", "data", "model", "models", "metric", "metrics", "score", "scores", "monitor", "monitoring",
+    "log", "logs", "budget", "token", "tokens", "feedback", "review", "agent", "agents", "user", "users",
+    "rate", "safety", "memory", "error", "errors", "policy", "retrieval", "prompt", "tool", "context",
+    "time", "speed", "price", "answer", "answers", "risk", "team", "human", "better", "improved",
+})
+# Function words do not make a generic word specific ("the cost", "against policy").
+_FILLER = frozenset({"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "against", "through",
+                     "by", "at", "its", "their", "our", "your", "is", "are"})
+
+
+def is_generic(phrase: str) -> bool:
+    content = [w for w in re.findall(r"[a-z0-9^@%$'-]+", phrase.lower()) if w not in _FILLER]
+    return len(content) == 1 and content[0] in GENERIC_WORDS
+
+
+def generic_key_phrases(question: Question) -> list[str]:
+    """One line per generic key phrase, naming the criterion (follow-up criteria included)."""
+    found = [(c.id, p) for c in question.rubric for p in c.key_phrases if is_generic(p)]
+    for n, follow_up in enumerate(question.follow_ups, 1):
+        found += [(f"follow-up {n} {c.id}", p) for c in follow_up.rubric for p in c.key_phrases if is_generic(p)]
+    return [f"{question.id}: criterion {cid}: key phrase {p!r} is one generic word" for cid, p in found]
