@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
@@ -120,10 +120,26 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
     if question is None:
         return PracticeStart(False, render.error("No practice question matches that right now.",
                                                  "Try `practice` without a category."))
-    posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, chosen.reason))
+    # The session is stored before the DM goes out: a `next` or Skip pressed while it is in flight must
+    # already see the chosen category and this question as the latest one.
     async with ctx.sessions.begin() as s:
-        s.add(PracticeSession(member_id=chosen.member_id, question_id=ctx.catalog.row_id(question.id),
-                              thread_key=posted.thread_key, status="open", started_at=now, category=category))
+        session = PracticeSession(member_id=chosen.member_id, question_id=ctx.catalog.row_id(question.id),
+                                  thread_key="", status="sending", started_at=now, category=category)
+        s.add(session)
+        await s.flush()
+        session_id = session.id
+    try:
+        posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, chosen.reason))
+    except BaseException:
+        async with ctx.sessions.begin() as s:
+            await s.execute(delete(PracticeSession).where(PracticeSession.id == session_id))
+        raise
+    async with ctx.sessions.begin() as s:
+        # Open it, unless a newer question has superseded it while the DM was in flight.
+        newer = await s.scalar(select(PracticeSession.id).where(PracticeSession.member_id == chosen.member_id,
+                                                                 PracticeSession.id > session_id).limit(1))
+        await s.execute(update(PracticeSession).where(PracticeSession.id == session_id).values(
+            thread_key=posted.thread_key, status="done" if newer is not None else "open"))
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 
 

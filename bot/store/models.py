@@ -116,7 +116,7 @@ class PracticeSession(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
     thread_key: Mapped[str] = mapped_column(String(200), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open")  # open | answered | done
+    status: Mapped[str] = mapped_column(String(10), default="open")  # sending | open | answered | done
     started_at: Mapped[datetime]
     # The category the person asked for (None: any); `next`, Skip and Next question keep it.
     category: Mapped[str | None] = mapped_column(String(40), nullable=True)

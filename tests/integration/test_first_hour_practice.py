@@ -127,3 +127,39 @@ async def test_next_skip_and_the_button_keep_the_chosen_category(core: Core, pla
     assert core.ctx.catalog.get(_last_qid(platform)).category == "fundamentals"  # type: ignore[union-attr]
     await core.command(ALICE_CC, "practice")
     assert await practice.chosen_category(core.ctx, ALICE) is None
+
+
+class _PressesNextWhileSending(FakePlatform):
+    """A DM that is still in flight when the person presses `next` (a slow platform, a busy bot)."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__()
+        self.core = core
+        self.seen_while_sending: list[str | None] = []
+
+    async def dm(self, user_key: str, message: object) -> object:  # type: ignore[override]
+        if not self.seen_while_sending:
+            self.seen_while_sending.append(await practice.chosen_category(self.core.ctx, user_key))
+        return await super().dm(user_key, message)  # type: ignore[arg-type]
+
+
+async def test_next_pressed_before_the_practice_dm_lands_keeps_the_category(core: Core) -> None:
+    """A fast `next` used to find no practice session yet (it was stored after the DM went out) and fell
+    back to any category."""
+    slow = _PressesNextWhileSending(core)
+    core.register(slow)
+    await core.command(ALICE_CC, "practice evals")
+    assert slow.seen_while_sending == ["evals"]
+    await core.command(ALICE_DM, "next")
+    picked = [m.message.footer.rsplit("id ", 1)[1] for m in slow.sent if m.kind == "dm"]
+    assert len(picked) == 2
+    assert {core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[union-attr]
+
+
+async def test_a_practice_dm_that_fails_leaves_no_session(core: Core, platform: FakePlatform) -> None:
+    platform.fail_next = 1
+    try:
+        await core.command(ALICE_CC, "practice evals")
+    except Exception:
+        pass
+    assert await practice.chosen_category(core.ctx, ALICE) is None
