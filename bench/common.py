@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.keyspace import leading_workspace
 from bank.evalsets import EvalSetError, load_evalset
 from bank.loader import Bank, load_bank
 from bank.schema import Question
@@ -67,7 +66,7 @@ class NullPlatform:
         return True
 
     def workspace_of(self, key: str) -> str:
-        return leading_workspace(key)
+        return ":".join(key.split(":")[:2])  # the bench's own keys: bench:<workspace>:...
 
 
 class InstantJudge:

@@ -39,8 +39,10 @@ async def _configure(url: str, n: int) -> None:
     ctx = Context(settings, db.session_factory(engine), FakeClock(now), Catalog(load_bank()))
     try:
         for i in range(n):
+            # No platform runs here: name the terminal's workspace rather than have one read from the key.
             await channel_service.configure(ctx, f"console:local:bench{i}", f"bench{i}",
-                                            {"weekdays": not_today, "post_time": "09:00"})
+                                            {"weekdays": not_today, "post_time": "09:00"},
+                                            workspace_key="console:local")
     finally:
         await engine.dispose()
 

@@ -164,7 +164,8 @@ class Commands:
             values = channels.parse_setting(name, value)
         except channels.ConfigValueError as exc:
             return render.error(f"Not changed: {user_text(str(exc), 200)}.", channels.SETTINGS_HELP.get(name, ""))
-        ch = await channels.configure(self.ctx, cc.channel_key, cc.channel_name, values)
+        ch = await channels.configure(self.ctx, cc.channel_key, cc.channel_name, values,
+                                      workspace_key=self._workspace(cc))
         if self.post_hook:
             await self.post_hook(cc.channel_key)
         shown = dict(channels.describe(ch))
@@ -176,7 +177,8 @@ class Commands:
         assert cc.channel_key is not None
         ch = await reports.channel_of(self.ctx, cc.channel_key)
         enabled_now = ch is None or not ch.enabled
-        await channels.configure(self.ctx, cc.channel_key, cc.channel_name, {"enabled": True})
+        await channels.configure(self.ctx, cc.channel_key, cc.channel_name, {"enabled": True},
+                                 workspace_key=self._workspace(cc))
         if enabled_now and self.post_hook:
             await self.post_hook(cc.channel_key)
         result = await rounds.post_round(self.ctx, cc.channel_key, force=True)

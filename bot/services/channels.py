@@ -72,9 +72,10 @@ def parse_setting(name: str, value: str) -> dict[str, Any]:
     raise ConfigValueError(f"unknown setting {name!r}; settings: {', '.join(SETTINGS_HELP)}")
 
 
-async def configure(ctx: Context, channel_key: str, channel_name: str, values: dict[str, Any]) -> Channel:
+async def configure(ctx: Context, channel_key: str, channel_name: str, values: dict[str, Any], *,
+                    workspace_key: str = "") -> Channel:
     async with ctx.sessions.begin() as s:
-        ch = await directory.channel(ctx, s, channel_key, channel_name)
+        ch = await directory.channel(ctx, s, channel_key, channel_name, workspace_key=workspace_key)
         for column, v in values.items():
             setattr(ch, column, v)
     return ch

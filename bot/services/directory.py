@@ -58,9 +58,12 @@ async def find_channel(session: AsyncSession, key: str) -> Channel | None:
     return await session.scalar(select(Channel).where(Channel.key == key))
 
 
-async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", **overrides: Any) -> Channel:
+async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", *, workspace_key: str = "",
+                  **overrides: Any) -> Channel:
+    """Get or create a channel, filed under `workspace_key` when the caller knows it (a command names the
+    workspace it came from), else the workspace its platform says the key belongs to."""
     name = clean_name(name)
-    ws = await workspace(ctx, session, ctx.workspace_of(key))
+    ws = await workspace(ctx, session, workspace_key or ctx.workspace_of(key))
     values = channel_defaults(ctx.settings) | overrides
     return await _get_or_create(
         session, Channel, Channel.key == key,

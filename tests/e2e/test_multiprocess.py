@@ -27,6 +27,7 @@ from bot.events import AnswerEvent
 from bot.store.models import Answer, Score
 from scoring import OfflineJudge
 from tests.conftest import fresh_pg_database
+from tests.fakes.platform import FakePlatform
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = ["mp:W1:C1", "mp:W1:C2"]
@@ -65,6 +66,7 @@ async def test_three_processes_one_leader_killed_midway(pg_url: str, tmp_path: P
     settings = Settings(database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
     clock = FakeClock(START)
     core = await Core.create(settings, OfflineJudge(), clock=clock, bank=load_bank(), migrate=False)
+    core.register(FakePlatform(name="mp"))  # the nodes' platform: it says which workspace a key is in
     for ch in CHANNELS:
         await core.configure_channel(ch, ch, post_time="09:00", weekdays="mon-sun", timezone="UTC",
                                      answer_window_hours=20)
