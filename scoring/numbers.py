@@ -35,8 +35,9 @@ class Figure:
     currency: bool = False
 
 
-def parse_figures(text: str) -> list[Figure]:
-    figures: list[Figure] = []
+def figures_at(text: str) -> list[tuple[int, Figure]]:
+    """Each figure of the text with the offset where it starts, in reading order."""
+    figures: list[tuple[int, Figure]] = []
     for m in _NUMBER.finditer(text):
         raw = re.sub(r"[,\u202f\u00a0]", "", m.group("num"))
         try:
@@ -44,8 +45,13 @@ def parse_figures(text: str) -> list[Figure]:
         except ValueError:
             continue
         scale = (m.group("scale") or "").lower()
-        figures.append(Figure(value * _SCALE.get(scale, 1.0), bool(m.group("percent")), bool(m.group("currency"))))
+        figure = Figure(value * _SCALE.get(scale, 1.0), bool(m.group("percent")), bool(m.group("currency")))
+        figures.append((m.start(), figure))
     return figures
+
+
+def parse_figures(text: str) -> list[Figure]:
+    return [f for _, f in figures_at(text)]
 
 
 def parse_numbers(text: str) -> list[float]:
@@ -57,7 +63,7 @@ def _close(value: float, target: float, tolerance: float) -> bool:
     return abs(value - target) <= slack
 
 
-def _forms(figure: Figure, target: float) -> list[float]:
+def forms(figure: Figure, target: float) -> list[float]:
     """The values a written figure may stand for when compared with `target`."""
     forms = [figure.value]
     if figure.currency:
@@ -69,5 +75,10 @@ def _forms(figure: Figure, target: float) -> list[float]:
     return forms
 
 
+def matches(figure: Figure, target: float, tolerance: float) -> bool:
+    """The written figure stands for `target`, within a relative `tolerance`, in one of its forms."""
+    return any(_close(v, target, tolerance) for v in forms(figure, target))
+
+
 def mentions_number(text: str, target: float, tolerance: float) -> bool:
-    return any(_close(v, target, tolerance) for f in parse_figures(text) for v in _forms(f, target))
+    return any(matches(f, target, tolerance) for f in parse_figures(text))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
+from scoring.chains import CARRIED_NOTE, SLIP_HINT, carried_units, chain_links
 from scoring.flags import detect_flags, injection_in
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
@@ -323,8 +324,11 @@ def clip(text: str, limit: int, ellipsis: str = " …") -> str:
 
 
 def _grade_item(
-    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False
-) -> tuple[CriterionMark, str]:
+    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
+    carried: Collection[int] = (),
+) -> tuple[CriterionMark, str, bool]:
+    """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
+    own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
     met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
     term_cov = len(m.terms & union) / len(m.terms) if m.terms else 0.0
@@ -346,19 +350,23 @@ def _grade_item(
 
     candidates = list(range(len(cunits)))
     item = m.item
+    was_carried = False
     if item.number is not None:
         with_number = [i for i in candidates if mentions_number(clean(cunits[i].text), item.number, item.tolerance)]
+        if not with_number and carried:
+            # The step is done right from the answer's own slipped figure: the slip was marked down once.
+            with_number, was_carried = sorted(carried), True
         if with_number:
             score, candidates = max(score, met_at), with_number
         else:
             score = min(score, partial_at)
     verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
-        return "missed", ""
+        return "missed", "", False
     best = max(candidates, key=lambda i: (support(i), -i))
     if support(best) == 0 and item.number is None:
-        return "missed", ""
-    return verdict, _evidence(cunits[best])
+        return "missed", "", False
+    return verdict, _evidence(cunits[best]), was_carried
 
 
 # What kind of point a criterion makes, read from its wording, so a hint can name the gap ("say how you
@@ -403,9 +411,13 @@ _FLAG_NOTES = {
 }
 
 
-def _feedback(items: list[RubricItem], results: list[CriterionResult], flags: list[str]) -> str:
+def _feedback(
+    items: list[RubricItem], results: list[CriterionResult], flags: list[str], carried: Collection[str] = (),
+    slipped: Collection[str] = (),
+) -> str:
     """Compact: the scorer, flag notes, what was met (with a short quote), and the gaps by kind. A partial
-    criterion is a gap, not a success, so no criterion shows in both lists."""
+    criterion is a gap, not a success, so no criterion shows in both lists. A step met with a figure carried
+    forward from the answer's own earlier slip says so, so the person sees why a wrong-looking number counts."""
     lines = [OFFLINE_NOTE]
     lines += [_FLAG_NOTES[f] for f in flags if f in _FLAG_NOTES]
     good = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict == "met"]
@@ -414,14 +426,15 @@ def _feedback(items: list[RubricItem], results: list[CriterionResult], flags: li
         lines.append("What you got right:")
         for item, r in good[:3]:
             label = "a key point" if item.derived else clip(item.text, 60)
-            lines.append(f'- {label}: "{clip(r.evidence, 90)}"')
+            note = f" ({CARRIED_NOTE})" if r.id in carried else ""
+            lines.append(f'- {label}: "{clip(r.evidence, 90)}"{note}')
     if todo:
         lines.append("To strengthen it:")
         if any(r.verdict == "partial" for _, r in todo):
             lines.append("- You touched on some points without developing them: say how and why.")
         hints: list[str] = []
         for item, _ in sorted(todo, key=lambda p: -p[0].weight):
-            hint = _hint(item)
+            hint = SLIP_HINT if item.id in slipped else _hint(item)
             if hint not in hints:
                 hints.append(hint)
         lines += [f"- {h}" for h in hints[:3]]
@@ -454,10 +467,15 @@ class OfflineJudge:
         prep = _prepare(question.prompt, question.model_answer, tuple(items))
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
         unit_stems = [_soft_stems(clean(u.text), prep) for u in cunits]
+        # Numeric steps the answer carried forward from its own missed earlier figure (scoring/chains.py).
+        links = chain_links(tuple(items), question.prompt)
+        carried = carried_units(items, links, [clean(u.text) for u in cunits], question.prompt) if links else {}
+        carried_ids: set[str] = set()  # later steps met with a carried-forward figure
+        slipped_ids: set[str] = set()  # the earlier steps they were carried from
         results = []
         supported: set[int] = set()
         wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
-        for m in prep.matchers:
+        for k, m in enumerate(prep.matchers):
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
             reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
             keep = [i for i, r in enumerate(reasons) if r is None]
@@ -465,9 +483,15 @@ class OfflineJudge:
             wrong.update(i for i, r in enumerate(reasons) if r == "contradiction"
                          and costs_points(wrong_claim(cunits[i].text, m.item, question), m.item))
             supported.update(keep)
-            verdict, evidence = _grade_item(
-                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags))
+            carry = carried.get(k)
+            from_carry = [pos for pos, i in enumerate(keep) if carry and i in carry.units]
+            verdict, evidence, was_carried = _grade_item(
+                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags)),
+                carried=from_carry,
             )
+            if carry and was_carried and verdict == "met":
+                carried_ids.add(m.item.id)
+                slipped_ids.update(items[j].id for j in carry.slipped)
             results.append(CriterionResult(m.item.id, verdict, evidence, m.item.weight, public_text(m.item)))
         kept = sorted(supported)  # judge-evidence: derived rubrics count only sentences that support something
         results = _from_reference(prep, [unit_stems[i] for i in kept], [cunits[i] for i in kept], results)
@@ -476,7 +500,7 @@ class OfflineJudge:
         results = penalise(results, len(wrong), right)
         verdict = Verdict(
             criteria=results,
-            feedback=_feedback(items, results, flags),
+            feedback=_feedback(items, results, flags, carried_ids, slipped_ids),
             follow_up=_follow_up(question),
             flags=flags,
             judge_id=self.id,
