@@ -42,7 +42,7 @@ _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
     nonsense bogus
-    waste misconception fallacy superstition counterproductive meaningless impossible""")
+    waste misconception fallacy superstition counterproductive meaningless impossible noise""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
 # ("latency doesn't matter", "caching isn't needed").
@@ -51,8 +51,12 @@ _WEAK = frozenset(
     for w in wordset("""matter matters need needed necessary important required useful relevant true real
     worth count apply
     exist help helps really actually even always ever at all
-    happen happens occur occurs possible""")
+    happen happens occur occurs possible bother""")
 )
+# "X isn't needed / necessary / important": a negated copula before one of these denies the subject X, not
+# the words after it ("evals aren't needed for prompts because ..." dismisses evals).
+_SUBJECT_WEAK = frozenset(stem(w) for w in wordset("""needed necessary important required useful relevant worth
+    essential"""))
 # "X isn't (really) a problem / a concern": dismissing X, as "X doesn't matter" does. Only after a negated
 # copula: "Y doesn't have these issues" and "it would not be a problem" say something else.
 _DISMISSED = wordset("""problem problems issue issues concern concerns worry""")
@@ -91,6 +95,11 @@ _CONTINUING = _AUX | wordset("""it they this these that which also then""")
 
 # Two-word comparatives written as one token, so "less expensive" reads as "cheaper".
 _REWRITES = [
+    # "X has nothing to do with Y", "X makes no difference": X dismissed, as "X is irrelevant" does.
+    (re.compile(r"\b(?:has|have|had)\s+nothing\s+to\s+do\s+with\b"), "is irrelevant to"),
+    (re.compile(r"\b(?:makes?|made)\s+no\s+(?:real\s+)?difference\b"), "is irrelevant"),
+    # "negligible memory" claims about as little as "no memory".
+    (re.compile(r"\bnegligible\b"), "no"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),
      "costlier"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?less\b|\bless\s+(?:expensive|costly)\b"),
@@ -275,6 +284,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 # "overfitting can't happen because ...", "handoffs aren't a problem": settled here, so a later
                 # negation in the clause ("because we never train on it") cannot undo it.
                 framed += 1
+                pending = False
+                continue
+            if pending and copula_negated and s in _SUBJECT_WEAK and seq and not negated_at and not relative:
+                framed += 1  # "evals aren't needed for prompts": settled here, as for "X isn't a problem"
                 pending = False
                 continue
             if s in _WEAK or dismissed:

@@ -75,6 +75,13 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
          "A re-ranker can only reorder what the first stage found."),
         ("Retrieved passages that are not irrelevant lead to wrong answers.",
          "Retrieved passages that are irrelevant lead to wrong answers."),
+        # "X isn't needed for Y" dismisses X; "has nothing to do with", "is noise", "don't bother", "negligible".
+        ("Evals aren't needed for prompts because wording changes are small.",
+         "Run each prompt change against a regression eval set."),
+        ("Prompt caching has nothing to do with the KV cache.", "Prompt caching reuses the KV cache across requests."),
+        ("Per-step details such as tool arguments are noise.", "Log the tool arguments of each step."),
+        ("Don't bother monitoring the escalation rate.", "Monitor the escalation rate in production."),
+        ("The cache uses negligible memory.", "The cache uses memory that grows with context length."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -131,6 +138,10 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
          "A re-ranker can only reorder what the first stage found."),
         ("Retrieved passages that are irrelevant lead to wrong answers.",
          "Irrelevant or stale retrieved passages cause hallucinations."),
+        # The same dismissal as the reference's.
+        ("A separate vector store isn't needed for a small corpus.",
+         "For a small corpus a separate vector store is not needed."),
+        ("Noise in the labels is a known issue.", "Label noise makes the eval set less reliable."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:
