@@ -110,6 +110,7 @@ _REWRITES = [
     (re.compile(r"\b(?:broad|full|admin|unrestricted|unlimited|blanket|wide|all)\s+(?:privileges?|permissions?|"
                 r"access|rights)\b"), "broadprivilege"),
     (re.compile(r"\bnon[- ]?deterministic\b"), "nondeterministic"),
+    (re.compile(r"\b(?:poorly|badly|often\s+poorly)[- ]calibrated\b|\bmis-?calibrated\b"), "unreliable"),
     (re.compile(r"\bnot\s+trusted\b"), "untrusted"),
 ]
 
@@ -202,6 +203,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     also = ["also" in words(s) for s in _SENTENCE_END.split(normal)]  # "not only X but also Y" adds, not denies
     sentence_of: list[int] = []
     last_subject = ""  # the subject a clause without its own continues ("a tree has no loops, includes ...")
+    last_stems: frozenset[str] = frozenset()  # the previous clause's words, in the same sentence
+    last_noun = ""  # the previous clause's last content word
     consequent = False  # the clause after "if ...," is its consequence: as conditional as the condition
     in_condition = joined = False  # "if it is small | and | stable, ...": the condition goes on after "and"
     for raw in _CLAUSE_SPLIT.split(normal):
@@ -212,6 +215,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
             continue
         if _SENTENCE_END.fullmatch(raw):
             last_subject, consequent, in_condition = "", False, False
+            last_stems, last_noun = frozenset(), ""
             sentence_no += 1
             continue
         ws = words(raw)
@@ -339,7 +343,13 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                         break
         own_subject = ws[0] not in _CONTINUING and not is_verb(ws[0])
         subject = _subject(ws, frozenset(seq)) if own_subject else last_subject
+        if ws[0] in _RELATIVE_OPENERS and last_noun:
+            subject = last_noun  # ", which is ...": about the word just before it, not the sentence's subject
+        last_noun = seq[-1] if seq else ""
         stems = frozenset(seq) | ({subject} if subject else set())
+        if ws[0] in _RELATIVE_OPENERS:
+            stems |= last_stems  # ", which is the most reliable signal" says it of the clause before
+        last_stems = stems
         if subject:
             last_subject = subject
         sentence_of.append(sentence_no)
@@ -361,6 +371,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
 
 
 _RELATIVE_PRONOUNS = wordset("""that which who""")
+_RELATIVE_OPENERS = wordset("""which who""")
 _ADVERBS = wordset("""really totally completely entirely just simply mostly largely so very often""")
 
 

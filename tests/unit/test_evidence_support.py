@@ -82,6 +82,9 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Per-step details such as tool arguments are noise.", "Log the tool arguments of each step."),
         ("Don't bother monitoring the escalation rate.", "Monitor the escalation rate in production."),
         ("The cache uses negligible memory.", "The cache uses memory that grows with context length."),
+        # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
+        ("Escalate on the model's own self-confidence, which is the most reliable signal.",
+         "Self-reported confidence is often poorly calibrated."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -142,6 +145,8 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("A separate vector store isn't needed for a small corpus.",
          "For a small corpus a separate vector store is not needed."),
         ("Noise in the labels is a known issue.", "Label noise makes the eval set less reliable."),
+        ("Escalate on schema validation, which is the most reliable signal.",
+         "Schema validation is reliable; self-reported confidence is often poorly calibrated."),
     ],
 )
 def test_agreeing_sentences_are_not_contradictions(sentence: str, reference: str) -> None:
