@@ -498,6 +498,10 @@ def _clause_contradiction(
                 # Against a whole model answer even a specific word needs a shared topic word.
                 relevant = [r for r in ref if r.subject_ok(clause, prompt_stems) and (
                     (concept.specific and not framed_only) or topic & r.stems)]
+                if concept.specific and any(topic & r.stems for r in ref):
+                    # The reference speaks of this clause's topic: a specific word elsewhere in it is about
+                    # something else ("don't trust self-reported confidence" beside "checks are trustworthy").
+                    relevant = [r for r in relevant if topic & r.stems]
             opposite = any((k, -sign) in r.signs for r in relevant)
             same = any((k, sign) in r.signs for r in relevant)
             if opposite and not same:
