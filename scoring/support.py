@@ -42,7 +42,7 @@ _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
     nonsense bogus
-    waste misconception fallacy superstition counterproductive meaningless impossible noise""")
+    waste misconception fallacy superstition counterproductive meaningless impossible""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
 # ("latency doesn't matter", "caching isn't needed").
@@ -98,6 +98,9 @@ _REWRITES = [
     # "X has nothing to do with Y", "X makes no difference": X dismissed, as "X is irrelevant" does.
     (re.compile(r"\b(?:has|have|had)\s+nothing\s+to\s+do\s+with\b"), "is irrelevant to"),
     (re.compile(r"\b(?:makes?|made)\s+no\s+(?:real\s+)?difference\b"), "is irrelevant"),
+    # "X are (just) noise" ends its clause; "noise reduction", "noise in the labels" are ordinary nouns.
+    (re.compile(r"\b(is|are|was|were)\s+(?:just\s+|only\s+|pure\s+|mostly\s+)?noise"
+                r"(?=\s*(?:[.,;:!?)]|$|\s(?:and|but|so|because)\b))"), r"\1 irrelevant"),
     # "negligible memory" claims about as little as "no memory".
     (re.compile(r"\bnegligible\b"), "no"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),

@@ -145,6 +145,7 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("A separate vector store isn't needed for a small corpus.",
          "For a small corpus a separate vector store is not needed."),
         ("Noise in the labels is a known issue.", "Label noise makes the eval set less reliable."),
+        ("An output check is noise reduction, not protection.", "Add an output check that blocks copies."),
         # A specific word about another topic of the reference ("checks are trustworthy") is no antonym.
         ("Don't trust self-reported confidence.",
          "Deterministic checks are the most trustworthy; self-reported confidence is often poorly calibrated."),
