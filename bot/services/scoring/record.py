@@ -55,20 +55,21 @@ async def record(ctx: Context, answer_id: int, verdict: Verdict, judge_id: str) 
 async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
                        acks: replies.Acks | None = None) -> list[Recorded]:
     """Store each verdict's score and effects and claim its reply, all in one transaction (group commit):
-    per answer, mark it scored (the first statement takes SQLite's write lock; PostgreSQL then locks the
-    person's row), one joined read of everything the score updates, then the writes at commit. The batch
-    holds at most one answer per person (the caller keeps a person's answers in order) and is taken in
-    person order, so two processes lock people in the same order. `acks`, replies posted since the last
-    commit, ride along. An answer no longer ours gives None. Raises IntegrityError when another process
-    won a race: the whole batch is rolled back and the caller retries its answers one by one."""
+    mark the batch scored in one statement (SQLite's write lock; PostgreSQL then locks the people's rows),
+    one joined read of everything the scores update, then the writes at commit, which SQLAlchemy sends
+    as one statement per table and kind. The batch holds at most one answer per person (the caller keeps
+    a person's answers in order). `acks`, replies posted since the last commit, ride along. An answer no
+    longer ours gives None. Raises IntegrityError when another process won a race: the whole batch is
+    rolled back and the caller retries its answers one by one."""
     now = ctx.clock.now()
     stored: list[tuple[Score, Route, str, bool, int] | None] = [None] * len(batch)
     async with ctx.sessions.begin() as s:
         if acks:
             await replies.store_acks(s, acks)
+        inputs = await progress.load_for_scores(s, [item.answer_id for item in batch], now)
         for i in sorted(range(len(batch)), key=lambda i: batch[i].member_id):
             item = batch[i]
-            got = await progress.load_for_score(s, item.answer_id, now)
+            got = inputs.get(item.answer_id)
             if got is None:
                 continue
             answer = got.answer

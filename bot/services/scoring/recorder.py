@@ -29,10 +29,11 @@ LINGER_S = 0.005  # how long a batch waits for answers still being graded or pos
 
 
 class Recorder:
-    def __init__(self, ctx: Context, judge_id: str, *, active: Callable[[], int] = lambda: 0,
+    def __init__(self, ctx: Context, judge_id: Callable[[], str], *, active: Callable[[], int] = lambda: 0,
                  max_batch: int = MAX_BATCH, linger_s: float = LINGER_S):
-        """`active` says how many answers the caller is working on (grading, recording or posting a
-        reply): once that many are waiting here, the batch is complete."""
+        """`judge_id` names the judge whose verdicts these are (asked at each write: the worker's judge may
+        be swapped). `active` says how many answers the caller is working on (grading, recording or
+        posting a reply): once that many are waiting here, the batch is complete."""
         self.ctx = ctx
         self.judge_id = judge_id
         self.max_batch = max_batch
@@ -109,7 +110,7 @@ class Recorder:
 
     async def _write(self, batch: list[Graded], acks: replies.Acks | None) -> list[Recorded]:
         """The one transaction (a seam for tests that simulate a race)."""
-        return await record.record_batch(self.ctx, batch, self.judge_id, acks)
+        return await record.record_batch(self.ctx, batch, self.judge_id(), acks)
 
     async def _flush(self, batch: list[tuple[Graded, asyncio.Future[Recorded]]], acks: replies.Acks,
                      waiters: list[asyncio.Future[None]]) -> None:

@@ -43,7 +43,7 @@ class ScoringWorker:
         self._active = 0  # answers being graded, recorded or replied to (holding a slot or posting)
         # Group commit: scores graded together are recorded in one transaction, replies marked sent in
         # one statement; it also keeps one person's scores in order (their rows are read-modify-write).
-        self.recorder = Recorder(ctx, judge.id, active=lambda: self._active)
+        self.recorder = Recorder(ctx, lambda: self.judge.id, active=lambda: self._active)
         self.delivery = Delivery(ctx, self.recorder.ack)
         self._wake = asyncio.Event()
         self._last_sweep: datetime | None = None
