@@ -98,8 +98,8 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
 
 async def run_burst(url: str, answers: int, channels: int, concurrency: int = BURST_CONCURRENCY
                     ) -> dict[str, float]:
-    """A backlog: `answers` stored answers (two per person, one day) scored by `worker.run_once` with
-    `concurrency` grading slots and the instant judge. Answers graded together are recorded together
+    """A backlog: `answers` stored answers (two per person, the day after each answered once) scored by
+    `worker.run_once` with `concurrency` grading slots and the instant judge. Answers graded together are recorded together
     (group commit), so this is the worker's throughput under load, where the sequential figure is its
     latency. Intake is not timed."""
     clock = FakeClock(START + timedelta(hours=1))
@@ -118,17 +118,25 @@ async def run_burst(url: str, answers: int, channels: int, concurrency: int = BU
         counts["commits"] += 1
 
     try:
-        threads = []
-        for i in range(channels):
-            await core.configure_channel(f"bench:W1:C{i}", f"c{i}")
-            threads.append((await core.post_round(f"bench:W1:C{i}", force=True)).thread_key)
-        clock.advance(timedelta(minutes=5))
-        for n in range(answers):
-            p = n // 2
-            ev = AnswerEvent(f"bench:W1:b{n}", threads[p % channels], f"bench:W1:U{p}", f"{ANSWER} ({n % 2})",
-                             clock.now(), f"person {p}")
-            if (await core.answer(ev)).outcome != "accepted":
-                raise RuntimeError(f"burst answer {n} was not accepted")
+        chans = [f"bench:W1:C{i}" for i in range(channels)]
+        for i, key in enumerate(chans):
+            await core.configure_channel(key, f"c{i}")
+        people = answers // 2
+        # Day 1 (not timed): everyone answers once, so the backlog is people's usual answers, not the
+        # first one (which creates the person and recomputes their progress from history).
+        for day in range(2):
+            threads = [(await core.post_round(key, force=True)).thread_key for key in chans]
+            clock.advance(timedelta(minutes=5))
+            for n in range(answers if day else people):
+                p = n // 2 if day else n
+                ev = AnswerEvent(f"bench:W1:d{day}b{n}", threads[p % channels], f"bench:W1:U{p}",
+                                 f"{ANSWER} ({day}.{n % 2})", clock.now(), f"person {p}")
+                if (await core.answer(ev)).outcome != "accepted":
+                    raise RuntimeError(f"burst answer {n} was not accepted")
+            if not day:
+                await core.worker.drain(max_passes=10_000)
+                clock.advance(timedelta(days=1))
+                await core.close_due_rounds()
         event.listen(core.engine.sync_engine, "before_cursor_execute", statement)
         event.listen(core.engine.sync_engine, "commit", commit)
         scored = 0
