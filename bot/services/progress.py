@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -252,6 +252,19 @@ def _score_inputs_query() -> Select[Any]:
     )
 
 
+@cache
+def _mark_scored_statements() -> tuple[Update, Select[Any]]:
+    """Built once, like the read: mark a batch scored (and its replies claimed), lock people in id order."""
+    now = bindparam("now", type_=Answer.reply_claimed_at.type)
+    mark = (update(Answer)
+            .where(Answer.id.in_(bindparam("answer_ids", expanding=True)), Answer.status == "scoring")
+            .values(status="scored", last_error=None, reply_claimed_at=now)
+            .returning(Answer.id, Answer.member_id).execution_options(synchronize_session=False))
+    lock = (select(Member.id).where(Member.id.in_(bindparam("member_ids", expanding=True)))
+            .order_by(Member.id).with_for_update())
+    return mark, lock
+
+
 async def load_for_scores(session: AsyncSession, answer_ids: Sequence[int], now: datetime) -> dict[int, ScoreInputs]:
     """Mark the claimed answers scored (and their replies claimed) as the transaction's first statement,
     which takes SQLite's write lock; on PostgreSQL also lock their people's rows, in id order so two
@@ -261,15 +274,12 @@ async def load_for_scores(session: AsyncSession, answer_ids: Sequence[int], now:
     Answers no longer claimed for scoring are left out."""
     if not answer_ids:
         return {}
-    marked = (await session.execute(
-        update(Answer).where(Answer.id.in_(list(answer_ids)), Answer.status == "scoring")
-        .values(status="scored", last_error=None, reply_claimed_at=now).returning(Answer.id, Answer.member_id)
-        .execution_options(synchronize_session=False))).all()
+    mark, lock = _mark_scored_statements()
+    marked = (await session.execute(mark, {"answer_ids": list(answer_ids), "now": now})).all()
     if not marked:
         return {}
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        people = sorted({row.member_id for row in marked})
-        await session.execute(select(Member.id).where(Member.id.in_(people)).order_by(Member.id).with_for_update())
+        await session.execute(lock, {"member_ids": sorted({row.member_id for row in marked})})
     rows = (await session.execute(_score_inputs_query(), {"answer_ids": [row.id for row in marked]})).all()
     return {row[0].id: ScoreInputs(*row) for row in rows}
 
