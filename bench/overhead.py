@@ -99,9 +99,9 @@ async def run_pipeline(url: str, answers: int, people: int, channels: int, budge
 async def run_burst(url: str, answers: int, channels: int, concurrency: int = BURST_CONCURRENCY
                     ) -> dict[str, float]:
     """A backlog: `answers` stored answers (two per person, the day after each answered once) scored by
-    `worker.run_once` with `concurrency` grading slots and the instant judge. Answers graded together are recorded together
-    (group commit), so this is the worker's throughput under load, where the sequential figure is its
-    latency. Intake is not timed."""
+    `worker.run_once` with `concurrency` grading slots and the instant judge. Answers graded together
+    are recorded together (group commit), so this is the worker's throughput under load, where the
+    sequential figure is its latency. Intake is not timed."""
     clock = FakeClock(START + timedelta(hours=1))
     settings = Settings(database_url=url, weekdays="mon,tue,wed,thu,fri,sat,sun",  # type: ignore[call-arg]
                         judge_concurrency=concurrency, _env_file=None)

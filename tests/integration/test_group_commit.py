@@ -108,3 +108,31 @@ async def test_one_conflict_in_a_batch_loses_no_other_answer(core: Core, platfor
     assert all(n == 1 for _, n in per_answer)
     assert await count(core, Answer, Answer.reply_sent.is_(True)) == 2
     assert len(platform.of_kind("score")) == 2
+
+
+async def test_a_claimed_batch_reads_each_persons_own_earlier_feedback(core: Core, judge) -> None:  # type: ignore[no-untyped-def]
+    """The earlier feedback a revision is checked against is read for the whole claimed batch in one
+    statement: each answer must get its own person's tries, newest first, at most SHOWN_TRIES."""
+    from bot.services.scoring.shown import SHOWN_TRIES
+
+    def named(question, text):  # type: ignore[no-untyped-def]
+        who = text.split()[0]
+        return Verdict([CriterionResult(c.id, "met", "", c.weight, c.text) for c in question.rubric],
+                       feedback=f"{who} feedback {text.split()[-1]}", follow_up="", judge_id="scripted")
+
+    judge.rule = named
+    thread = await setup_round(core)
+    for i in range(SHOWN_TRIES + 1):
+        await core.answer(answer(thread, f"a{i}", ALICE, f"alice try {i}", core))
+        await core.worker.run_once()
+    await core.answer(answer(thread, "b0", BOB, "bob try 0", core))
+    await core.worker.run_once()
+    await core.answer(answer(thread, "a-last", ALICE, "alice try last", core))
+    await core.answer(answer(thread, "b-last", BOB, "bob try last", core))
+    await core.answer(answer(thread, "c-first", CAROL, "carol try first", core))
+    from bot.services.scoring import lease
+
+    claimed = {c.text.split()[0]: c.shown for c in await lease.claim(core.ctx, 10)}
+    assert claimed["alice"] == tuple(f"alice feedback {i}" for i in range(SHOWN_TRIES, 0, -1))
+    assert claimed["bob"] == ("bob feedback 0",)
+    assert claimed["carol"] == ()
