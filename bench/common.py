@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -114,10 +115,17 @@ def sqlite_url(name: str) -> str:
     return f"sqlite+aiosqlite:///{d / name}"
 
 
+def _own(name: str) -> str:
+    """The database name for this process: two benches on one server (another checkout's) must not drop
+    each other's database mid-run."""
+    return f"{name}_{os.getpid()}"
+
+
 async def fresh_pg_database(name: str) -> str | None:
     """Drop and create the bench's own database; None when PostgreSQL is unreachable."""
     import asyncpg
 
+    name = _own(name)
     try:
         conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB, timeout=3)
     except (OSError, asyncpg.PostgresError, TimeoutError):
@@ -133,6 +141,7 @@ async def fresh_pg_database(name: str) -> str | None:
 async def drop_pg_database(name: str) -> None:
     import asyncpg
 
+    name = _own(name)
     conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_ADMIN_DB, timeout=3)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
