@@ -29,7 +29,7 @@ from bank.schema import Question
 from bot.ports import CriterionResult, Usage, Verdict
 from scoring.evaluate import AnswerResult, EvalItem
 from scoring.flags import detect_flags
-from scoring.llm import LLMJudge, WireVerdict, _BadOutput, _Call, _shape_reason, _usage
+from scoring.llm import LLMJudge, WireVerdict, _BadOutput, _Call, _shape_reason, _usage, response_format
 from scoring.rubric import public_text, rubric_for
 
 log = logging.getLogger(__name__)
@@ -40,14 +40,6 @@ DONE = {"completed", "failed", "expired", "cancelled"}
 
 class BatchError(Exception):
     pass
-
-
-def _response_format() -> dict[str, Any]:
-    # The SDK's own pydantic -> strict JSON-schema conversion, so a batch body matches what .parse() sends.
-    # Private API of the openai package: used here only.
-    from openai.lib._parsing._completions import type_to_response_format_param
-
-    return dict(type_to_response_format_param(WireVerdict))  # type: ignore[arg-type]
 
 
 def _fingerprint(lines: list[str]) -> str:
@@ -71,7 +63,7 @@ async def grade_batch(judge: LLMJudge, items: list[EvalItem], state_file: str, *
         rendered[str(i)] = r
         ids.append(f"{i}:{item.set_name}:{item.answer_id}")
         lines.append(json.dumps({"custom_id": str(i), "method": "POST", "url": ENDPOINT,
-                                 "body": {**body, "response_format": _response_format()}}, ensure_ascii=False))
+                                 "body": {**body, "response_format": response_format()}}, ensure_ascii=False))
     fingerprint = _fingerprint(ids + [model])
     state = Path(state_file)
     batch_id = _resume(state, fingerprint)

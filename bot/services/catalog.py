@@ -30,6 +30,10 @@ class Catalog:
     def row_id(self, qid: str) -> int:
         return self._row_of[qid]
 
+    def cached_question(self, row_id: int) -> Question | None:
+        """A question version already read, without a session; None if it must be read."""
+        return self._by_row.get(row_id)
+
     async def question_for_row(self, session: AsyncSession, row_id: int) -> Question:
         if row_id not in self._by_row:
             row = await session.get(QuestionRow, row_id)

@@ -11,12 +11,13 @@ figures (`drillbot db verify`, and the soak test).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -243,27 +244,40 @@ def _score_inputs_query() -> Select[Any]:
         .outerjoin(CategoryStatRow, and_(CategoryStatRow.member_id == Answer.member_id,
                                          CategoryStatRow.category == QuestionRow.category))
         .outerjoin(ReviewItem, and_(ReviewItem.member_id == Answer.member_id, ReviewItem.qid == QuestionRow.qid))
-        .where(Answer.id == bindparam("answer_id"))
+        .where(Answer.id.in_(bindparam("answer_ids", expanding=True)))
     )
 
 
-async def load_for_score(session: AsyncSession, answer_id: int, now: datetime) -> ScoreInputs | None:
-    """Mark the claimed answer scored (and its reply claimed) as the transaction's first statement, which
-    takes SQLite's write lock; on PostgreSQL also lock the person's row, so two processes never update the
-    same person's figures from the same old state. Then read the answer, where it goes and the rows its
-    score updates in one statement. None if the answer is not claimed for scoring."""
-    member_id = await session.scalar(
-        update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
-        .values(status="scored", last_error=None, reply_claimed_at=now).returning(Answer.member_id)
-        .execution_options(synchronize_session=False))
-    if member_id is None:
-        return None
+@cache
+def _mark_scored_statements() -> tuple[Update, Select[Any]]:
+    """Built once, like the read: mark a batch scored (and its replies claimed), lock people in id order."""
+    now = bindparam("now", type_=Answer.reply_claimed_at.type)
+    mark = (update(Answer)
+            .where(Answer.id.in_(bindparam("answer_ids", expanding=True)), Answer.status == "scoring")
+            .values(status="scored", last_error=None, reply_claimed_at=now)
+            .returning(Answer.id, Answer.member_id).execution_options(synchronize_session=False))
+    lock = (select(Member.id).where(Member.id.in_(bindparam("member_ids", expanding=True)))
+            .order_by(Member.id).with_for_update())
+    return mark, lock
+
+
+async def load_for_scores(session: AsyncSession, answer_ids: Sequence[int], now: datetime) -> dict[int, ScoreInputs]:
+    """Mark the claimed answers scored (and their replies claimed) as the transaction's first statement,
+    which takes SQLite's write lock; on PostgreSQL also lock their people's rows, in id order so two
+    processes' batches never deadlock, and so no two processes update the same person's figures from the
+    same old state. Then read each answer, where it goes and the rows its score updates, all in one
+    statement. The answers must belong to different people (one person's scores are applied in order).
+    Answers no longer claimed for scoring are left out."""
+    if not answer_ids:
+        return {}
+    mark, lock = _mark_scored_statements()
+    marked = (await session.execute(mark, {"answer_ids": list(answer_ids), "now": now})).all()
+    if not marked:
+        return {}
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
-    row = (await session.execute(_score_inputs_query(), {"answer_id": answer_id})).first()
-    if row is None:
-        return None
-    return ScoreInputs(*row)
+        await session.execute(lock, {"member_ids": sorted({row.member_id for row in marked})})
+    rows = (await session.execute(_score_inputs_query(), {"answer_ids": [row.id for row in marked]})).all()
+    return {row[0].id: ScoreInputs(*row) for row in rows}
 
 
 async def apply_score(ctx: Context, session: AsyncSession, got: ScoreInputs, score: Score) -> StreakChange:

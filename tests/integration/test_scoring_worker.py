@@ -125,14 +125,15 @@ async def test_conflicting_stats_write_requeues_instead_of_stranding(core: Core,
     async with core.ctx.sessions.begin() as s:  # the other process's row appears meanwhile
         member_id = await s.scalar(select(Member.id))
         s.add(Streak(member_id=member_id, freezes_used=0, updated_at=core.ctx.clock.now()))
-    original = core.worker._record
+    recorder = core.worker.recorder
+    original = recorder._write
 
-    async def racing_record(answer_id, verdict):  # type: ignore[no-untyped-def]
-        core.worker._record = original
+    async def racing_record(batch, acks):  # type: ignore[no-untyped-def]
+        recorder._write = original  # type: ignore[method-assign]
         from sqlalchemy.exc import IntegrityError
         raise IntegrityError("INSERT INTO streaks", {}, Exception("duplicate key"))
 
-    core.worker._record = racing_record  # type: ignore[method-assign]
+    recorder._write = racing_record  # type: ignore[method-assign]
     await core.worker._score_guarded(claimed[0])
     async with core.ctx.sessions() as s:
         assert await s.scalar(select(Answer.status)) == "pending"

@@ -4,6 +4,7 @@ outbox), its private hints and practice reveal, and the "score coming" / "could 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot import render
 from bot.messages import Message
@@ -15,8 +16,11 @@ log = logging.getLogger(__name__)
 
 
 class Delivery:
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, finish: Callable[[int, bool], Awaitable[None]] | None = None):
+        """`finish` records a posted reply (sent, or its claim released); the worker passes its group
+        committer so a batch's replies are marked in one statement."""
         self.ctx = ctx
+        self.finish = finish or (lambda answer_id, sent: replies.finish_reply(ctx, answer_id, sent))
 
     async def post(self, answer_id: int, route: Route, msg: Message) -> bool:
         """Post to the answer's thread (or the person's DMs); False, logged, if the platform failed."""
@@ -38,7 +42,7 @@ class Delivery:
         message, note = render.score_replies(reply.view, who=reply.text.who, streak_note=reply.text.streak_note,
                                              practice=reply.text.practice, private_hints=route.hints_apart)
         sent = await self.post(answer_id, route, message)
-        await replies.finish_reply(self.ctx, answer_id, sent)
+        await self.finish(answer_id, sent)
         if not sent:
             return
         if note is not None:

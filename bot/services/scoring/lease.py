@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Integer, Update, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.context import Context
+from bot.services.scoring.shown import shown_before
 from bot.store.models import Answer, Score
 
 LEASE = timedelta(minutes=5)
@@ -23,28 +25,38 @@ class Claimed:
     member_id: int
     question_id: int
     text: str
+    shown: tuple[str, ...]  # feedback shown for this person's earlier tries at the question
+
+
+@cache
+def _claim_statement() -> Update:
+    """Built once (bound to now, the lease's end and the batch size): it runs on every pass."""
+    now = bindparam("now", type_=Answer.next_attempt_at.type)
+    due = (
+        select(Answer.id)
+        .where(Answer.status == "pending", Answer.deleted.is_(False), Answer.next_attempt_at <= now)
+        .order_by(Answer.next_attempt_at, Answer.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(Answer).where(Answer.id.in_(due.scalar_subquery()))
+        .values(status="scoring", next_attempt_at=bindparam("until", type_=Answer.next_attempt_at.type))
+        .returning(Answer.id, Answer.member_id, Answer.question_id, Answer.text)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def claim(ctx: Context, limit: int) -> list[Claimed]:
     """Claim due answers in one statement. On PostgreSQL, FOR UPDATE SKIP LOCKED lets several processes
     claim disjoint batches without waiting on each other; SQLite has one writer anyway. The claim returns
-    what grading needs, so grading reads no answer row again."""
+    what grading needs, read in the same transaction (one more statement for the whole batch), so
+    grading reads nothing again."""
     now = ctx.clock.now()
-    due = (
-        select(Answer.id)
-        .where(Answer.status == "pending", Answer.deleted.is_(False), Answer.next_attempt_at <= now)
-        .order_by(Answer.next_attempt_at, Answer.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     async with ctx.sessions.begin() as s:
-        rows = (await s.execute(
-            update(Answer).where(Answer.id.in_(due.scalar_subquery()))
-            .values(status="scoring", next_attempt_at=now + LEASE)
-            .returning(Answer.id, Answer.member_id, Answer.question_id, Answer.text)
-            .execution_options(synchronize_session=False)
-        )).all()
-    return [Claimed(r.id, r.member_id, r.question_id, r.text) for r in rows]
+        rows = (await s.execute(_claim_statement(), {"now": now, "until": now + LEASE, "limit": limit})).all()
+        shown = await shown_before(s, [r.id for r in rows])
+    return [Claimed(r.id, r.member_id, r.question_id, r.text, tuple(shown[r.id])) for r in rows]
 
 
 async def still_claimed(s: AsyncSession, answer_id: int) -> Claimed | None:
@@ -52,7 +64,8 @@ async def still_claimed(s: AsyncSession, answer_id: int) -> Claimed | None:
     row = await s.get(Answer, answer_id)
     if row is None or row.status != "scoring":
         return None
-    return Claimed(row.id, row.member_id, row.question_id, row.text)
+    shown = await shown_before(s, [row.id])
+    return Claimed(row.id, row.member_id, row.question_id, row.text, tuple(shown[row.id]))
 
 
 async def release_expired(ctx: Context, *, all_claims: bool = False) -> int:

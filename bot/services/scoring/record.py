@@ -1,14 +1,17 @@
-"""Recording a verdict: the score, the person's points, streak and stats, and the claim on the reply,
-all in one transaction, so a crash leaves either everything or nothing (and the answer still leased)."""
+"""Recording verdicts: the score, the person's points, streak and stats, and the claim on the reply, for
+a batch of answers in one transaction, so a crash leaves either everything or nothing (and the answers
+still leased)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from bot.ports import Verdict, status_flags
 from bot.services import progress
 from bot.services.context import Context
+from bot.services.scoring import replies
 from bot.services.scoring.replies import Route, ScoreReply, build_reply
 from bot.store.models import Score
 
@@ -32,21 +35,56 @@ def score_row(answer_id: int, verdict: Verdict, judge_id: str, now: datetime) ->
     )
 
 
-async def record(ctx: Context, answer_id: int, verdict: Verdict, judge_id: str) -> tuple[Route, ScoreReply] | None:
-    """Store the score and its effects, and claim its reply, in one transaction: lock the person, one
-    joined read of everything the score updates, then the writes at commit. None if the answer is no
-    longer ours to score. Raises IntegrityError when another process won a race (the caller requeues)."""
+@dataclass(frozen=True)
+class Graded:
+    """A verdict waiting to be recorded."""
+
+    answer_id: int
+    member_id: int
+    verdict: Verdict
+
+
+Recorded = tuple[Route, ScoreReply] | None
+
+
+async def record(ctx: Context, answer_id: int, verdict: Verdict, judge_id: str) -> Recorded:
+    """Record one verdict in its own transaction (see `record_batch`)."""
+    return (await record_batch(ctx, [Graded(answer_id, 0, verdict)], judge_id))[0]
+
+
+async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
+                       acks: replies.Acks | None = None) -> list[Recorded]:
+    """Store each verdict's score and effects and claim its reply, all in one transaction (group commit):
+    mark the batch scored in one statement (SQLite's write lock; PostgreSQL then locks the people's rows),
+    one joined read of everything the scores update, then the writes at commit, which SQLAlchemy sends
+    as one statement per table and kind. The batch holds at most one answer per person (the caller keeps
+    a person's answers in order). `acks`, replies posted since the last commit, ride along. An answer no
+    longer ours gives None. Raises IntegrityError when another process won a race: the whole batch is
+    rolled back and the caller retries its answers one by one."""
     now = ctx.clock.now()
+    stored: list[tuple[Score, Route, str, bool, int] | None] = [None] * len(batch)
     async with ctx.sessions.begin() as s:
-        got = await progress.load_for_score(s, answer_id, now)
-        if got is None:
-            return None
-        answer = got.answer
-        score = score_row(answer_id, verdict, judge_id, now)
-        s.add(score)
-        change = await progress.apply_score(ctx, s, got, score)
-        score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
-        mode = got.channel.feedback_mode if got.channel is not None else None
-        route = Route(answer.thread_key, answer.message_key, got.member.user_key, mode)
-        name, practice, question_row = got.member.display_name, answer.practice_id is not None, answer.question_id
-    return route, await build_reply(ctx, answer_id, score, name, practice, question_row)
+        if acks:
+            await replies.store_acks(s, acks)
+        inputs = await progress.load_for_scores(s, [item.answer_id for item in batch], now)
+        for i in sorted(range(len(batch)), key=lambda i: batch[i].member_id):
+            item = batch[i]
+            got = inputs.get(item.answer_id)
+            if got is None:
+                continue
+            answer = got.answer
+            score = score_row(item.answer_id, item.verdict, judge_id, now)
+            s.add(score)
+            change = await progress.apply_score(ctx, s, got, score)
+            score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
+            mode = got.channel.feedback_mode if got.channel is not None else None
+            route = Route(answer.thread_key, answer.message_key, got.member.user_key, mode)
+            stored[i] = (score, route, got.member.display_name, answer.practice_id is not None, answer.question_id)
+    out: list[Recorded] = []
+    for item, row in zip(batch, stored, strict=True):
+        if row is None:
+            out.append(None)
+            continue
+        score, route, name, practice, question_row = row
+        out.append((route, await build_reply(ctx, item.answer_id, score, name, practice, question_row)))
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
 from bot.messages import Message, user_text
@@ -113,12 +114,25 @@ async def claim_reply(ctx: Context, answer_id: int) -> bool:
         return res.rowcount == 1  # type: ignore[attr-defined]
 
 
+# Replies posted and not yet recorded: answer id -> True if the reply was sent, False if posting failed.
+Acks = dict[int, bool]
+
+
+async def store_acks(s: AsyncSession, acks: Acks) -> None:
+    """Record a set of posted replies in at most two statements: sent ones are done; a failed one's claim
+    is released so the unsent-reply sweep tries again."""
+    sent = [answer_id for answer_id, ok in acks.items() if ok]
+    failed = [answer_id for answer_id, ok in acks.items() if not ok]
+    for ids, values in ((sent, {"reply_sent": True}), (failed, {"reply_claimed_at": None})):
+        if ids:
+            await s.execute(update(Answer).where(Answer.id.in_(ids)).values(**values)
+                            .execution_options(synchronize_session=False))
+
+
 async def finish_reply(ctx: Context, answer_id: int, sent: bool) -> None:
-    """Record a sent reply, or release the claim so the unsent-reply sweep tries again."""
-    values = {"reply_sent": True} if sent else {"reply_claimed_at": None}
+    """Record one sent reply, or release its claim, in its own transaction."""
     async with ctx.sessions.begin() as s:
-        await s.execute(update(Answer).where(Answer.id == answer_id).values(**values)
-                        .execution_options(synchronize_session=False))
+        await store_acks(s, {answer_id: sent})
 
 
 async def unsent(ctx: Context, limit: int) -> list[int]:

@@ -3,8 +3,9 @@ progress in one transaction -> outbox -> deliver, with bounded concurrency and t
 
 Each seam is its own module: `lease` (claims that return to the pool when a process dies), `grading`
 (the judge's inputs and call), `record` (the score transaction), `failure` (the failure policy applied to
-an answer), `replies` (the outbox: one reply builder, reply claims) and `delivery` (posting replies and
-notices). The unique score per answer makes a double grade impossible to record.
+an answer), `replies` (the outbox: one reply builder, reply claims), `delivery` (posting replies and
+notices) and `recorder` (group commit of the scores and reply marks of answers graded together). The
+unique score per answer makes a double grade impossible to record.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
-from bot.ports import Judge, JudgeError, Verdict
+from bot.ports import Judge, JudgeError
 from bot.services.context import Context
 from bot.services.scoring import grading, lease, replies
 from bot.services.scoring.delivery import Delivery
 from bot.services.scoring.failure import record_failure
 from bot.services.scoring.lease import Claimed
-from bot.services.scoring.record import record
+from bot.services.scoring.record import Graded
+from bot.services.scoring.recorder import Recorder
 from bot.services.scoring.replies import Route, ScoreReply
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,14 @@ class ScoringWorker:
         self.judge = judge
         self.max_attempts = max_attempts
         self.concurrency = concurrency
-        self.delivery = Delivery(ctx)
         self._sem = asyncio.Semaphore(concurrency)
         self._grading = 0  # answers claimed by run_forever and not yet graded and recorded
+        self._active = 0  # answers being graded, recorded or replied to (holding a slot or posting)
+        # Group commit: scores graded together are recorded in one transaction, replies marked sent in
+        # one statement; it also keeps one person's scores in order (their rows are read-modify-write).
+        self.recorder = Recorder(ctx, lambda: self.judge.id, active=lambda: self._active)
+        self.delivery = Delivery(ctx, self.recorder.ack)
         self._wake = asyncio.Event()
-        self._member_locks: dict[int, asyncio.Lock] = {}
         self._last_sweep: datetime | None = None
         self._claimed: dict[int, Claimed] = {}  # claimed by this worker, not yet picked up for grading
         # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
@@ -165,18 +168,26 @@ class ScoringWorker:
     async def _score(self, answer_id: int, on_graded: Callable[[], None] | None = None) -> bool:
         # The slot covers grading and recording only: posting the reply may wait for the channel's
         # pacing, and that wait must not hold a slot another channel's answer needs.
+        active = False
         try:
-            async with self._sem:
-                recorded = await self._grade_and_record(answer_id)
+            try:
+                async with self._sem:
+                    self._active += 1
+                    active = True
+                    recorded = await self._grade_and_record(answer_id)
+            finally:
+                if on_graded is not None:
+                    on_graded()
+            if recorded is None:
+                return False
+            route, reply = recorded
+            self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
+            await self.delivery.send_reply(answer_id, route, reply)
+            return True
         finally:
-            if on_graded is not None:
-                on_graded()
-        if recorded is None:
-            return False
-        route, reply = recorded
-        self._notify("recorded", route.user_key)  # e.g. refresh the person's Slack App Home
-        await self.delivery.send_reply(answer_id, route, reply)
-        return True
+            if active:
+                self._active -= 1
+                self.recorder.nudge()  # a batch waiting for this answer is complete without it
 
     async def _grade_and_record(self, answer_id: int) -> tuple[Route, ScoreReply] | None:
         try:
@@ -189,22 +200,7 @@ class ScoringWorker:
             return None
         answer, verdict = graded
         self._notify("scored", verdict)
-        # One person's scores are recorded one at a time in this process: their streak and stats rows
-        # are read-modify-write.
-        async with self._member_locks.setdefault(answer.member_id, asyncio.Lock()):
-            try:
-                return await self._record(answer_id, verdict)
-            except IntegrityError:
-                # Another process recorded this score, or raced us creating the same person's streak
-                # or stats row. In the second case put the answer straight back in the queue.
-                if await lease.requeue_unless_scored(self.ctx, answer_id):
-                    log.info("score write conflicted; retrying", extra={"answer": answer_id})
-                else:
-                    log.info("answer already scored elsewhere", extra={"answer": answer_id})
-                return None
-
-    async def _record(self, answer_id: int, verdict: Verdict) -> tuple[Route, ScoreReply] | None:
-        return await record(self.ctx, answer_id, verdict, self.judge.id)
+        return await self.recorder.record(Graded(answer_id, answer.member_id, verdict))
 
     async def _failed(self, answer_id: int, error: JudgeError) -> None:
         """Apply the failure policy: retry, wait, or fail fast with an alert; tell the person once."""
