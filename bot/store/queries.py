@@ -1,5 +1,6 @@
-"""Named query rules: each fact the services filter by ("a live answer", "a counted answer", "a round
-open for answers") is written once here, as SQL conditions, so no service restates it in its own words.
+"""Named query rules: each fact the services filter by ("a live answer", "a counted answer", "work due
+for the judge", "a round open for answers") is written once here, as SQL conditions, so no service
+restates it in its own words.
 
 Each function returns conditions for `.where(*...)`; the answer and score entities can be aliases, for
 queries that read other rows of the same table.
@@ -25,6 +26,21 @@ def counted(answer: Any = Answer, score: Any = Score) -> tuple[ColumnElement[boo
     """An answer that earns points and streak days: scored, live, and a score that counts (not held for
     review or superseded). Queries must join `score` to `answer`."""
     return (answer.status == "scored", live(answer), score.counts.is_(True))
+
+
+def due_for_scoring(now: Any) -> tuple[ColumnElement[bool], ...]:
+    """An answer waiting for the judge whose next attempt is due (`now` may be a bound parameter)."""
+    return (Answer.status == "pending", live(), Answer.next_attempt_at <= now)
+
+
+def scoring_work() -> tuple[ColumnElement[bool], ...]:
+    """An answer not scored yet: waiting for the judge or being scored now."""
+    return (Answer.status.in_(("pending", "scoring")), live())
+
+
+def reply_unsent() -> tuple[ColumnElement[bool], ...]:
+    """A scored answer whose reply was never posted."""
+    return (Answer.status == "scored", Answer.reply_sent.is_(False), live())
 
 
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, Update, bindparam, func, or_, select, update
+from sqlalchemy import Integer, Update, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.context import Context
 from bot.services.scoring.shown import shown_before
 from bot.store.models import Answer, Score
+from bot.store.queries import due_for_scoring, scoring_work
 
 LEASE = timedelta(minutes=5)
 
@@ -34,7 +35,7 @@ def _claim_statement() -> Update:
     now = bindparam("now", type_=Answer.next_attempt_at.type)
     due = (
         select(Answer.id)
-        .where(Answer.status == "pending", Answer.deleted.is_(False), Answer.next_attempt_at <= now)
+        .where(*due_for_scoring(now))
         .order_by(Answer.next_attempt_at, Answer.id)
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
@@ -109,5 +110,4 @@ async def retry_failed(ctx: Context) -> int:
 
 async def pending_count(ctx: Context) -> int:
     async with ctx.sessions() as s:
-        return await s.scalar(select(func.count(Answer.id)).where(
-            or_(Answer.status == "pending", Answer.status == "scoring"), Answer.deleted.is_(False))) or 0
+        return await s.scalar(select(func.count(Answer.id)).where(*scoring_work())) or 0

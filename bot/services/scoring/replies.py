@@ -13,6 +13,7 @@ from bot.messages import Message, user_text
 from bot.services.context import Context
 from bot.services.scoring.lease import LEASE
 from bot.store.models import Answer, Channel, Member, Round, Score
+from bot.store.queries import reply_unsent
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,7 @@ async def unsent(ctx: Context, limit: int) -> list[int]:
     """Scored answers whose reply was never sent (platform down, process died while posting)."""
     async with ctx.sessions() as s:
         return list((await s.scalars(
-            select(Answer.id).where(Answer.status == "scored", Answer.reply_sent.is_(False),
-                                    Answer.deleted.is_(False)).limit(limit)
+            select(Answer.id).where(*reply_unsent()).limit(limit)
         )).all())
 
 
