@@ -90,6 +90,14 @@ _SENTENCE_END = re.compile(r"\.\s|\.$|\n")
 _CONDITION_OPENERS = wordset("""if when unless whenever once until""")
 _PREPOSITIONS = wordset("""for in on at with by from to of per during after before under over within across""")
 _DETERMINERS = wordset("""the a an this that these those its their our your""")
+
+def _with_and_without(ws: list[str]) -> bool:
+    """A sentence that sets "without X" beside "with X" (or "with it"): a comparison of the two cases."""
+    after_without = {stem(ws[i + 1]) for i, w in enumerate(ws[:-1]) if w == "without"}
+    if not after_without:
+        return False
+    after_with = {ws[i + 1] for i, w in enumerate(ws[:-1]) if w == "with"}
+    return bool(after_with & {"it", "them", "that", "one"}) or bool({stem(w) for w in after_with} & after_without)
 # A clause opening with one of these (or with a verb) has no subject of its own: it continues the last one.
 _CONTINUING = _AUX | wordset("""it they this these that which also then""")
 
@@ -203,7 +211,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     if sentence_denied:
         normal = _DENIED_SENTENCE.sub(" ", normal)
     sentence_no = 0
-    also = ["also" in words(s) for s in _SENTENCE_END.split(normal)]  # "not only X but also Y" adds, not denies
+    sentences = [words(s) for s in _SENTENCE_END.split(normal)]
+    also = ["also" in ws for ws in sentences]  # "not only X but also Y" adds, not denies
+    compares = [_with_and_without(ws) for ws in sentences]
     sentence_of: list[int] = []
     last_subject = ""  # the subject a clause without its own continues ("a tree has no loops, includes ...")
     last_stems: frozenset[str] = frozenset()  # the previous clause's words, in the same sentence
@@ -261,8 +271,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
                 if w == "not" and prev not in _AUX:
                     continue
-                if w == "without" and j == 0:
-                    continue  # "compare with and without rewriting": the second half of a pair
+                if w == "without" and (j == 0 or compares[min(sentence_no, len(compares) - 1)]):
+                    # "compare with and without rewriting", "$34.5k without caching and $7.5k with it": one
+                    # side of a comparison, which denies nothing.
+                    continue
                 # "no" inside a clause ("the consequence of no exact-match tests", "with no retries") denies
                 # its noun; "no" opening a clause is a label or a bare answer unless a head word follows.
                 if w == "no" and j == 0 and nxt not in _NO_HEADS:

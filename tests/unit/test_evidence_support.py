@@ -197,3 +197,19 @@ def test_a_negated_condition_earns_no_credit_offline(questions: dict[str, Questi
     credit = {c.id: c.verdict for c in judge.grade_sync(q, wrong).criteria}
     assert credit["small-in-prompt"] == "missed"
     assert {c.id: c.verdict for c in judge.grade_sync(q, right).criteria}["small-in-prompt"] != "missed"
+
+
+def test_one_side_of_a_with_and_without_comparison_denies_nothing(questions: dict[str, Question]) -> None:
+    # "without caching" set beside "with it" compares two cases; read as a denial of caching it cost the
+    # cached-cost criterion (a short, correct answer scored 0.0).
+    q = questions["cost-prompt-caching"]
+    judge = OfflineJudge()
+    for answer in ("You'd pay about $34.5k a month without caching and about $7.5k with it.",
+                   "About $34,500 a month without caching and about $7,500 a month with caching."):
+        credit = {c.id: c.verdict for c in judge.grade_sync(q, answer).criteria}
+        assert credit["cached"] == "met", answer
+    # Without a "with" side, "without" still denies.
+    assert contradicts("We run without caching the stable prefix.",
+                       "Cache the stable prefix so repeated calls are cheaper.")
+    assert contradicts("Ship prompt changes without running the eval suite.",
+                       "Always run the eval suite before shipping a prompt change.")
