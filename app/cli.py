@@ -11,9 +11,10 @@ import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +23,9 @@ from bank.loader import Bank
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import SecondSchedulerError
+
+if TYPE_CHECKING:
+    from bot.services.context import Context
 
 log = logging.getLogger("drillbot")
 
@@ -259,25 +263,33 @@ def cmd_db_verify(args: argparse.Namespace) -> int:
     return 1 if drift else 0
 
 
-async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
-    from sqlalchemy import exists, func, select
-
+@contextlib.asynccontextmanager
+async def stored_data(settings: Settings) -> AsyncIterator[Context]:
+    """The core's context over the configured database, migrated, for a command that reads or exports stored
+    rows: no platform and no question bank are loaded."""
     from bot.clock import SystemClock
-    from bot.services import progress
     from bot.services.catalog import Catalog
     from bot.services.context import Context
     from bot.store import db
-    from bot.store.models import Answer, Member
 
     await db.upgrade_async(settings.database_url)
     engine = db.create_engine(settings.database_url)
     try:
-        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+        yield Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+    finally:
+        await engine.dispose()
+
+
+async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+    from sqlalchemy import exists, func, select
+
+    from bot.services import progress
+    from bot.store.models import Answer, Member
+
+    async with stored_data(settings) as ctx:
         async with ctx.sessions() as s:
             people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
         return people or 0, await progress.verify(ctx)
-    finally:
-        await engine.dispose()
 
 
 # bank ----------------------------------------------------------------------------------------------
@@ -404,19 +416,11 @@ def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
 
 
 def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> int:
-    from bot.clock import SystemClock
     from bot.services.calibration import calibration
-    from bot.services.catalog import Catalog
-    from bot.services.context import Context
-    from bot.store import db
 
     async def read() -> list:
-        await db.upgrade_async(settings.database_url)
-        engine = db.create_engine(settings.database_url)
-        try:
-            return await calibration(Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank())))
-        finally:
-            await engine.dispose()
+        async with stored_data(settings) as ctx:
+            return await calibration(ctx)
 
     rows = asyncio.run(read())
     if as_json:
@@ -441,21 +445,12 @@ def parse_since(text: str) -> timedelta:
 
 
 async def _report(settings: Settings, since: timedelta) -> dict:
-    from bot.clock import SystemClock
-    from bot.services.catalog import Catalog
-    from bot.services.context import Context
     from bot.services.operations import activity
-    from bot.store import db
 
-    await db.upgrade_async(settings.database_url)
-    engine = db.create_engine(settings.database_url)
-    try:
-        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+    async with stored_data(settings) as ctx:
         report = (await activity(ctx, since)).as_dict()
         report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
         return report
-    finally:
-        await engine.dispose()
 
 
 async def _dispute_figures(ctx: object, since: object) -> list[dict]:
@@ -474,19 +469,10 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
 
 
 async def _team_report(settings: Settings, weeks: int):  # type: ignore[no-untyped-def]
-    from bot.clock import SystemClock
     from bot.services import team_report
-    from bot.services.catalog import Catalog
-    from bot.services.context import Context
-    from bot.store import db
 
-    await db.upgrade_async(settings.database_url)
-    engine = db.create_engine(settings.database_url)
-    try:
-        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+    async with stored_data(settings) as ctx:
         return await team_report.build(ctx, weeks)
-    finally:
-        await engine.dispose()
 
 
 def cmd_team_report(args: argparse.Namespace) -> int:
@@ -562,19 +548,10 @@ def cmd_disputes(args: argparse.Namespace) -> int:
 
 
 async def _export_disputes(settings: Settings, name: str) -> dict:
-    from bot.clock import SystemClock
     from bot.services import disputes
-    from bot.services.catalog import Catalog
-    from bot.services.context import Context
-    from bot.store import db
 
-    await db.upgrade_async(settings.database_url)
-    engine = db.create_engine(settings.database_url)
-    try:
-        ctx = Context(settings, db.session_factory(engine), SystemClock(), Catalog(Bank()))
+    async with stored_data(settings) as ctx:
         return await disputes.export(ctx, name)
-    finally:
-        await engine.dispose()
 
 
 def report_table(report: dict, title: str) -> Table:
@@ -584,10 +561,14 @@ def report_table(report: dict, title: str) -> Table:
         if isinstance(value, dict):
             table.add_row(key.replace("_", " "), "" if value else "none")
             for sub, amount in value.items():
-                table.add_row(f"  {sub}", str(amount))
+                table.add_row(f"  {sub}", _shown(amount))
         else:
-            table.add_row(key.replace("_", " "), str(value))
+            table.add_row(key.replace("_", " "), _shown(value))
     return table
+
+
+def _shown(value: object) -> str:
+    return "–" if value is None else str(value)  # a figure with no data yet (no answers), not the word None
 
 
 # eval and bench live beside the core; imported only when used -------------------------------------

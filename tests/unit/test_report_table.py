@@ -16,6 +16,13 @@ def test_report_breakdowns_become_rows() -> None:
     assert "{" not in text and "too_short" in text and "answers" in text
 
 
+def test_a_figure_with_no_data_shows_a_dash_not_none() -> None:
+    out = io.StringIO()
+    Console(file=out, width=100).print(report_table({"latency_ms_p50": None, "answers": 0}, "t"))
+    text = out.getvalue()
+    assert "None" not in text and "–" in text
+
+
 def test_bank_list_keeps_ids_whole_and_show_is_rendered() -> None:
     from app.cli import bank_list_table, bank_question_view
     from bank.loader import load_bank
