@@ -488,12 +488,17 @@ def cmd_team_report(args: argparse.Namespace) -> int:
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
     report = asyncio.run(_team_report(settings, weeks))
-    if args.html:
-        write_html(report, Path(args.html))
-        print(f"team report written to {args.html}")
-    if args.csv:
-        for path in write_csv(report, Path(args.csv)):
-            print(f"table written to {path}")
+    try:
+        if args.html:
+            write_html(report, Path(args.html))
+            print(f"team report written to {args.html}")
+        if args.csv:
+            for path in write_csv(report, Path(args.csv)):
+                print(f"table written to {path}")
+    except OSError as exc:  # a missing folder or a file where the CSV folder should be: say so, no traceback
+        print(f"drillbot report: cannot write {exc.filename or args.html or args.csv}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
