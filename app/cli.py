@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bank.loader import Bank
+from bank.schema import Category
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import SecondSchedulerError
@@ -629,7 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--id", required=True)
     new.add_argument("--dir", default=".", help="pack folder to write into (default: current folder)")
     lst = bank_sub.add_parser("list", help="list questions")
-    lst.add_argument("--category")
+    # Named choices, so a mistyped category is refused with the list instead of an empty table.
+    lst.add_argument("--category", type=str.lower, choices=[c.value for c in Category])
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")

@@ -92,3 +92,9 @@ def test_bank_validate_names_generic_key_phrases_and_strict_fails_on_them(tmp_pa
     strict = run_cli("bank", "validate", "--strict", "--no-grade", "pack.yaml", cwd=tmp_path)
     assert strict.returncode == 1 and "FAIL team-generic" in strict.stdout
     assert "'cost per conversation'" not in strict.stdout
+
+
+def test_bank_list_names_the_categories_when_one_is_unknown(tmp_path: Path) -> None:
+    out = run_cli("bank", "list", "--category", "cooking", cwd=tmp_path)
+    assert out.returncode == 2 and "cooking" in out.stderr and "evals" in out.stderr
+
