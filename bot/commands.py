@@ -64,13 +64,17 @@ class Commands:
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
 
+    def unknown(self, text: str) -> str | None:
+        """The note for a command nobody handles, else None; adapters with their own help list show it too."""
+        name = parse(text).name
+        return None if name in self._handlers else f"I don't know the command “{user_text(name, 30)}”."
+
     async def handle(self, cc: CommandContext, text: str) -> Message:
         parsed = parse(text)
-        handler = self._handlers.get(parsed.name)
-        if handler is None:
-            return render.help_message(self.prefix, note=f"I don't know the command "
-                                       f"“{user_text(parsed.name, 30)}”.", admin_prefix=self.admin_prefix(cc))
-        return await handler(cc, parsed.args)
+        note = self.unknown(text)
+        if note is not None:
+            return render.help_message(self.prefix, note=note, admin_prefix=self.admin_prefix(cc))
+        return await self._handlers[parsed.name](cc, parsed.args)
 
     def _workspace(self, cc: CommandContext) -> str:
         return directory.acting_in(self.ctx, cc.workspace_key, cc.channel_key)

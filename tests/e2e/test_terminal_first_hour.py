@@ -154,3 +154,11 @@ async def test_next_keeps_the_chosen_category_for_ten_presses(make_core) -> None
         picked.append(await session.practice_question_id())
     assert {core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[arg-type, union-attr]
     assert len(set(picked)) == 11
+
+
+async def test_an_unknown_command_gets_the_terminal_help(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/frobnicate now")
+    text = out.getvalue()
+    assert "I don't know the command “frobnicate”" in text
+    assert "/quit" in text and "/drill" not in text
