@@ -439,8 +439,8 @@ def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> in
 # report --------------------------------------------------------------------------------------------
 def parse_since(text: str) -> timedelta:
     m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip().lower())
-    if not m:
-        raise ValueError(f"--since {text!r}: use a number with h, d or w, e.g. 24h, 7d, 4w")
+    if not m or int(m.group(1)) == 0:  # 0h would report an empty period as if nothing had happened
+        raise ValueError(f"--since {text!r}: use a number above 0 with h, d or w, e.g. 24h, 7d, 4w")
     n, unit = int(m.group(1)), m.group(2)
     return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
 

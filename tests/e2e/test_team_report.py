@@ -149,3 +149,12 @@ def test_cli_report_to_an_unwritable_place_says_so_without_a_traceback(tmp_path:
     assert html.returncode == 2 and "cannot write" in html.stderr and "Traceback" not in html.stderr
     csv = run_cli("report", "--csv", str(tmp_path / "a-file"), cwd=tmp_path)
     assert csv.returncode == 2 and "cannot write" in csv.stderr and "Traceback" not in csv.stderr
+
+
+def test_cli_report_refuses_an_empty_period(tmp_path: Path) -> None:
+    from tests.e2e.test_terminal import run_cli
+
+    for args in (("report", "--since", "0d"), ("report", "--html", "r.html", "--since", "0w")):
+        out = run_cli(*args, cwd=tmp_path)
+        assert out.returncode == 2 and "--since" in out.stderr, args
+    assert not (tmp_path / "r.html").exists()
