@@ -162,3 +162,14 @@ async def test_an_unknown_command_gets_the_terminal_help(make_core) -> None:  # 
     text = out.getvalue()
     assert "I don't know the command “frobnicate”" in text
     assert "/quit" in text and "/drill" not in text
+
+
+async def test_hints_in_replies_name_the_terminal_commands(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    for line in ("/interview --questions 0", "/forget-me", "/practice evals fundamentals", "/timezone a b",
+                 "/skip"):
+        await session.handle_line(line)
+    text = out.getvalue()
+    for form in ("`/interview evals --questions 3`", "`/forget-me confirm`", "`/practice evals`"):
+        assert form in text, form
+    assert "/drill" not in text
