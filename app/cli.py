@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -227,9 +228,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
+    if args.db is not None:
+        try:  # the same check DATABASE_URL gets, reported as one line naming the flag
+            settings = settings.model_copy(update={"database_url": Settings(database_url=args.db).database_url})
+        except ValidationError as exc:
+            reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            print(f"drillbot demo: --db {args.db!r}: {reason}", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"drillbot demo: --out {args.out}: cannot create that folder ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     console = None if args.json else Console()
-    result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=Path(args.out),
-                                  db_url=args.db, console=console))
+    try:
+        result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=out,
+                                      db_url=args.db, console=console))
+    except Exception as exc:  # e.g. an unreachable PostgreSQL given with --db: one line naming the fix
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     if args.json:
         print(json.dumps(result.as_json()))
     return 0
