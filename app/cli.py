@@ -408,6 +408,9 @@ def _bank_new(args: argparse.Namespace) -> int:
     except TemplateError as exc:
         print(f"drillbot bank new: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # --dir names a file, or a folder we may not write to
+        print(f"drillbot bank new: cannot write into --dir {args.dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path}; edit it, then run `drillbot bank validate {path.parent}`")
     return 0
 

@@ -98,3 +98,9 @@ def test_bank_list_names_the_categories_when_one_is_unknown(tmp_path: Path) -> N
     out = run_cli("bank", "list", "--category", "cooking", cwd=tmp_path)
     assert out.returncode == 2 and "cooking" in out.stderr and "evals" in out.stderr
 
+
+
+def test_bank_new_into_a_file_says_so_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    out = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "a-file", cwd=tmp_path)
+    assert out.returncode == 2 and "cannot write" in out.stderr and "Traceback" not in out.stderr
