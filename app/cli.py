@@ -364,7 +364,8 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for cat, n in stats["by_category"].items():
             table.add_row(cat, str(n))
         console.print(table)
-        console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
+        by_level = " · ".join(f"{level}: {n}" for level, n in stats["by_difficulty"].items())
+        console.print(f"{len(bank)} questions; by difficulty: {by_level}")
     return 0
 
 

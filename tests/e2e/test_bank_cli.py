@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,12 @@ def test_bank_stats_json(tmp_path: Path) -> None:
     stats = json.loads(out.stdout)
     assert stats["questions"] >= 80 and len(stats["by_category"]) == 7
     assert all(n >= 10 for n in stats["by_category"].values())
+
+
+def test_bank_stats_table_names_difficulties_in_words_not_a_dict(tmp_path: Path) -> None:
+    out = run_cli("bank", "stats", cwd=tmp_path)
+    assert out.returncode == 0 and "{" not in out.stdout
+    assert re.search(r"by difficulty: 1: \d+ · 2: \d+ · 3: \d+", out.stdout), out.stdout[-200:]
 
 
 def test_bank_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
