@@ -489,7 +489,8 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
         fig = agreement(j.admin_scores, j.judge_scores)
         rows.append({"judge": j.judge_id, "scored": j.scored, "disputes": j.disputes,
                      "dispute_rate": round(j.dispute_rate, 4), "resolved": j.resolved, "upheld": j.upheld,
-                     "upheld_rate": round(j.upheld_rate, 4), "qwk": fig["qwk"], "bias": fig["bias"]})
+                     "upheld_rate": None if j.upheld_rate is None else round(j.upheld_rate, 4),
+                     "qwk": fig["qwk"], "bias": fig["bias"]})
     return rows
 
 

@@ -243,8 +243,9 @@ class JudgeDisputes:
         return self.disputes / self.scored if self.scored else 0.0
 
     @property
-    def upheld_rate(self) -> float:
-        return self.upheld / self.resolved if self.resolved else 0.0
+    def upheld_rate(self) -> float | None:
+        """None until a dispute is resolved: 0 of 0 upheld is no evidence, not a rate of 0."""
+        return self.upheld / self.resolved if self.resolved else None
 
 
 async def by_judge(ctx: Context, since: datetime | None = None) -> list[JudgeDisputes]:
