@@ -111,3 +111,9 @@ def test_bank_new_into_a_file_says_so_without_a_traceback(tmp_path: Path) -> Non
     (tmp_path / "a-file").write_text("x")
     out = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "a-file", cwd=tmp_path)
     assert out.returncode == 2 and "cannot write" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_file_level_problem_names_the_file_not_a_dash_question(tmp_path: Path) -> None:
+    out = run_cli("bank", "validate", "--no-grade", str(tmp_path / "nowhere.yaml"), cwd=tmp_path)
+    assert out.returncode == 1 and f"{tmp_path / 'nowhere.yaml'}: file: not found" in out.stdout
+    assert "question '-'" not in out.stdout
