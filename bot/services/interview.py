@@ -63,7 +63,9 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
             if not value.isdigit():
                 return "`--questions` needs a whole number."
             n = int(value)
-        elif category is None and word in {c.value for c in Category}:
+        elif word in {c.value for c in Category}:
+            if category is not None:
+                return "An interview takes one category at most."
             category = word
         else:
             return (f"Unknown category “{user_text(word, 40)}”. Choose one of: "
