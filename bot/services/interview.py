@@ -163,7 +163,7 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
             return await _hint(ctx, session_id)
         return await _skip(ctx, session_id)
     text = event.text.replace("\x00", "").strip()
-    if not text:
+    if intake.is_blank(text):
         return await _send(ctx, event.user_key, Reply([render.error("That answer is empty.")]))
     if len(text) > ctx.settings.max_answer_chars:
         return await _send(ctx, event.user_key, Reply([render.error(

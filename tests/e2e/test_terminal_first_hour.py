@@ -173,3 +173,12 @@ async def test_hints_in_replies_name_the_terminal_commands(make_core) -> None:  
     for form in ("`/interview evals --questions 3`", "`/forget-me confirm`", "`/practice evals`"):
         assert form in text, form
     assert "/drill" not in text
+
+
+async def test_an_invisible_only_answer_is_empty_in_round_practice_and_interview(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("\u200b\u200b")
+    await session.handle_line("/interview evals --questions 1")
+    await session.handle_line("\u200b")
+    assert out.getvalue().count("That answer is empty.") == 2
+    assert "The answer was empty" not in out.getvalue() and session.target == "interview"
