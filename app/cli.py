@@ -461,12 +461,18 @@ def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> in
 
 
 # report --------------------------------------------------------------------------------------------
+MAX_SINCE_DAYS = 36_400  # 5,200 weeks
+
+
 def parse_since(text: str) -> timedelta:
     m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip().lower())
     if not m or int(m.group(1)) == 0:  # 0h would report an empty period as if nothing had happened
         raise ValueError(f"--since {text!r}: use a number above 0 with h, d or w, e.g. 24h, 7d, 4w")
     n, unit = int(m.group(1)), m.group(2)
-    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+    days = n / 24 if unit == "h" else n * (7 if unit == "w" else 1)
+    if days > MAX_SINCE_DAYS:  # further back than the calendar goes would overflow the date arithmetic
+        raise ValueError(f"--since {text!r}: at most {MAX_SINCE_DAYS // 7}w (100 years)")
+    return timedelta(hours=n) if unit == "h" else timedelta(days=days)
 
 
 async def _report(settings: Settings, since: timedelta) -> dict:

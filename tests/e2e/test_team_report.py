@@ -158,3 +158,11 @@ def test_cli_report_refuses_an_empty_period(tmp_path: Path) -> None:
         out = run_cli(*args, cwd=tmp_path)
         assert out.returncode == 2 and "--since" in out.stderr, args
     assert not (tmp_path / "r.html").exists()
+
+
+def test_cli_report_refuses_a_period_beyond_the_calendar(tmp_path: Path) -> None:
+    from tests.e2e.test_terminal import run_cli
+
+    for span in ("9999999w", "99999999999d"):
+        out = run_cli("report", "--since", span, cwd=tmp_path)
+        assert out.returncode == 2 and "--since" in out.stderr and "Traceback" not in out.stderr, span
