@@ -182,3 +182,16 @@ async def test_an_invisible_only_answer_is_empty_in_round_practice_and_interview
     await session.handle_line("\u200b")
     assert out.getvalue().count("That answer is empty.") == 2
     assert "The answer was empty" not in out.getvalue() and session.target == "interview"
+
+
+async def test_an_id_too_big_for_the_database_is_simply_not_found(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("A real answer about treating model output as untrusted input before SQL.")
+    huge = "9" * 25
+    for line in (f"/dispute #{huge} wrong", f"/review clear {huge}", f"/review confirm #{huge}",
+                 f"/review score {huge} 5"):
+        await session.handle_line(line)
+    text = out.getvalue()
+    assert "went wrong" not in text and "OverflowError" not in text
+    assert text.count("is not one of your scored answers") == 1 and text.count("No flagged answer") == 2
+    assert "No dispute" in text
