@@ -16,10 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from bank.loader import Bank
+from bank.schema import Category
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import SecondSchedulerError
@@ -226,9 +228,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
+    if args.db is not None:
+        try:  # the same check DATABASE_URL gets, reported as one line naming the flag
+            settings = settings.model_copy(update={"database_url": Settings(database_url=args.db).database_url})
+        except ValidationError as exc:
+            reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            print(f"drillbot demo: --db {args.db!r}: {reason}", file=sys.stderr)
+            return 2
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"drillbot demo: --out {args.out}: cannot create that folder ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     console = None if args.json else Console()
-    result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=Path(args.out),
-                                  db_url=args.db, console=console))
+    try:
+        result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=out,
+                                      db_url=args.db, console=console))
+    except Exception as exc:  # e.g. an unreachable PostgreSQL given with --db: one line naming the fix
+        code = _explained(exc, settings)
+        if code is None:
+            raise
+        return code
     if args.json:
         print(json.dumps(result.as_json()))
     return 0
@@ -343,7 +364,8 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for cat, n in stats["by_category"].items():
             table.add_row(cat, str(n))
         console.print(table)
-        console.print(f"{len(bank)} questions; by difficulty: {stats['by_difficulty']}")
+        by_level = " · ".join(f"{level}: {n}" for level, n in stats["by_difficulty"].items())
+        console.print(f"{len(bank)} questions; by difficulty: {by_level}")
     return 0
 
 
@@ -386,6 +408,9 @@ def _bank_new(args: argparse.Namespace) -> int:
         path = write_template(args.category, args.id, Path(args.dir))
     except TemplateError as exc:
         print(f"drillbot bank new: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # --dir names a file, or a folder we may not write to
+        print(f"drillbot bank new: cannot write into --dir {args.dir}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"wrote {path}; edit it, then run `drillbot bank validate {path.parent}`")
     return 0
@@ -436,12 +461,18 @@ def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> in
 
 
 # report --------------------------------------------------------------------------------------------
+MAX_SINCE_DAYS = 36_400  # 5,200 weeks
+
+
 def parse_since(text: str) -> timedelta:
     m = re.fullmatch(r"(\d+)\s*([hdw])", text.strip().lower())
-    if not m:
-        raise ValueError(f"--since {text!r}: use a number with h, d or w, e.g. 24h, 7d, 4w")
+    if not m or int(m.group(1)) == 0:  # 0h would report an empty period as if nothing had happened
+        raise ValueError(f"--since {text!r}: use a number above 0 with h, d or w, e.g. 24h, 7d, 4w")
     n, unit = int(m.group(1)), m.group(2)
-    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+    days = n / 24 if unit == "h" else n * (7 if unit == "w" else 1)
+    if days > MAX_SINCE_DAYS:  # further back than the calendar goes would overflow the date arithmetic
+        raise ValueError(f"--since {text!r}: at most {MAX_SINCE_DAYS // 7}w (100 years)")
+    return timedelta(hours=n) if unit == "h" else timedelta(days=days)
 
 
 async def _report(settings: Settings, since: timedelta) -> dict:
@@ -464,7 +495,8 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
         fig = agreement(j.admin_scores, j.judge_scores)
         rows.append({"judge": j.judge_id, "scored": j.scored, "disputes": j.disputes,
                      "dispute_rate": round(j.dispute_rate, 4), "resolved": j.resolved, "upheld": j.upheld,
-                     "upheld_rate": round(j.upheld_rate, 4), "qwk": fig["qwk"], "bias": fig["bias"]})
+                     "upheld_rate": None if j.upheld_rate is None else round(j.upheld_rate, 4),
+                     "qwk": fig["qwk"], "bias": fig["bias"]})
     return rows
 
 
@@ -488,12 +520,17 @@ def cmd_team_report(args: argparse.Namespace) -> int:
     settings = _settings()
     logs.setup("WARNING", settings.log_json, _secrets(settings))
     report = asyncio.run(_team_report(settings, weeks))
-    if args.html:
-        write_html(report, Path(args.html))
-        print(f"team report written to {args.html}")
-    if args.csv:
-        for path in write_csv(report, Path(args.csv)):
-            print(f"table written to {path}")
+    try:
+        if args.html:
+            write_html(report, Path(args.html))
+            print(f"team report written to {args.html}")
+        if args.csv:
+            for path in write_csv(report, Path(args.csv)):
+                print(f"table written to {path}")
+    except OSError as exc:  # a missing folder or a file where the CSV folder should be: say so, no traceback
+        print(f"drillbot report: cannot write {exc.filename or args.html or args.csv}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -624,7 +661,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--id", required=True)
     new.add_argument("--dir", default=".", help="pack folder to write into (default: current folder)")
     lst = bank_sub.add_parser("list", help="list questions")
-    lst.add_argument("--category")
+    # Named choices, so a mistyped category is refused with the list instead of an empty table.
+    lst.add_argument("--category", type=str.lower, choices=[c.value for c in Category])
     lst.add_argument("--difficulty", type=int, choices=(1, 2, 3))
     show = bank_sub.add_parser("show", help="show one question")
     show.add_argument("id")

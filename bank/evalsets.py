@@ -42,6 +42,10 @@ def _files(paths: list[Path]) -> list[Path]:
 def load_evalset(path: Path, bank: Bank | None = None) -> LoadedSet:
     try:
         raw = read_yaml(path)
+        if not isinstance(raw, dict):  # pydantic would say only "Input should be a valid dictionary"
+            shape = "is empty" if raw is None else f"holds a {type(raw).__name__}"
+            raise EvalSetError(f"{path}: the file {shape}; expected a mapping with name:, answers: and "
+                               "optionally questions: (docs/evaluation.md)")
         evalset = EvalSet.model_validate(raw)
     except yaml.YAMLError as exc:
         raise EvalSetError(f"{path}: not valid YAML/JSON: {exc}") from None

@@ -28,6 +28,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.question_id == "-":  # about the whole file (unreadable, no questions list), not one question
+            return f"{self.file}: {self.field}: {self.message}"
         return f"{self.file}: question {self.question_id!r}: {self.field}: {self.message}"
 
 

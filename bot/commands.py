@@ -64,24 +64,39 @@ class Commands:
         self._handlers.update({"interview": self.interview, "dispute": self.dispute})
         self.post_hook: Callable[[str], Awaitable[None]] | None = None  # e.g. reschedule after config
 
+    def unknown(self, text: str) -> str | None:
+        """The note for a command nobody handles, else None; adapters with their own help list show it too."""
+        name = parse(text).name
+        return None if name in self._handlers else f"I don't know the command “{user_text(name, 30)}”."
+
     async def handle(self, cc: CommandContext, text: str) -> Message:
         parsed = parse(text)
-        handler = self._handlers.get(parsed.name)
-        if handler is None:
-            return render.help_message(self.prefix, note=f"I don't know the command "
-                                       f"“{user_text(parsed.name, 30)}”.", admin_prefix=self.admin_prefix(cc))
-        return await handler(cc, parsed.args)
+        note = self.unknown(text)
+        if note is not None:
+            return render.help_message(self.prefix, note=note, admin_prefix=self.admin_prefix(cc))
+        return await self._handlers[parsed.name](cc, parsed.args)
 
     def _workspace(self, cc: CommandContext) -> str:
         return directory.acting_in(self.ctx, cc.workspace_key, cc.channel_key)
 
-    def admin_prefix(self, cc: CommandContext) -> str:
-        """Where the person's platform lists admin commands (see Platform.admin_prefix)."""
+    def _platform_attr(self, cc: CommandContext, name: str) -> str:
         try:
             platform = self.ctx.platform_for(cc.user_key)
         except UnknownPlatform:
-            return self.prefix
-        return getattr(platform, "admin_prefix", "") or self.prefix
+            return ""
+        return getattr(platform, name, "") or ""
+
+    def admin_prefix(self, cc: CommandContext) -> str:
+        """Where the person's platform lists admin commands (see Platform.admin_prefix)."""
+        return self._platform_attr(cc, "admin_prefix") or self.prefix
+
+    def usage(self, cc: CommandContext, rest: str, *, admin: bool = False) -> str:
+        """How this person types a command on their platform: `/drill stats @alex`, `/stats @alex` in the
+        terminal (Platform.command_prefix), `/drill-admin review` for Discord admins."""
+        if admin and (admin_prefix := self._platform_attr(cc, "admin_prefix")):
+            return f"{admin_prefix} {rest}"
+        prefix = self._platform_attr(cc, "command_prefix") or self.prefix
+        return prefix + rest if prefix.endswith("/") else f"{prefix} {rest}"
 
     async def help(self, cc: CommandContext, args: list[str]) -> Message:
         return render.help_message(self.prefix, admin_prefix=self.admin_prefix(cc))
@@ -89,7 +104,8 @@ class Commands:
     async def practice(self, cc: CommandContext, args: list[str]) -> Message:
         category = args[0].lower() if args else None
         if len(args) > 1:
-            return render.error("`practice` takes at most one category.", f"Example: `{self.prefix} practice evals`")
+            return render.error("`practice` takes at most one category.",
+                                f"Example: `{self.usage(cc, 'practice evals')}`")
         return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
                                      workspace_key=self._workspace(cc))).message
 
@@ -113,7 +129,7 @@ class Commands:
                 return render.error(f"I don't know anyone called “{user_text(args[0][1:], 40)}” here yet.")
             return await reports.stats(self.ctx, key, about_self=key != cc.user_key)
         return render.error("`stats` takes an optional @mention of one person.",
-                            f"Example: `{self.prefix} stats @alex`")
+                            f"Example: `{self.usage(cc, 'stats @alex')}`")
 
     async def leaderboard(self, cc: CommandContext, args: list[str]) -> Message:
         if len(args) > 1:
@@ -130,7 +146,7 @@ class Commands:
     async def timezone(self, cc: CommandContext, args: list[str]) -> Message:
         if len(args) > 1:
             return render.error("`timezone` takes one time zone name.",
-                                f"Example: `{self.prefix} timezone Europe/Berlin`")
+                                f"Example: `{self.usage(cc, 'timezone Europe/Berlin')}`")
         return await days.timezone_command(self.ctx, cc.user_key, cc.display_name, args[0] if args else None,
                                            workspace_key=self._workspace(cc))
 
@@ -194,7 +210,7 @@ class Commands:
             return denied
         if args != ["confirm"]:  # skipping a round affects everyone: ask first
             return render.info(f"This skips today's round in this channel for everyone and cannot be undone. "
-                               f"To go ahead: `{self.prefix} skip confirm`.")
+                               f"To go ahead: `{self.usage(cc, 'skip confirm')}`.")
         done = await rounds.skip_today(self.ctx, cc.channel_key)
         return render.info("Today's round is skipped." if done else "There is no open round today to skip.")
 
@@ -213,8 +229,8 @@ class Commands:
                             user_text(f.excerpt, 160)) for f in items]
             fields += [Field(title, body) for title, body in disputes.review_fields(open_disputes)]
             return Message(title="Flagged answers and disputes", kind="info", fields=fields,
-                           text=f"`{self.admin_prefix(cc)} review clear ID` counts it; `review confirm ID` keeps it "
-                                f"out; "
+                           text=f"`{self.usage(cc, 'review clear ID', admin=True)}` counts it; `review confirm ID` "
+                                f"keeps it out; "
                                 f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
             return render.error("Use `review`, `review clear ID` or `review confirm ID`.")
@@ -226,7 +242,7 @@ class Commands:
     async def forget_me(self, cc: CommandContext, args: list[str]) -> Message:
         if args != ["confirm"]:
             return render.info(f"This deletes all your answers, scores, streaks and stats. It cannot be undone. "
-                               f"To go ahead: `{self.prefix} forget-me confirm`.")
+                               f"To go ahead: `{self.usage(cc, 'forget-me confirm')}`.")
         gone = await privacy.forget(self.ctx, cc.user_key)
         if not gone.anything:
             return render.info("drillbot had nothing stored about you.")
@@ -253,7 +269,7 @@ class Commands:
     async def interview(self, cc: CommandContext, args: list[str]) -> Message:
         parsed = interview.parse_args(args, self.ctx.settings.interview_max_questions)
         if isinstance(parsed, str):
-            return render.error(parsed, f"Example: `{self.prefix} interview evals --questions 3`")
+            return render.error(parsed, f"Example: `{self.usage(cc, 'interview evals --questions 3')}`")
         category, n = parsed
         return await interview.start(self.ctx, cc.user_key, cc.display_name, category, n,
                                      workspace_key=self._workspace(cc))

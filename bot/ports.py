@@ -125,6 +125,8 @@ class Platform(Protocol):
 
     Optional attribute `admin_prefix`: the command admins' commands live under when the platform hides
     them from members (Discord: `/drill-admin`); without it they are typed after `/drill` like the rest.
+    Optional attribute `command_prefix`: what people type before a command when it is not `/drill`
+    (the terminal: `/`, so replies suggest `/stats`).
     """
 
     name: str

@@ -106,9 +106,10 @@ class ConsoleSession:
                 "end at any time); /dispute [reason] disputes your last score.\n"
                 "The prompt shows where your next line goes.")
 
-    def help(self) -> Message:
+    def help(self, note: str = "") -> Message:
+        text = "Type an answer and press Enter: it goes where the prompt says. Commands:"
         return Message(title="drillbot help", kind="help", fields=[Field(c, d) for c, d in TERMINAL_HELP],
-                       text="Type an answer and press Enter: it goes where the prompt says. Commands:")
+                       text=f"{note}\n\n{text}" if note else text)
 
     async def handle_line(self, line: str) -> bool:
         """Handle one typed line; returns False when the person wants to quit."""
@@ -130,6 +131,9 @@ class ConsoleSession:
             return True
         if self.target == "interview" and name in ("skip", "hint", "end") and len(words) == 1:
             await self.submit(name)  # interview controls, not the practice/round commands
+            return True
+        if (note := self.core.commands.unknown(text)) is not None and name != "channel":
+            self.show(self.help(note))  # the terminal's own list, not the `/drill …` one
             return True
         if name == "channel":
             self.target = "channel"

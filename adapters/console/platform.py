@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -40,6 +41,7 @@ class ConsolePlatform:
     image_dir: Path | None = None
     admins: set[str] = field(default_factory=lambda: {USER})
     name: str = "console"
+    command_prefix: ClassVar[str] = "/"  # commands are typed `/stats`, not `/drill stats` (Platform docs)
     sent: list[Sent] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 

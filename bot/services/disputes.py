@@ -20,7 +20,7 @@ from bot.ports import CREDIT, CriterionResult, compute_total
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Dispute, Member, QuestionRow, Round, Score
-from bot.store.queries import live
+from bot.store.queries import live, possible_id
 
 # A ruling this far or further from the judge's total upholds the dispute.
 UPHELD_DELTA = 0.5
@@ -35,7 +35,7 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
         m = await directory.find_member(s, user_key)
-        if m is None:
+        if m is None or (answer_id is not None and not possible_id(answer_id)):
             return render.error("You have no scored answers to dispute yet." if answer_id is None else
                                 f"Answer #{answer_id} is not one of your scored answers.")
         query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid, Channel.key.label("channel_key"))
@@ -149,6 +149,8 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
                   admin_key: str) -> Ruling | str:
     """Apply an admin's ruling; returns the ruling or a reason it was refused (nothing changed)."""
     now = ctx.clock.now()
+    if not possible_id(dispute_id):
+        return f"No dispute {dispute_id} in this workspace."
     async with ctx.sessions.begin() as s:
         row = (await s.execute(
             select(Dispute, Answer, Score, Member.user_key).join(Answer, Answer.id == Dispute.answer_id)
@@ -243,8 +245,9 @@ class JudgeDisputes:
         return self.disputes / self.scored if self.scored else 0.0
 
     @property
-    def upheld_rate(self) -> float:
-        return self.upheld / self.resolved if self.resolved else 0.0
+    def upheld_rate(self) -> float | None:
+        """None until a dispute is resolved: 0 of 0 upheld is no evidence, not a rate of 0."""
+        return self.upheld / self.resolved if self.resolved else None
 
 
 async def by_judge(ctx: Context, since: datetime | None = None) -> list[JudgeDisputes]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import render
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
-from bot.messages import Message, valid_unicode
+from bot.messages import Message, user_text, valid_unicode
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.services.days import local_day
@@ -33,6 +33,12 @@ def storable(text: str) -> str:
     """NUL characters carry nothing a reader can see, and PostgreSQL text columns refuse them; lone
     surrogates cannot be encoded at all."""
     return valid_unicode(text.replace("\x00", ""))
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a reader can see: whitespace, zero-width or other invisible characters, NUL. Such an
+    answer is refused as empty (round, practice and interview alike), never stored and scored 0.0."""
+    return not user_text(text)
 
 
 async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
@@ -61,7 +67,7 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             return IntakeResult("rejected", render.error(
                 "This round is closed, so this answer was not scored. The model answer is in the thread.",
                 "Practise the same category privately with `/drill practice`, or answer today's question."))
-    if not text:
+    if is_blank(text):
         return IntakeResult("rejected", render.error("That answer is empty.", "Reply with your answer in text."))
     limit = ctx.settings.max_answer_chars
     if len(text) > limit:

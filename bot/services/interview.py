@@ -63,7 +63,9 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
             if not value.isdigit():
                 return "`--questions` needs a whole number."
             n = int(value)
-        elif category is None and word in {c.value for c in Category}:
+        elif word in {c.value for c in Category}:
+            if category is not None:
+                return "An interview takes one category at most."
             category = word
         else:
             return (f"Unknown category “{user_text(word, 40)}”. Choose one of: "
@@ -161,7 +163,7 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
             return await _hint(ctx, session_id)
         return await _skip(ctx, session_id)
     text = event.text.replace("\x00", "").strip()
-    if not text:
+    if intake.is_blank(text):
         return await _send(ctx, event.user_key, Reply([render.error("That answer is empty.")]))
     if len(text) > ctx.settings.max_answer_chars:
         return await _send(ctx, event.user_key, Reply([render.error(

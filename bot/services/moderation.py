@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.services import progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Member, Round, Score, Workspace
-from bot.store.queries import live
+from bot.store.queries import live, possible_id
 
 
 @dataclass
@@ -38,6 +38,8 @@ async def flagged(ctx: Context, workspace_key: str, limit: int = 10) -> list[Fla
 
 
 async def decide(ctx: Context, workspace_key: str, answer_id: int, clear: bool) -> bool:
+    if not possible_id(answer_id):
+        return False
     async with ctx.sessions.begin() as s:
         row = (await s.execute(
             select(Answer, Score).join(Score, Score.answer_id == Answer.id)

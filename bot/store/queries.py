@@ -16,6 +16,14 @@ from sqlalchemy import ColumnElement
 from bot.clock import as_utc
 from bot.store.models import Answer, Round, Score
 
+# Ids are SQL INTEGER columns (32-bit on PostgreSQL); a larger id typed by a person can name no row and
+# would overflow the driver, so lookups treat it as not found before querying.
+MAX_ROW_ID = 2**31 - 1
+
+
+def possible_id(row_id: int) -> bool:
+    return 0 < row_id <= MAX_ROW_ID
+
 
 def live(answer: Any = Answer) -> ColumnElement[bool]:
     """An answer its author has not deleted: deleted answers leave every count and view."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -16,6 +17,12 @@ def test_bank_stats_json(tmp_path: Path) -> None:
     stats = json.loads(out.stdout)
     assert stats["questions"] >= 80 and len(stats["by_category"]) == 7
     assert all(n >= 10 for n in stats["by_category"].values())
+
+
+def test_bank_stats_table_names_difficulties_in_words_not_a_dict(tmp_path: Path) -> None:
+    out = run_cli("bank", "stats", cwd=tmp_path)
+    assert out.returncode == 0 and "{" not in out.stdout
+    assert re.search(r"by difficulty: 1: \d+ · 2: \d+ · 3: \d+", out.stdout), out.stdout[-200:]
 
 
 def test_bank_validate_lists_every_problem_and_fails(tmp_path: Path) -> None:
@@ -92,3 +99,21 @@ def test_bank_validate_names_generic_key_phrases_and_strict_fails_on_them(tmp_pa
     strict = run_cli("bank", "validate", "--strict", "--no-grade", "pack.yaml", cwd=tmp_path)
     assert strict.returncode == 1 and "FAIL team-generic" in strict.stdout
     assert "'cost per conversation'" not in strict.stdout
+
+
+def test_bank_list_names_the_categories_when_one_is_unknown(tmp_path: Path) -> None:
+    out = run_cli("bank", "list", "--category", "cooking", cwd=tmp_path)
+    assert out.returncode == 2 and "cooking" in out.stderr and "evals" in out.stderr
+
+
+
+def test_bank_new_into_a_file_says_so_without_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    out = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "a-file", cwd=tmp_path)
+    assert out.returncode == 2 and "cannot write" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_file_level_problem_names_the_file_not_a_dash_question(tmp_path: Path) -> None:
+    out = run_cli("bank", "validate", "--no-grade", str(tmp_path / "nowhere.yaml"), cwd=tmp_path)
+    assert out.returncode == 1 and f"{tmp_path / 'nowhere.yaml'}: file: not found" in out.stdout
+    assert "question '-'" not in out.stdout

@@ -139,3 +139,30 @@ def test_cli_writes_html_and_csv_and_rejects_a_bad_period(tmp_path: Path) -> Non
     assert {p.name for p in (tmp_path / "tables").iterdir()} >= {"participation.csv", "questions.csv", "judges.csv"}
     bad = run_cli("report", "--html", "r.html", "--since", "soon", cwd=tmp_path)
     assert bad.returncode == 2 and "--since" in bad.stderr and not (tmp_path / "r.html").exists()
+
+
+def test_cli_report_to_an_unwritable_place_says_so_without_a_traceback(tmp_path: Path) -> None:
+    from tests.e2e.test_terminal import run_cli
+
+    (tmp_path / "a-file").write_text("x")
+    html = run_cli("report", "--html", str(tmp_path / "missing" / "r.html"), cwd=tmp_path)
+    assert html.returncode == 2 and "cannot write" in html.stderr and "Traceback" not in html.stderr
+    csv = run_cli("report", "--csv", str(tmp_path / "a-file"), cwd=tmp_path)
+    assert csv.returncode == 2 and "cannot write" in csv.stderr and "Traceback" not in csv.stderr
+
+
+def test_cli_report_refuses_an_empty_period(tmp_path: Path) -> None:
+    from tests.e2e.test_terminal import run_cli
+
+    for args in (("report", "--since", "0d"), ("report", "--html", "r.html", "--since", "0w")):
+        out = run_cli(*args, cwd=tmp_path)
+        assert out.returncode == 2 and "--since" in out.stderr, args
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_cli_report_refuses_a_period_beyond_the_calendar(tmp_path: Path) -> None:
+    from tests.e2e.test_terminal import run_cli
+
+    for span in ("9999999w", "99999999999d"):
+        out = run_cli("report", "--since", span, cwd=tmp_path)
+        assert out.returncode == 2 and "--since" in out.stderr and "Traceback" not in out.stderr, span

@@ -36,6 +36,15 @@ def test_demo_json_scores_every_answer(tmp_path: Path) -> None:
     assert set(result["streaks"]) == {"ada", "ben", "cyd", "dee", "eve"}
 
 
+def test_demo_bad_out_or_db_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    out = run_cli("demo", "--days", "1", "--users", "1", "--out", "a-file", cwd=tmp_path)
+    assert out.returncode == 2 and "--out" in out.stderr and "Traceback" not in out.stderr
+    db = run_cli("demo", "--days", "1", "--users", "1", "--db", "nonsense://x", cwd=tmp_path)
+    assert db.returncode == 2 and "--db" in db.stderr and "sqlite or postgresql" in db.stderr
+    assert "Traceback" not in db.stderr
+
+
 def test_run_in_the_terminal_answers_and_commands(tmp_path: Path) -> None:
     answer = "Tokens are the units the model reads; cost and context limits are counted in them."
     script = f"/help\n{answer}\n/stats\n/quit\n"

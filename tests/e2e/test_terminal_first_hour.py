@@ -154,3 +154,44 @@ async def test_next_keeps_the_chosen_category_for_ten_presses(make_core) -> None
         picked.append(await session.practice_question_id())
     assert {core.ctx.catalog.get(q).category for q in picked} == {"evals"}  # type: ignore[arg-type, union-attr]
     assert len(set(picked)) == 11
+
+
+async def test_an_unknown_command_gets_the_terminal_help(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/frobnicate now")
+    text = out.getvalue()
+    assert "I don't know the command “frobnicate”" in text
+    assert "/quit" in text and "/drill" not in text
+
+
+async def test_hints_in_replies_name_the_terminal_commands(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    for line in ("/interview --questions 0", "/forget-me", "/practice evals fundamentals", "/timezone a b",
+                 "/skip"):
+        await session.handle_line(line)
+    text = out.getvalue()
+    for form in ("`/interview evals --questions 3`", "`/forget-me confirm`", "`/practice evals`"):
+        assert form in text, form
+    assert "/drill" not in text
+
+
+async def test_an_invisible_only_answer_is_empty_in_round_practice_and_interview(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("\u200b\u200b")
+    await session.handle_line("/interview evals --questions 1")
+    await session.handle_line("\u200b")
+    assert out.getvalue().count("That answer is empty.") == 2
+    assert "The answer was empty" not in out.getvalue() and session.target == "interview"
+
+
+async def test_an_id_too_big_for_the_database_is_simply_not_found(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("A real answer about treating model output as untrusted input before SQL.")
+    huge = "9" * 25
+    for line in (f"/dispute #{huge} wrong", f"/review clear {huge}", f"/review confirm #{huge}",
+                 f"/review score {huge} 5"):
+        await session.handle_line(line)
+    text = out.getvalue()
+    assert "went wrong" not in text and "OverflowError" not in text
+    assert text.count("is not one of your scored answers") == 1 and text.count("No flagged answer") == 2
+    assert "No dispute" in text

@@ -106,3 +106,11 @@ async def test_forget_me_removes_disputes_and_interviews(core: Core, platform: F
     async with core.ctx.sessions() as s:
         assert await s.scalar(select(func.count(Dispute.id))) == 0
         assert await s.scalar(select(func.count(InterviewSession.id))) == 0
+
+
+def test_upheld_rate_is_unknown_until_a_dispute_is_resolved() -> None:
+    # 0 of 0 resolved is no evidence either way; the report shows "–", not an upheld rate of 0.0.
+    open_only = disputes.JudgeDisputes("offline", scored=3, disputes=1, upheld=0, judge_scores=[], admin_scores=[])
+    assert open_only.upheld_rate is None
+    ruled = disputes.JudgeDisputes("offline", scored=3, disputes=2, upheld=1, judge_scores=[2, 5], admin_scores=[8, 5])
+    assert ruled.upheld_rate == 0.5

@@ -151,6 +151,10 @@ def test_bad_input_exits_2_with_a_clear_message(tiny: Path, capsys: pytest.Captu
     assert "--concurrency" in _bad([str(tiny), "--concurrency", "0"], capsys)
     assert "OPENAI_API_KEY" in _bad([str(tiny), "--judge", "openai"], capsys)
     assert "cannot write report" in _bad([str(tiny), "--report", str(d / "no-dir" / "r.json")], capsys)
+    (d / "blank.yaml").write_text("")
+    assert "is empty" in _bad([str(d / "blank.yaml")], capsys)
+    (d / "list.yaml").write_text("- a\n- b\n")
+    assert "expected a mapping" in _bad([str(d / "list.yaml")], capsys)
     empty = d / "empty"
     empty.mkdir()
     assert "no eval set files" in _bad([str(empty)], capsys)

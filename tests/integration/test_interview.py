@@ -173,6 +173,10 @@ def test_interview_arguments() -> None:
     assert isinstance(interview.parse_args(["--questions", "9"], 5), str)
     assert isinstance(interview.parse_args(["nonsense"], 5), str)
     assert isinstance(interview.parse_args(["--questions"], 5), str)
+    # Two known categories are not an "unknown category".
+    two = interview.parse_args(["evals", "Fundamentals"], 5)
+    assert isinstance(two, str) and "Unknown" not in two and "one category" in two
+    assert interview.parse_args(["EVALS"], 5) == ("evals", 3)  # any letter case, as `practice` accepts
 
 
 async def test_llm_judge_derives_a_rubric_for_unwritten_follow_ups_and_tokens_are_kept_per_turn(

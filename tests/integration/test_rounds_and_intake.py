@@ -79,6 +79,9 @@ async def test_bad_input_is_rejected_with_a_reason_and_changes_nothing(core: Cor
     thread = await setup_round(core)
     empty = await core.answer(answer(thread, "m1", ALICE, "   \n ", core))
     assert empty.outcome == "rejected" and "empty" in empty.reply.text  # type: ignore[union-attr]
+    # Only invisible characters (zero-width spaces, a byte-order mark, NUL) is empty too, not a 0.0 to hold.
+    invisible = await core.answer(answer(thread, "m4", ALICE, "\u200b\u200b \ufeff\x00", core))
+    assert invisible.outcome == "rejected" and "empty" in invisible.reply.text  # type: ignore[union-attr]
     long = await core.answer(answer(thread, "m2", ALICE, "x" * 4001, core))
     assert long.outcome == "rejected" and "4,000" in long.reply.text  # type: ignore[union-attr]
     unknown = await core.answer(answer("test:W1:C1:nope", "m3", ALICE, "hello", core))
