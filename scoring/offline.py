@@ -466,10 +466,12 @@ class OfflineJudge:
                            latency_ms=(time.perf_counter() - started) * 1000)
         prep = _prepare(question.prompt, question.model_answer, tuple(items))
         cunits = [] if "empty" in flags else _credit_units(question, answer, prep, flags)
-        unit_stems = [_soft_stems(clean(u.text), prep) for u in cunits]
+        texts = [clean(u.text) for u in cunits]
+        unit_stems = [_soft_stems(t, prep) for t in texts]
         # Numeric steps the answer carried forward from its own missed earlier figure (scoring/chains.py).
         links = chain_links(tuple(items), question.prompt)
-        carried = carried_units(items, links, [clean(u.text) for u in cunits], question.prompt) if links else {}
+        carried = carried_units(items, links, texts, question.prompt) if links else {}
+        strict = bool(GAMING_FLAGS & set(flags))  # the same for every criterion of this answer
         carried_ids: set[str] = set()  # later steps met with a carried-forward figure
         slipped_ids: set[str] = set()  # the earlier steps they were carried from
         results = []
@@ -486,8 +488,7 @@ class OfflineJudge:
             carry = carried.get(k)
             from_carry = [pos for pos, i in enumerate(keep) if carry and i in carry.units]
             verdict, evidence, was_carried = _grade_item(
-                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=bool(GAMING_FLAGS & set(flags)),
-                carried=from_carry,
+                m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=strict, carried=from_carry,
             )
             if carry and was_carried and verdict == "met":
                 carried_ids.add(m.item.id)
