@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SCALE = {
     "k": 1e3, "thousand": 1e3, "thousands": 1e3,
@@ -35,8 +36,10 @@ class Figure:
     currency: bool = False
 
 
-def figures_at(text: str) -> list[tuple[int, Figure]]:
-    """Each figure of the text with the offset where it starts, in reading order."""
+@lru_cache(maxsize=16384)
+def figures_at(text: str) -> tuple[tuple[int, Figure], ...]:
+    """Each figure of the text with the offset where it starts, in reading order. Cached: the offline judge
+    reads the same answer sentence once per numeric criterion and again for chained steps."""
     figures: list[tuple[int, Figure]] = []
     for m in _NUMBER.finditer(text):
         raw = re.sub(r"[,\u202f\u00a0]", "", m.group("num"))
@@ -47,7 +50,7 @@ def figures_at(text: str) -> list[tuple[int, Figure]]:
         scale = (m.group("scale") or "").lower()
         figure = Figure(value * _SCALE.get(scale, 1.0), bool(m.group("percent")), bool(m.group("currency")))
         figures.append((m.start(), figure))
-    return figures
+    return tuple(figures)
 
 
 def parse_figures(text: str) -> list[Figure]:
