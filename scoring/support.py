@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import groupby
 
 from bank.schema import Question
 from scoring.conditionals import reversed_conditional
@@ -376,12 +377,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            else frozenset()))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
-    start = 0
-    for k in range(len(out)):
-        if k + 1 == len(out) or sentence_of[k + 1] != sentence_of[k]:
-            words_ = frozenset().union(*(x.stems for x in out[start:k + 1]))
-            done += [replace(x, sentence=words_) for x in out[start:k + 1]]
-            start = k + 1
+    for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
+        clauses = [x for _, x in group]
+        words_ = frozenset().union(*(x.stems for x in clauses))
+        done += [replace(x, sentence=words_) for x in clauses]
     return tuple(done)
 
 
