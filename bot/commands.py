@@ -126,7 +126,7 @@ class Commands:
             name = args[0][1:]
             key = await directory.key_by_name(self.ctx, await directory.workspace_for(self.ctx, cc), name)
             if key is None:
-                return render.error(f"I don't know anyone called “{user_text(args[0][1:], 40)}” here yet.")
+                return render.error(f"I don't know anyone called “{user_text(name, 40)}” here yet.")
             return await reports.stats(self.ctx, key, about_self=key != cc.user_key)
         return render.error("`stats` takes an optional @mention of one person.",
                             f"Example: `{self.usage(cc, 'stats @alex')}`")
@@ -205,7 +205,7 @@ class Commands:
 
     async def skip(self, cc: CommandContext, args: list[str]) -> Message:
         if cc.is_dm or cc.channel_key is None:
-            return (await practice.skip(self.ctx, cc.user_key, cc.display_name)).message
+            return (await practice.next_question(self.ctx, cc.user_key, cc.display_name)).message
         if (denied := await self._require_admin(cc)) is not None:
             return denied
         if args != ["confirm"]:  # skipping a round affects everyone: ask first

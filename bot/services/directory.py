@@ -111,12 +111,19 @@ def acting_in(ctx: Context, named: str, place_key: str | None) -> str:
     return named or (ctx.workspace_of(place_key) if place_key else "")
 
 
+async def workspace_at(ctx: Context, session: AsyncSession, place_key: str | None, user_key: str) -> str:
+    """The workspace of a channel or thread as its platform says; with no place (a DM), the person's own."""
+    if place_key:
+        return ctx.workspace_of(place_key)
+    return await home_workspace(session, user_key) or ctx.workspace_of(user_key)
+
+
 async def workspace_for(ctx: Context, cc: CommandContext) -> str:
     """Where a command acts: the workspace of its channel (or the adapter's), else in a DM the person's own."""
     if here := acting_in(ctx, cc.workspace_key, cc.channel_key):
         return here
     async with ctx.sessions() as s:
-        return await home_workspace(s, cc.user_key) or ctx.workspace_of(cc.user_key)
+        return await workspace_at(ctx, s, None, cc.user_key)
 
 
 async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:

@@ -60,9 +60,8 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
         if open_now >= limit:
             return render.error(f"You already have {open_now} open dispute(s), the most at a time is {limit}.",
                                 "Wait for an admin to rule on those first.")
-        place = target.channel_key or where
-        # A practice answer raised in a DM goes to the person's own workspace, never one read from their key.
-        ws = ctx.workspace_of(place) if place else await directory.home_workspace(s, user_key) or ""
+        # A practice answer raised in a DM goes to the person's own workspace (they are known: `m` above).
+        ws = await directory.workspace_at(ctx, s, target.channel_key or where, user_key)
         d = Dispute(answer_id=target.id, member_id=m.id, reason=reason, workspace_key=ws, status="open",
                     judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="",
                     created_at=now)

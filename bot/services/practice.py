@@ -155,7 +155,3 @@ async def chosen_category(ctx: Context, user_key: str) -> str | None:
 async def next_question(ctx: Context, user_key: str, display_name: str = "") -> PracticeStart:
     """`next`, Skip and Next question: another question in the category the person chose, if any."""
     return await start(ctx, user_key, display_name, await chosen_category(ctx, user_key))
-
-
-async def skip(ctx: Context, user_key: str, display_name: str = "") -> PracticeStart:
-    return await next_question(ctx, user_key, display_name)

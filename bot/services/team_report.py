@@ -94,7 +94,6 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     async def by_question_and_judge() -> tuple[list[Any], dict[int, tuple[str, str]], dict[str, float],
                                                list[Any], dict[str, int]]:
         async with ctx.sessions() as s:
-            # Grouped by day (not week): a plain column sorts cheaper than the week CASE; days map to weeks below.
             # Grouped by day (not week: a plain column sorts cheaper than the week CASE; days map to weeks
             # below) and by whether the answer counts, so the rule is evaluated once per row, not per aggregate.
             counts = case((and_(*counted()), 1), else_=0)
