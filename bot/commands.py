@@ -127,7 +127,7 @@ class Commands:
             key = await directory.key_by_name(self.ctx, await directory.workspace_for(self.ctx, cc), name)
             if key is None:
                 return render.error(f"I don't know anyone called “{user_text(name, 40)}” here yet.")
-            return await reports.stats(self.ctx, key, about_self=key != cc.user_key)
+            return await reports.stats(self.ctx, key, about_self=key == cc.user_key)
         return render.error("`stats` takes an optional @mention of one person.",
                             f"Example: `{self.usage(cc, 'stats @alex')}`")
 

@@ -153,3 +153,16 @@ async def test_stats_of_someone_who_opted_out_of_the_leaderboard_show_nothing_ab
     assert "5.0" in own.plain()
     await core.command(ALICE_CC, "optin leaderboard")
     assert "Stats for alice" in (await core.command(CommandContext(BOB, "bob", CH, mentions=(ALICE,)), "stats")).title
+
+
+async def test_stats_at_a_typed_name_respects_the_leaderboard_opt_out(core: Core) -> None:
+    """`stats @alice` typed as a name (the terminal, or a mention the platform did not resolve) passed
+    `about_self` inverted: someone else's stats were titled "Your stats" and skipped their opt-out."""
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "an ok answer", core))
+    await core.worker.drain()
+    await core.command(ALICE_CC, "optout leaderboard")
+    typed = await core.command(CommandContext(BOB, "bob", CH), "stats @alice")
+    assert "5.0" not in typed.plain() and "Streak" not in typed.plain() and typed.title != "Your stats"
+    await core.command(ALICE_CC, "optin leaderboard")
+    assert "Stats for alice" in (await core.command(CommandContext(BOB, "bob", CH), "stats @alice")).title
