@@ -46,6 +46,13 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
+def _settings_logged(level: str = "WARNING") -> Settings:
+    """Settings for a one-shot command, with logging set up at `level` and secrets scrubbed."""
+    settings = _settings()
+    logs.setup(level, settings.log_json, _secrets(settings))
+    return settings
+
+
 # run -----------------------------------------------------------------------------------------------
 async def _run(settings: Settings, port: int) -> None:
     from app.wiring import budget_from_settings, judge_from_settings
@@ -226,8 +233,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.days < 1 or args.users < 1 or args.days > 366 or args.users > 500:
         print("drillbot demo: --days must be 1-366 and --users 1-500", file=sys.stderr)
         return 2
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     if args.db is not None:
         try:  # the same check DATABASE_URL gets, reported as one line naming the flag
             settings = settings.model_copy(update={"database_url": Settings(database_url=args.db).database_url})
@@ -259,8 +265,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from bot.store.db import upgrade
 
-    settings = _settings()
-    logs.setup("INFO", settings.log_json, _secrets(settings))
+    settings = _settings_logged("INFO")
     upgrade(settings.database_url)
     print("database is at the latest schema")
     return 0
@@ -269,8 +274,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_db_verify(args: argparse.Namespace) -> int:
     """Recompute every person's points, category stats and streak from history and report drift from the
     stored (incrementally updated) figures; exit 1 on any drift."""
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     people, drift = asyncio.run(_verify(settings))
     if args.json:
         print(json.dumps({"people": people, "drift": [
@@ -517,8 +521,7 @@ def cmd_team_report(args: argparse.Namespace) -> int:
         print(f"drillbot report: {exc}", file=sys.stderr)
         return 2
     weeks = max(1, min(104, -(-span.days // 7)))
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     report = asyncio.run(_team_report(settings, weeks))
     try:
         if args.html:
@@ -543,8 +546,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"drillbot report: {exc}", file=sys.stderr)
         return 2
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     try:
         report = asyncio.run(_report(settings, since))
     except Exception as exc:
@@ -570,8 +572,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_disputes(args: argparse.Namespace) -> int:
     import yaml
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     evalset = asyncio.run(_export_disputes(settings, args.name))
     text = yaml.safe_dump(evalset, sort_keys=False, allow_unicode=True, width=100)
     try:
@@ -612,16 +613,14 @@ def _shown(value: object) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     from scoring.eval_cli import run_eval
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     return run_eval(args, settings)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.runner import run_bench
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     return run_bench(args, settings)
 
 
