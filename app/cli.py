@@ -511,15 +511,10 @@ async def _team_report(settings: Settings, weeks: int):  # type: ignore[no-untyp
         return await team_report.build(ctx, weeks)
 
 
-def cmd_team_report(args: argparse.Namespace) -> int:
+def _write_team_report(args: argparse.Namespace, span: timedelta) -> int:
     """`report --html FILE` / `--csv DIR`: the admins' team report over whole ISO weeks (default 8w)."""
     from bot.report_html import write_csv, write_html
 
-    try:
-        span = parse_since(args.since or "8w")
-    except ValueError as exc:
-        print(f"drillbot report: {exc}", file=sys.stderr)
-        return 2
     weeks = max(1, min(104, -(-span.days // 7)))
     settings = _settings_logged()
     report = asyncio.run(_team_report(settings, weeks))
@@ -538,14 +533,15 @@ def cmd_team_report(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.html or args.csv:
-        return cmd_team_report(args)
-    args.since = args.since or "7d"
+    team = bool(args.html or args.csv)
+    args.since = args.since or ("8w" if team else "7d")
     try:
         since = parse_since(args.since)
     except ValueError as exc:
         print(f"drillbot report: {exc}", file=sys.stderr)
         return 2
+    if team:
+        return _write_team_report(args, since)
     settings = _settings_logged()
     try:
         report = asyncio.run(_report(settings, since))
