@@ -142,13 +142,13 @@ def _refuse_bad_start(settings: Settings) -> None:
         raise SystemExit(2)
 
 
-def _explained(exc: Exception, settings: Settings) -> int | None:
-    """Print a known start-up failure as one line naming the fix (exit 2); None: let it raise."""
+def _explained(exc: Exception, settings: Settings) -> int:
+    """Print a known start-up failure as one line naming the fix (exit 2); re-raise any other failure."""
     from bot.startup import explain
 
     message = explain(exc, settings)
     if message is None:
-        return None
+        raise exc
     log.debug("start-up failure", exc_info=exc)
     print(f"drillbot: {message}", file=sys.stderr)
     return 2
@@ -174,10 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: a clean stop
         pass
     except Exception as exc:
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     return 0
 
 
@@ -252,10 +249,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=out,
                                       db_url=args.db, console=console))
     except Exception as exc:  # e.g. an unreachable PostgreSQL given with --db: one line naming the fix
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     if args.json:
         print(json.dumps(result.as_json()))
     return 0
@@ -546,10 +540,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         report = asyncio.run(_report(settings, since))
     except Exception as exc:
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     if args.json:
         print(json.dumps(report))
         return 0
