@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bank.loader import Bank
-from bank.schema import Category
+from bank.schema import Category, Question
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import SecondSchedulerError
@@ -337,18 +337,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         console.print(bank_list_table([q for q in bank.all() if not (
             (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty))]))
         return 0
-    if args.bank_cmd == "show":
+    if args.bank_cmd in ("show", "try"):
         q = bank.get(args.id)
         if q is None:
             print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
             return 1
+        if args.bank_cmd == "try":
+            return _bank_try(q)
         if args.json:
             print(q.model_dump_json())
         else:
             console.print(bank_question_view(q))
         return 0
-    if args.bank_cmd == "try":
-        return _bank_try(bank, args)
     if args.calibration:
         return _bank_calibration(settings, args.json, console)
     by_cat = Counter(q.category.value for q in bank.all())
@@ -414,14 +414,10 @@ def _bank_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
+def _bank_try(q: Question) -> int:
     """Grade one answer typed in the terminal (or piped in) with the offline judge, as a pack author would."""
     from scoring.offline import OfflineJudge
 
-    q = bank.get(args.id)
-    if q is None:
-        print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
-        return 1
     if sys.stdin.isatty():
         print(f"{q.prompt}\n\nType your answer, then Ctrl-D on an empty line:", flush=True)
     answer = sys.stdin.read().strip()
