@@ -546,7 +546,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         cols = ("judge", "scored", "disputes", "dispute_rate", "resolved", "upheld", "upheld_rate", "qwk", "bias")
         dt = Table(*(c.replace("_", " ") for c in cols), title="Disputes: judge vs admin", header_style="bold")
         for row in by_judge:
-            dt.add_row(*("–" if row[c] is None else str(row[c]) for c in cols))
+            dt.add_row(*(_shown(row[c]) for c in cols))
         Console().print(dt)
     return 0
 
