@@ -11,10 +11,10 @@ import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.services.context import Context
 
 log = logging.getLogger("drillbot")
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -269,7 +270,7 @@ def cmd_db_verify(args: argparse.Namespace) -> int:
     """Recompute every person's points, category stats and streak from history and report drift from the
     stored (incrementally updated) figures; exit 1 on any drift."""
     settings = _settings_logged()
-    people, drift = asyncio.run(_verify(settings))
+    people, drift = read_stored(settings, _verify)
     if args.json:
         print(json.dumps({"people": people, "drift": [
             {"member_id": d.member_id, "user_key": d.user_key, "what": d.what, "stored": str(d.stored),
@@ -299,16 +300,25 @@ async def stored_data(settings: Settings) -> AsyncIterator[Context]:
         await engine.dispose()
 
 
-async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+def read_stored(settings: Settings, read: Callable[[Context], Awaitable[T]]) -> T:
+    """Run one read (or export) over `stored_data` to completion."""
+
+    async def run() -> T:
+        async with stored_data(settings) as ctx:
+            return await read(ctx)
+
+    return asyncio.run(run())
+
+
+async def _verify(ctx: Context):  # type: ignore[no-untyped-def]
     from sqlalchemy import exists, func, select
 
     from bot.services import progress
     from bot.store.models import Answer, Member
 
-    async with stored_data(settings) as ctx:
-        async with ctx.sessions() as s:
-            people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
-        return people or 0, await progress.verify(ctx)
+    async with ctx.sessions() as s:
+        people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
+    return people or 0, await progress.verify(ctx)
 
 
 # bank ----------------------------------------------------------------------------------------------
@@ -437,11 +447,7 @@ def _bank_try(q: Question) -> int:
 def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> int:
     from bot.services.calibration import calibration
 
-    async def read() -> list:
-        async with stored_data(settings) as ctx:
-            return await calibration(ctx)
-
-    rows = asyncio.run(read())
+    rows = read_stored(settings, calibration)
     if as_json:
         print(json.dumps([r.as_dict() for r in rows]))
         return 0
@@ -469,13 +475,12 @@ def parse_since(text: str) -> timedelta:
     return timedelta(hours=n) if unit == "h" else timedelta(days=days)
 
 
-async def _report(settings: Settings, since: timedelta) -> dict:
+async def _report(ctx: Context, since: timedelta) -> dict:
     from bot.services.operations import activity
 
-    async with stored_data(settings) as ctx:
-        report = (await activity(ctx, since)).as_dict()
-        report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
-        return report
+    report = (await activity(ctx, since)).as_dict()
+    report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
+    return report
 
 
 async def _dispute_figures(ctx: object, since: object) -> list[dict]:
@@ -494,20 +499,14 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
     return rows
 
 
-async def _team_report(settings: Settings, weeks: int):  # type: ignore[no-untyped-def]
-    from bot.services import team_report
-
-    async with stored_data(settings) as ctx:
-        return await team_report.build(ctx, weeks)
-
-
 def _write_team_report(args: argparse.Namespace, span: timedelta) -> int:
     """`report --html FILE` / `--csv DIR`: the admins' team report over whole ISO weeks (default 8w)."""
     from bot.report_html import write_csv, write_html
+    from bot.services import team_report
 
     weeks = max(1, min(104, -(-span.days // 7)))
     settings = _settings_logged()
-    report = asyncio.run(_team_report(settings, weeks))
+    report = read_stored(settings, lambda ctx: team_report.build(ctx, weeks))
     try:
         if args.html:
             write_html(report, Path(args.html))
@@ -534,7 +533,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _write_team_report(args, since)
     settings = _settings_logged()
     try:
-        report = asyncio.run(_report(settings, since))
+        report = read_stored(settings, lambda ctx: _report(ctx, since))
     except Exception as exc:
         return _explained(exc, settings)
     if args.json:
@@ -555,8 +554,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_disputes(args: argparse.Namespace) -> int:
     import yaml
 
+    from bot.services import disputes
+
     settings = _settings_logged()
-    evalset = asyncio.run(_export_disputes(settings, args.name))
+    evalset = read_stored(settings, lambda ctx: disputes.export(ctx, args.name))
     text = yaml.safe_dump(evalset, sort_keys=False, allow_unicode=True, width=100)
     try:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -566,13 +567,6 @@ def cmd_disputes(args: argparse.Namespace) -> int:
     print(f"Wrote {len(evalset['answers'])} labelled answer(s) on {len(evalset['questions'])} question(s) to "
           f"{args.out}. Measure a judge on them: drillbot eval {args.out} --judge openai")
     return 0
-
-
-async def _export_disputes(settings: Settings, name: str) -> dict:
-    from bot.services import disputes
-
-    async with stored_data(settings) as ctx:
-        return await disputes.export(ctx, name)
 
 
 def report_table(report: dict, title: str) -> Table:
