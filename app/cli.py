@@ -11,17 +11,17 @@ import re
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from bank.loader import Bank
-from bank.schema import Category
+from bank.schema import Category, Question
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 from bot.leader import SecondSchedulerError
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.services.context import Context
 
 log = logging.getLogger("drillbot")
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -44,6 +45,13 @@ def _secrets(settings: Settings) -> list[str]:
     values = [settings.openai_api_key, settings.slack_bot_token, settings.slack_app_token,
               settings.slack_signing_secret, settings.discord_token]
     return [v.get_secret_value() for v in values if v is not None]
+
+
+def _settings_logged(level: str = "WARNING") -> Settings:
+    """Settings for a one-shot command, with logging set up at `level` and secrets scrubbed."""
+    settings = _settings()
+    logs.setup(level, settings.log_json, _secrets(settings))
+    return settings
 
 
 # run -----------------------------------------------------------------------------------------------
@@ -135,13 +143,13 @@ def _refuse_bad_start(settings: Settings) -> None:
         raise SystemExit(2)
 
 
-def _explained(exc: Exception, settings: Settings) -> int | None:
-    """Print a known start-up failure as one line naming the fix (exit 2); None: let it raise."""
+def _explained(exc: Exception, settings: Settings) -> int:
+    """Print a known start-up failure as one line naming the fix (exit 2); re-raise any other failure."""
     from bot.startup import explain
 
     message = explain(exc, settings)
     if message is None:
-        return None
+        raise exc
     log.debug("start-up failure", exc_info=exc)
     print(f"drillbot: {message}", file=sys.stderr)
     return 2
@@ -167,10 +175,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C or SIGTERM: a clean stop
         pass
     except Exception as exc:
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     return 0
 
 
@@ -226,8 +231,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.days < 1 or args.users < 1 or args.days > 366 or args.users > 500:
         print("drillbot demo: --days must be 1-366 and --users 1-500", file=sys.stderr)
         return 2
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     if args.db is not None:
         try:  # the same check DATABASE_URL gets, reported as one line naming the flag
             settings = settings.model_copy(update={"database_url": Settings(database_url=args.db).database_url})
@@ -246,10 +250,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = asyncio.run(run_demo(settings, days=args.days, users=args.users, out=out,
                                       db_url=args.db, console=console))
     except Exception as exc:  # e.g. an unreachable PostgreSQL given with --db: one line naming the fix
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     if args.json:
         print(json.dumps(result.as_json()))
     return 0
@@ -259,8 +260,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from bot.store.db import upgrade
 
-    settings = _settings()
-    logs.setup("INFO", settings.log_json, _secrets(settings))
+    settings = _settings_logged("INFO")
     upgrade(settings.database_url)
     print("database is at the latest schema")
     return 0
@@ -269,9 +269,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_db_verify(args: argparse.Namespace) -> int:
     """Recompute every person's points, category stats and streak from history and report drift from the
     stored (incrementally updated) figures; exit 1 on any drift."""
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
-    people, drift = asyncio.run(_verify(settings))
+    settings = _settings_logged()
+    people, drift = read_stored(settings, _verify)
     if args.json:
         print(json.dumps({"people": people, "drift": [
             {"member_id": d.member_id, "user_key": d.user_key, "what": d.what, "stored": str(d.stored),
@@ -301,16 +300,25 @@ async def stored_data(settings: Settings) -> AsyncIterator[Context]:
         await engine.dispose()
 
 
-async def _verify(settings: Settings):  # type: ignore[no-untyped-def]
+def read_stored(settings: Settings, read: Callable[[Context], Awaitable[T]]) -> T:
+    """Run one read (or export) over `stored_data` to completion."""
+
+    async def run() -> T:
+        async with stored_data(settings) as ctx:
+            return await read(ctx)
+
+    return asyncio.run(run())
+
+
+async def _verify(ctx: Context):  # type: ignore[no-untyped-def]
     from sqlalchemy import exists, func, select
 
     from bot.services import progress
     from bot.store.models import Answer, Member
 
-    async with stored_data(settings) as ctx:
-        async with ctx.sessions() as s:
-            people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
-        return people or 0, await progress.verify(ctx)
+    async with ctx.sessions() as s:
+        people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
+    return people or 0, await progress.verify(ctx)
 
 
 # bank ----------------------------------------------------------------------------------------------
@@ -339,18 +347,18 @@ def cmd_bank(args: argparse.Namespace) -> int:
         console.print(bank_list_table([q for q in bank.all() if not (
             (args.category and q.category != args.category) or (args.difficulty and q.difficulty != args.difficulty))]))
         return 0
-    if args.bank_cmd == "show":
+    if args.bank_cmd in ("show", "try"):
         q = bank.get(args.id)
         if q is None:
             print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
             return 1
+        if args.bank_cmd == "try":
+            return _bank_try(q)
         if args.json:
             print(q.model_dump_json())
         else:
             console.print(bank_question_view(q))
         return 0
-    if args.bank_cmd == "try":
-        return _bank_try(bank, args)
     if args.calibration:
         return _bank_calibration(settings, args.json, console)
     by_cat = Counter(q.category.value for q in bank.all())
@@ -416,14 +424,10 @@ def _bank_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
+def _bank_try(q: Question) -> int:
     """Grade one answer typed in the terminal (or piped in) with the offline judge, as a pack author would."""
     from scoring.offline import OfflineJudge
 
-    q = bank.get(args.id)
-    if q is None:
-        print(f"no question with id {args.id!r}; `drillbot bank list` shows them", file=sys.stderr)
-        return 1
     if sys.stdin.isatty():
         print(f"{q.prompt}\n\nType your answer, then Ctrl-D on an empty line:", flush=True)
     answer = sys.stdin.read().strip()
@@ -443,11 +447,7 @@ def _bank_try(bank: Bank, args: argparse.Namespace) -> int:
 def _bank_calibration(settings: Settings, as_json: bool, console: Console) -> int:
     from bot.services.calibration import calibration
 
-    async def read() -> list:
-        async with stored_data(settings) as ctx:
-            return await calibration(ctx)
-
-    rows = asyncio.run(read())
+    rows = read_stored(settings, calibration)
     if as_json:
         print(json.dumps([r.as_dict() for r in rows]))
         return 0
@@ -475,13 +475,12 @@ def parse_since(text: str) -> timedelta:
     return timedelta(hours=n) if unit == "h" else timedelta(days=days)
 
 
-async def _report(settings: Settings, since: timedelta) -> dict:
+async def _report(ctx: Context, since: timedelta) -> dict:
     from bot.services.operations import activity
 
-    async with stored_data(settings) as ctx:
-        report = (await activity(ctx, since)).as_dict()
-        report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
-        return report
+    report = (await activity(ctx, since)).as_dict()
+    report["disputes"] = await _dispute_figures(ctx, ctx.clock.now() - since)
+    return report
 
 
 async def _dispute_figures(ctx: object, since: object) -> list[dict]:
@@ -500,26 +499,14 @@ async def _dispute_figures(ctx: object, since: object) -> list[dict]:
     return rows
 
 
-async def _team_report(settings: Settings, weeks: int):  # type: ignore[no-untyped-def]
-    from bot.services import team_report
-
-    async with stored_data(settings) as ctx:
-        return await team_report.build(ctx, weeks)
-
-
-def cmd_team_report(args: argparse.Namespace) -> int:
+def _write_team_report(args: argparse.Namespace, span: timedelta) -> int:
     """`report --html FILE` / `--csv DIR`: the admins' team report over whole ISO weeks (default 8w)."""
     from bot.report_html import write_csv, write_html
+    from bot.services import team_report
 
-    try:
-        span = parse_since(args.since or "8w")
-    except ValueError as exc:
-        print(f"drillbot report: {exc}", file=sys.stderr)
-        return 2
     weeks = max(1, min(104, -(-span.days // 7)))
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
-    report = asyncio.run(_team_report(settings, weeks))
+    settings = _settings_logged()
+    report = read_stored(settings, lambda ctx: team_report.build(ctx, weeks))
     try:
         if args.html:
             write_html(report, Path(args.html))
@@ -535,23 +522,20 @@ def cmd_team_report(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    if args.html or args.csv:
-        return cmd_team_report(args)
-    args.since = args.since or "7d"
+    team = bool(args.html or args.csv)
+    args.since = args.since or ("8w" if team else "7d")
     try:
         since = parse_since(args.since)
     except ValueError as exc:
         print(f"drillbot report: {exc}", file=sys.stderr)
         return 2
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    if team:
+        return _write_team_report(args, since)
+    settings = _settings_logged()
     try:
-        report = asyncio.run(_report(settings, since))
+        report = read_stored(settings, lambda ctx: _report(ctx, since))
     except Exception as exc:
-        code = _explained(exc, settings)
-        if code is None:
-            raise
-        return code
+        return _explained(exc, settings)
     if args.json:
         print(json.dumps(report))
         return 0
@@ -561,7 +545,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         cols = ("judge", "scored", "disputes", "dispute_rate", "resolved", "upheld", "upheld_rate", "qwk", "bias")
         dt = Table(*(c.replace("_", " ") for c in cols), title="Disputes: judge vs admin", header_style="bold")
         for row in by_judge:
-            dt.add_row(*("–" if row[c] is None else str(row[c]) for c in cols))
+            dt.add_row(*(_shown(row[c]) for c in cols))
         Console().print(dt)
     return 0
 
@@ -570,9 +554,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_disputes(args: argparse.Namespace) -> int:
     import yaml
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
-    evalset = asyncio.run(_export_disputes(settings, args.name))
+    from bot.services import disputes
+
+    settings = _settings_logged()
+    evalset = read_stored(settings, lambda ctx: disputes.export(ctx, args.name))
     text = yaml.safe_dump(evalset, sort_keys=False, allow_unicode=True, width=100)
     try:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -582,13 +567,6 @@ def cmd_disputes(args: argparse.Namespace) -> int:
     print(f"Wrote {len(evalset['answers'])} labelled answer(s) on {len(evalset['questions'])} question(s) to "
           f"{args.out}. Measure a judge on them: drillbot eval {args.out} --judge openai")
     return 0
-
-
-async def _export_disputes(settings: Settings, name: str) -> dict:
-    from bot.services import disputes
-
-    async with stored_data(settings) as ctx:
-        return await disputes.export(ctx, name)
 
 
 def report_table(report: dict, title: str) -> Table:
@@ -612,16 +590,14 @@ def _shown(value: object) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     from scoring.eval_cli import run_eval
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     return run_eval(args, settings)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.runner import run_bench
 
-    settings = _settings()
-    logs.setup("WARNING", settings.log_json, _secrets(settings))
+    settings = _settings_logged()
     return run_bench(args, settings)
 
 
