@@ -66,17 +66,19 @@ async def judge_checks(settings: Settings, *, live: bool) -> list[Check]:
     if settings.judge == "offline":
         return [Check("judge", WARN, "offline rubric scorer (no LLM; keyword and structure based)",
                       "for LLM grading set DRILLBOT_JUDGE=openai and OPENAI_API_KEY")]
-    from scoring.pricing import PriceTable
+    from scoring.pricing import unpriced_models
 
     checks = []
     if settings.openai_api_key is None:
         checks.append(Check("judge key", FAIL, "OPENAI_API_KEY is not set", "set OPENAI_API_KEY"))
     else:
         checks.append(Check("judge key", OK, "OPENAI_API_KEY is set"))
-    priced = PriceTable().lookup(settings.judge_model) is not None
-    checks.append(Check("judge model", OK if priced else WARN,
-                        f"{settings.judge_model} {'is' if priced else 'is not'} in the price table",
-                        "costs will show as 0; add the model's price or pick a listed model"))
+    # The same rule start-up uses: the built-in table plus DRILLBOT_JUDGE_PRICES, judge and escalation models.
+    missing = unpriced_models(settings)
+    checks.append(Check("judge model", WARN if missing else OK,
+                        f"{', '.join(missing)} not in the price table" if missing
+                        else f"{settings.judge_model} is in the price table",
+                        "costs will show as 0; set DRILLBOT_JUDGE_PRICES or pick a listed model"))
     if live and settings.openai_api_key is not None:
         checks.append(await _live_judge(settings))
     return checks

@@ -60,3 +60,14 @@ async def test_slack_token_scopes_and_socket_mode(tmp_path: Path) -> None:
     assert good["slack scopes"].status == FAIL
     assert "groups:history" in good["slack scopes"].line() and "files:write" in good["slack scopes"].line()
     assert bad["slack token"].status == FAIL and "SLACK_BOT_TOKEN" in bad["slack token"].line()
+
+
+async def test_doctor_reads_the_operators_prices_and_the_escalation_model(tmp_path: Path) -> None:
+    """doctor looked only at the built-in price table: a model priced by DRILLBOT_JUDGE_PRICES was reported
+    unpriced, and an unpriced escalation model was not reported at all."""
+    priced_here = by_name(await run_checks(settings(tmp_path, judge="openai", OPENAI_API_KEY="sk-test-0000",
+                                                     judge_model="my-local-model", judge_prices="0.25/0.025/2.00")))
+    assert priced_here["judge model"].status == OK, priced_here["judge model"].line()
+    escalate = by_name(await run_checks(settings(tmp_path, judge="openai", OPENAI_API_KEY="sk-test-0000",
+                                                  judge_model="gpt-4o-mini", judge_escalate_model="my-big-model")))
+    assert escalate["judge model"].status == WARN and "my-big-model" in escalate["judge model"].line()
