@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, exists, select, update
+from sqlalchemy.orm import aliased
 
 from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
@@ -134,12 +135,13 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
         async with ctx.sessions.begin() as s:
             await s.execute(delete(PracticeSession).where(PracticeSession.id == session_id))
         raise
+    # Open it, unless a newer question has superseded it while the DM was in flight. One statement: a
+    # read-then-write transaction would have to upgrade its SQLite lock, which fails at once when busy.
+    other = aliased(PracticeSession)  # another row of the table being updated, not the row itself
+    newer = exists().where(other.member_id == chosen.member_id, other.id > session_id)
     async with ctx.sessions.begin() as s:
-        # Open it, unless a newer question has superseded it while the DM was in flight.
-        newer = await s.scalar(select(PracticeSession.id).where(PracticeSession.member_id == chosen.member_id,
-                                                                 PracticeSession.id > session_id).limit(1))
         await s.execute(update(PracticeSession).where(PracticeSession.id == session_id).values(
-            thread_key=posted.thread_key, status="done" if newer is not None else "open"))
+            thread_key=posted.thread_key, status=case((newer, "done"), else_="open")))
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 
 

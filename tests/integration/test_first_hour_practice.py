@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from bot.core import Core
 from bot.events import AnswerEvent, CommandContext
+from bot.ports import Posted
 from bot.services import practice
-from tests.fakes.platform import FakePlatform
+from bot.store.models import PracticeSession
+from tests.fakes.platform import FakePlatform, Sent
 from tests.integration.test_rounds_and_intake import ALICE, BOB, CH, answer, setup_round
 
 
@@ -162,3 +166,26 @@ async def test_a_practice_dm_that_fails_leaves_no_session(core: Core, platform: 
     with contextlib.suppress(Exception):  # the platform is down: the person sees an error either way
         await core.command(ALICE_CC, "practice evals")
     assert await practice.chosen_category(core.ctx, ALICE) is None
+
+
+class _AsksAgainWhileSending(FakePlatform):
+    """`practice` asked again while the first question's DM is still in flight."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__()
+        self.core = core
+
+    async def dm(self, user_key: str, message: object) -> object:  # type: ignore[override]
+        if not self.sent:
+            self.sent.append(Sent("dm", user_key, message))  # type: ignore[arg-type]
+            await practice.start(self.core.ctx, user_key, "alice", "evals")
+            return Posted(f"{user_key}:dm", f"{user_key}:dm:first")
+        return await super().dm(user_key, message)  # type: ignore[arg-type]
+
+
+async def test_a_question_superseded_while_its_dm_was_in_flight_is_not_left_open(core: Core) -> None:
+    core.register(_AsksAgainWhileSending(core))
+    await core.command(ALICE_CC, "practice evals")
+    async with core.ctx.sessions() as s:
+        statuses = (await s.scalars(select(PracticeSession.status).order_by(PracticeSession.id))).all()
+    assert statuses == ["done", "open"]
