@@ -15,10 +15,6 @@ from bench.common import ROOT, eval_items
 
 SERVER = """
 import sys
-from http.server import ThreadingHTTPServer
-# The standard library's listen backlog is 5: a burst of 32 connects would be refused and retried by the
-# kernel after a second. A real endpoint accepts them, so lift it.
-ThreadingHTTPServer.request_queue_size = 1024
 from tests.fakes.openai_server import FakeOpenAI
 server = FakeOpenAI(latency_s=float(sys.argv[1])).start()
 print(server.base_url, flush=True)

@@ -33,6 +33,13 @@ NUMBERED = re.compile(r"^(\d+)\|", re.MULTILINE)
 FABRICATED_SENTENCE = 99  # a sentence number no test answer has
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library's listen backlog is 5: a burst of judge calls overflows it on a busy machine and
+    # the client sees a reset or a timeout. A real endpoint accepts them.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @dataclass
 class Behaviour:
     """What the server does for one request.
@@ -106,8 +113,7 @@ class FakeOpenAI:
         self.batch_polls = 2  # retrievals before a batch reports "completed"
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
 
     @property
