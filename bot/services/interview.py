@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bank.schema import Category, FollowUp, Question, category_label
-from bot import render
+from bot import render, syntax
 from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
@@ -87,7 +87,8 @@ async def start(ctx: Context, user_key: str, display_name: str, category: str | 
         member_id = m.id
     first = await practice.pick(ctx, user_key, display_name, category)
     if first.question is None:
-        return render.error("No interview question matches that right now.", "Try `interview` without a category.")
+        return render.error("No interview question matches that right now.",
+                            f"Try `{syntax.usage_for(ctx, user_key, 'interview')}` without a category.")
     intro = Message(kind="question", title="Mock interview",
                     text=f"{planned} question(s), each followed by up to {MAX_FOLLOW_UPS} follow-ups on your "
                          "weakest point. Answer here in your own words. `hint` gives a nudge (costs "
@@ -153,7 +154,8 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
         idle = now - as_utc(session.last_activity_at)
     if idle > timedelta(minutes=ctx.settings.interview_idle_minutes):
         note = (f"This interview expired after {ctx.settings.interview_idle_minutes} idle minutes, so your "
-                "message was not taken as an answer. Start a new one with `interview`.")
+                f"message was not taken as an answer. Start a new one with "
+                f"`{syntax.usage_for(ctx, event.user_key, 'interview')}`.")
         return await finish(ctx, session_id, "expired", note)
     word = event.text.strip().lower().removeprefix("/drill").strip().lstrip("/")
     if word in CONTROL:

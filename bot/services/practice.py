@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
-from bot import render
+from bot import render, syntax
 from bot.messages import Message
 from bot.rules.category_stats import CategoryStat, weak_categories
 from bot.services import directory
@@ -119,8 +119,9 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
     chosen = await pick(ctx, user_key, display_name, category, workspace_key=workspace_key)
     question = chosen.question
     if question is None:
+        bare = syntax.usage_for(ctx, user_key, "practice")
         return PracticeStart(False, render.error("No practice question matches that right now.",
-                                                 "Try `practice` without a category."))
+                                                 f"Try `{bare}` without a category."))
     # The session is stored before the DM goes out: a `next` or Skip pressed while it is in flight must
     # already see the chosen category and this question as the latest one.
     async with ctx.sessions.begin() as s:

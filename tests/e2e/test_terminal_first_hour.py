@@ -18,6 +18,7 @@ from rich.console import Console
 from adapters.console.app import ConsoleSession
 from adapters.console.platform import CHANNEL, ConsolePlatform
 from bot.core import Core
+from bot.services import rounds
 from bot.services.intake import open_round_for_channel
 from scoring import OfflineJudge
 
@@ -195,3 +196,14 @@ async def test_an_id_too_big_for_the_database_is_simply_not_found(make_core) -> 
     assert "went wrong" not in text and "OverflowError" not in text
     assert text.count("is not one of your scored answers") == 1 and text.count("No flagged answer") == 2
     assert "No dispute" in text
+
+
+async def test_the_round_reveal_names_the_terminal_practice_command(make_core) -> None:  # type: ignore[no-untyped-def]
+    """The reveal's footer said `/drill practice`, which the terminal does not understand."""
+    core, session, out = await _session(make_core)
+    rnd = await open_round_for_channel(core.ctx, CHANNEL, core.ctx.clock.now())
+    assert rnd is not None and await rounds.close_round(core.ctx, rnd.id)
+    text = out.getvalue()
+    assert "Round closed" in text and "Keep practising in DM with /practice." in text
+    assert "/drill" not in text
+
