@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from rich.console import Console
 
 from adapters.console.app import ConsoleSession
@@ -20,6 +21,7 @@ from adapters.console.platform import CHANNEL, ConsolePlatform
 from bot.core import Core
 from bot.services import rounds
 from bot.services.intake import open_round_for_channel
+from bot.store.models import Answer
 from scoring import OfflineJudge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,3 +209,17 @@ async def test_the_round_reveal_names_the_terminal_practice_command(make_core) -
     assert "Round closed" in text and "Keep practising in DM with /practice." in text
     assert "/drill" not in text
 
+
+async def test_a_blank_line_gets_a_hint_and_stores_nothing(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    for line in ("", "   ", "\t"):
+        assert await session.handle_line(line) is True
+    assert out.getvalue().count("Nothing sent. Type your answer to today's question") == 3
+    assert "/help" in out.getvalue()
+    await session.handle_line("/practice evals")
+    before = len(session.platform.sent)
+    await session.handle_line("")
+    assert "Type your answer to the practice question" in out.getvalue()
+    assert len(session.platform.sent) == before and session.target == "practice"
+    async with core.ctx.sessions() as s:
+        assert await s.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
