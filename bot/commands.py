@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot import render, syntax
 from bot.events import CommandContext
 from bot.messages import Field, Message, user_text
+from bot.rules import categories
 from bot.services import (
     channels,
     days,
@@ -92,10 +93,12 @@ class Commands:
         return render.help_message(self._platform(cc))
 
     async def practice(self, cc: CommandContext, args: list[str]) -> Message:
-        category = args[0].lower() if args else None
-        if len(args) > 1:
+        # A category name may be several words (`practice system design`); two names are one too many.
+        named = categories.read_categories(args)
+        if named is not None and len(named) > 1:
             return render.error("`practice` takes at most one category.",
                                 f"Example: `{self.usage(cc, 'practice evals')}`")
+        category = named[0] if named else (" ".join(args) if args else None)
         return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
                                      workspace_key=self._workspace(cc))).message
 

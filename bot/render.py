@@ -23,7 +23,8 @@ FLAG_TEXT = {
 }
 
 HELP_LINES = [
-    ("practice [category]", "a private practice question in DM, aimed at your weak categories"),
+    ("practice [category]", "a private practice question in DM, aimed at your weak categories (category: e.g. "
+                            "evals, system design)"),
     ("next", "another practice question, in the category you chose last"),
     ("stats [@user]", "streak, points and per-category results"),
     ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),

@@ -25,7 +25,7 @@ with contextlib.suppress(ImportError):
 
 # Terminal forms of the commands: the same language as `/drill ...` in chat, typed with a bare slash.
 TERMINAL_HELP = [
-    ("/practice [category]", "a practice question; your next line answers it"),
+    ("/practice [category]", "a practice question; your next line answers it (e.g. /practice system design)"),
     ("/next", "another practice question (same category as your last /practice)"),
     ("/skip", "during practice: skip this practice question"),
     ("/channel", "send your next lines to today's question in #general again"),

@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bank.schema import Category, FollowUp, Question, category_label
+from bank.schema import FollowUp, Question, category_label
 from bot import render, syntax
 from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
-from bot.rules import failures
+from bot.rules import categories, failures
 from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
 from bot.services.days import local_day
@@ -49,8 +49,8 @@ class Reply:
 
 def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int] | str:
     """`[category] [--questions N]` -> (category, n), or an error sentence."""
-    category: str | None = None
     n = DEFAULT_QUESTIONS
+    named: list[str] = []  # the words that are not options: a category name, maybe of several words
     rest = list(args)
     while rest:
         word = rest.pop(0).lower()
@@ -63,13 +63,14 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
             if not value.isdigit():
                 return "`--questions` needs a whole number."
             n = int(value)
-        elif word in {c.value for c in Category}:
-            if category is not None:
-                return "An interview takes one category at most."
-            category = word
         else:
-            return (f"Unknown category “{user_text(word, 40)}”. Choose one of: "
-                    + ", ".join(c.value for c in Category) + ".")
+            named.append(word)
+    found = categories.read_categories(named)
+    if found is None:
+        return categories.unknown(" ".join(named))
+    if len(found) > 1:
+        return "An interview takes one category at most."
+    category = found[0] if found else None
     if not 1 <= n <= max_questions:
         return f"An interview has 1 to {max_questions} questions."
     return category, n

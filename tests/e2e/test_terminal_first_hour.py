@@ -223,3 +223,27 @@ async def test_a_blank_line_gets_a_hint_and_stores_nothing(make_core) -> None:  
     assert len(session.platform.sent) == before and session.target == "practice"
     async with core.ctx.sessions() as s:
         assert await s.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+
+
+async def test_practice_takes_a_category_as_people_write_it(make_core) -> None:  # type: ignore[no-untyped-def]
+    """`/practice system design` was refused; only `system_design` worked."""
+    core, session, out = await _session(make_core)
+    for line, category in (("/practice system design", "system_design"), ("/practice System-Design", "system_design"),
+                           ("/practice Agents, RAG & tools", "agents_rag_tools"),
+                           ("/next cost and model selection", "cost_model_selection")):
+        core.ctx.clock.advance(timedelta(seconds=1))
+        await session.handle_line(line)
+        qid = await session.practice_question_id()
+        assert qid and core.ctx.catalog.get(qid).category == category, line  # type: ignore[union-attr]
+    assert "Unknown category" not in out.getvalue()
+
+
+async def test_an_unknown_category_lists_the_valid_ones_and_changes_nothing(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/practice evals")
+    open_before, sent_before = await session.practice_question_id(), len(session.platform.sent)
+    await session.handle_line("/practice astrology")
+    text = out.getvalue()
+    assert "Unknown category “astrology”" in text and "system_design" in text and "/practice system design" in text
+    assert await session.practice_question_id() == open_before and len(session.platform.sent) == sent_before
+    assert session.target == "practice"
