@@ -125,9 +125,11 @@ class Commands:
                             f"Example: `{self.usage(cc, 'stats @alex')}`")
 
     async def leaderboard(self, cc: CommandContext, args: list[str]) -> Message:
-        if len(args) > 1:
-            return render.error("`leaderboard` takes `week` or `all`.")
-        return await reports.leaderboard(self.ctx, cc.channel_key, args[0].lower() if args else "week")
+        period = args[0].lower() if args else "week"
+        if len(args) > 1 or period not in ("week", "all"):
+            return render.error("`leaderboard` takes `week` or `all`.",
+                                f"Example: `{self.usage(cc, 'leaderboard all')}`")
+        return await reports.leaderboard(self.ctx, cc.channel_key, period)
 
     async def me(self, cc: CommandContext, args: list[str]) -> Message:
         """The personal progress card, with its chart; only ever about the person asking."""
@@ -225,7 +227,8 @@ class Commands:
                                 f"keeps it out; "
                                 f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
-            return render.error("Use `review`, `review clear ID` or `review confirm ID`.")
+            return render.error(f"Use `{self.usage(cc, 'review')}`, `{self.usage(cc, 'review clear ID')}` or "
+                                f"`{self.usage(cc, 'review confirm ID')}`.")
         ok = await moderation.decide(self.ctx, ws, int(args[1].lstrip("#")), clear=args[0] == "clear")
         if not ok:
             return render.error(f"No flagged answer #{args[1].lstrip('#')} in this workspace.")
@@ -244,7 +247,8 @@ class Commands:
     async def _opt(self, cc: CommandContext, args: list[str], enabled: bool) -> Message:
         verb = "optin" if enabled else "optout"
         if len(args) != 1 or args[0] not in privacy.OPTIONS:
-            return render.error(f"Use `{verb} leaderboard`, `{verb} reminders` or `{verb} summary`.")
+            forms = [f"`{self.usage(cc, f'{verb} {option}')}`" for option in privacy.OPTIONS]
+            return render.error(f"Use {', '.join(forms[:-1])} or {forms[-1]}.")
         await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled,
                                  workspace_key=self._workspace(cc))
         return render.info(f"Saved: {args[0]} {'on' if enabled else 'off'}.")

@@ -19,9 +19,9 @@ from rich.console import Console
 from adapters.console.app import ConsoleSession
 from adapters.console.platform import CHANNEL, ConsolePlatform
 from bot.core import Core
-from bot.services import rounds
+from bot.services import notices, rounds
 from bot.services.intake import open_round_for_channel
-from bot.store.models import Answer
+from bot.store.models import Answer, Channel
 from scoring import OfflineJudge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,3 +247,24 @@ async def test_an_unknown_category_lists_the_valid_ones_and_changes_nothing(make
     assert "Unknown category “astrology”" in text and "system_design" in text and "/practice system design" in text
     assert await session.practice_question_id() == open_before and len(session.platform.sent) == sent_before
     assert session.target == "practice"
+
+
+async def test_notices_and_usage_errors_name_the_terminal_commands(make_core) -> None:  # type: ignore[no-untyped-def]
+    """The weekly summary, the reminder and three usage errors suggested bare or `/drill` forms."""
+    core, session, out = await _session(make_core)
+    await session.handle_line("Treat model output as untrusted input: validate it against a schema first.")
+    for line in ("/optin summary", "/optin reminders", "/optout everything", "/leaderboard month",
+                 "/review nonsense x"):
+        await session.handle_line(line)
+    async with core.ctx.sessions() as s:
+        channel_id = await s.scalar(sa.select(Channel.id).where(Channel.key == CHANNEL))
+    assert await notices.send_weekly_summaries(core.ctx, channel_id, core.ctx.clock.now().date(), pace_s=0) == 1
+    core.ctx.clock.advance(timedelta(days=1))
+    await core.post_round(CHANNEL)
+    core.ctx.clock.advance(timedelta(hours=23, minutes=30))
+    assert await notices.send_reminders(core.ctx, pace_s=0) == 1
+    text = out.getvalue()
+    for form in ("`/optout reminders`", "`/optout summary`", "`/leaderboard all`", "`/review clear ID`",
+                 "`/practice <category>`"):
+        assert form in text, form
+    assert "/drill" not in text
