@@ -510,6 +510,8 @@ async def resume(ctx: Context, judge: Judge) -> int:
 
 async def finish(ctx: Context, session_id: int, status: str, note: str) -> Reply:
     now = ctx.clock.now()
+    user_key = await _user_of(ctx, session_id)
+    again = syntax.usage_for(ctx, user_key, "interview CATEGORY")
     async with ctx.sessions.begin() as s:
         session = await s.get(InterviewSession, session_id)
         assert session is not None
@@ -517,13 +519,14 @@ async def finish(ctx: Context, session_id: int, status: str, note: str) -> Reply
             session.status, session.ended_at = status, now
         turns = (await s.scalars(select(InterviewTurn).where(InterviewTurn.session_id == session_id)
                                  .order_by(InterviewTurn.seq))).all()
-        summary = summarise(ctx, list(turns), note)
-    return await _send(ctx, await _user_of(ctx, session_id), Reply([summary], finished=True))
+        summary = summarise(ctx, list(turns), note, again=again)
+    return await _send(ctx, user_key, Reply([summary], finished=True))
 
 
-def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "") -> Message:
+def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "", again: str = "interview CATEGORY") -> Message:
     """Per question: score, what the follow-ups added, the probing point, the model answer; then two
-    concrete things to study (the heaviest gaps of the session)."""
+    concrete things to study (the heaviest gaps of the session). `again`: how the person starts another
+    interview on their platform (bot.syntax)."""
     fields: list[Field] = []
     gaps: list[tuple[float, str, str]] = []  # (unearned weight, criterion text, question id)
     scored: list[float] = []
@@ -571,7 +574,7 @@ def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "") -> Messa
     if len(study) < 2:
         study += ["Re-answer the model answers above aloud in under two minutes each"][: 2 - len(study)]
         if len(study) < 2:
-            study.append("Run one more interview in your weakest category: `interview CATEGORY`")
+            study.append(f"Run one more interview in your weakest category: `{again}`")
     fields.append(Field("Two things to study", "\n".join(f"• {s}" for s in study)))
     mean = f"{sum(scored) / len(scored):.1f}/10 average over {len(scored)} answered question(s)" if scored else \
         "No question was answered"

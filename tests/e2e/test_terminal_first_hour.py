@@ -268,3 +268,11 @@ async def test_notices_and_usage_errors_name_the_terminal_commands(make_core) ->
                  "`/practice <category>`"):
         assert form in text, form
     assert "/drill" not in text
+
+
+async def test_the_interview_summary_names_the_terminal_interview_command(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/interview evals --questions 1")
+    await session.handle_line("end")
+    text = out.getvalue()
+    assert "Two things to study" in text and "`/interview CATEGORY`" in text and session.target == "channel"
