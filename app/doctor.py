@@ -15,9 +15,10 @@ from bot.config import Settings, database_variable
 
 
 def settings_checks(settings: Settings) -> list[Check]:
-    from bot.startup import problems
+    from bot.startup import judge_key_problem, problems
 
-    found = problems(settings)
+    # A missing judge key is the "judge key" check's failure: one missing thing, one failing line.
+    found = [p for p in problems(settings) if p != judge_key_problem(settings)]
     if found:
         return [Check("settings", FAIL, found[0])]
     return [Check("settings", OK, f"platforms: {', '.join(settings.platforms)}; judge: {settings.judge}")]
@@ -66,11 +67,13 @@ async def judge_checks(settings: Settings, *, live: bool) -> list[Check]:
     if settings.judge == "offline":
         return [Check("judge", WARN, "offline rubric scorer (no LLM; keyword and structure based)",
                       "for LLM grading set DRILLBOT_JUDGE=openai and OPENAI_API_KEY")]
+    from bot.startup import judge_key_problem
     from scoring.pricing import unpriced_models
 
     checks = []
-    if settings.openai_api_key is None:
-        checks.append(Check("judge key", FAIL, "OPENAI_API_KEY is not set", "set OPENAI_API_KEY"))
+    if judge_key_problem(settings) is not None:
+        checks.append(Check("judge key", FAIL, "OPENAI_API_KEY is not set (DRILLBOT_JUDGE=openai needs it)",
+                            "set OPENAI_API_KEY, or use DRILLBOT_JUDGE=offline"))
     else:
         checks.append(Check("judge key", OK, "OPENAI_API_KEY is set"))
     # The same rule start-up uses: the built-in table plus DRILLBOT_JUDGE_PRICES, judge and escalation models.

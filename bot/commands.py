@@ -6,9 +6,10 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import render
+from bot import render, syntax
 from bot.events import CommandContext
 from bot.messages import Field, Message, user_text
+from bot.rules import categories
 from bot.services import (
     channels,
     days,
@@ -51,10 +52,9 @@ AdminCheck = Callable[[str, str], Awaitable[bool]]
 
 
 class Commands:
-    def __init__(self, ctx: Context, is_admin: AdminCheck, prefix: str = "/drill"):
+    def __init__(self, ctx: Context, is_admin: AdminCheck):
         self.ctx = ctx
         self.is_admin = is_admin
-        self.prefix = prefix
         self._handlers: dict[str, Callable[[CommandContext, list[str]], Awaitable[Message]]] = {
             "help": self.help, "practice": self.practice, "stats": self.stats, "leaderboard": self.leaderboard,
             "streak": self.streak, "config": self.config, "post": self.post, "skip": self.skip,
@@ -73,39 +73,32 @@ class Commands:
         parsed = parse(text)
         note = self.unknown(text)
         if note is not None:
-            return render.help_message(self.prefix, note=note, admin_prefix=self.admin_prefix(cc))
+            return render.help_message(self._platform(cc), note=note)
         return await self._handlers[parsed.name](cc, parsed.args)
 
     def _workspace(self, cc: CommandContext) -> str:
         return directory.acting_in(self.ctx, cc.workspace_key, cc.channel_key)
 
-    def _platform_attr(self, cc: CommandContext, name: str) -> str:
+    def usage(self, cc: CommandContext, rest: str) -> str:
+        """How this person types a command on their platform (bot.syntax, the one rule for every hint)."""
+        return syntax.usage_for(self.ctx, cc.user_key, rest)
+
+    def _platform(self, cc: CommandContext) -> object | None:
         try:
-            platform = self.ctx.platform_for(cc.user_key)
+            return self.ctx.platform_for(cc.user_key)
         except UnknownPlatform:
-            return ""
-        return getattr(platform, name, "") or ""
-
-    def admin_prefix(self, cc: CommandContext) -> str:
-        """Where the person's platform lists admin commands (see Platform.admin_prefix)."""
-        return self._platform_attr(cc, "admin_prefix") or self.prefix
-
-    def usage(self, cc: CommandContext, rest: str, *, admin: bool = False) -> str:
-        """How this person types a command on their platform: `/drill stats @alex`, `/stats @alex` in the
-        terminal (Platform.command_prefix), `/drill-admin review` for Discord admins."""
-        if admin and (admin_prefix := self._platform_attr(cc, "admin_prefix")):
-            return f"{admin_prefix} {rest}"
-        prefix = self._platform_attr(cc, "command_prefix") or self.prefix
-        return prefix + rest if prefix.endswith("/") else f"{prefix} {rest}"
+            return None
 
     async def help(self, cc: CommandContext, args: list[str]) -> Message:
-        return render.help_message(self.prefix, admin_prefix=self.admin_prefix(cc))
+        return render.help_message(self._platform(cc))
 
     async def practice(self, cc: CommandContext, args: list[str]) -> Message:
-        category = args[0].lower() if args else None
-        if len(args) > 1:
+        # A category name may be several words (`practice system design`); two names are one too many.
+        named = categories.read_categories(args)
+        if named is not None and len(named) > 1:
             return render.error("`practice` takes at most one category.",
                                 f"Example: `{self.usage(cc, 'practice evals')}`")
+        category = named[0] if named else (" ".join(args) if args else None)
         return (await practice.start(self.ctx, cc.user_key, cc.display_name, category,
                                      workspace_key=self._workspace(cc))).message
 
@@ -132,9 +125,11 @@ class Commands:
                             f"Example: `{self.usage(cc, 'stats @alex')}`")
 
     async def leaderboard(self, cc: CommandContext, args: list[str]) -> Message:
-        if len(args) > 1:
-            return render.error("`leaderboard` takes `week` or `all`.")
-        return await reports.leaderboard(self.ctx, cc.channel_key, args[0].lower() if args else "week")
+        period = args[0].lower() if args else "week"
+        if len(args) > 1 or period not in ("week", "all"):
+            return render.error("`leaderboard` takes `week` or `all`.",
+                                f"Example: `{self.usage(cc, 'leaderboard all')}`")
+        return await reports.leaderboard(self.ctx, cc.channel_key, period)
 
     async def me(self, cc: CommandContext, args: list[str]) -> Message:
         """The personal progress card, with its chart; only ever about the person asking."""
@@ -165,9 +160,8 @@ class Commands:
         if not args:
             ch = await reports.channel_of(self.ctx, cc.channel_key)
             if ch is None:
-                admin = self.admin_prefix(cc)
-                return render.info(f"This channel is not set up yet. `{admin} post` enables it with "
-                                   f"defaults; `{admin} config time 09:30` and friends change settings.")
+                return render.info(f"This channel is not set up yet. `{self.usage(cc, 'post')}` enables it with "
+                                   f"defaults; `{self.usage(cc, 'config time 09:30')}` and friends change settings.")
             return Message(title="Channel settings", text="Change one with `config NAME VALUE`.", kind="info",
                            fields=[Field(n, v, True) for n, v in channels.describe(ch)])
         name, value = args[0].lower(), " ".join(args[1:])
@@ -229,11 +223,12 @@ class Commands:
                             user_text(f.excerpt, 160)) for f in items]
             fields += [Field(title, body) for title, body in disputes.review_fields(open_disputes)]
             return Message(title="Flagged answers and disputes", kind="info", fields=fields,
-                           text=f"`{self.usage(cc, 'review clear ID', admin=True)}` counts it; `review confirm ID` "
+                           text=f"`{self.usage(cc, 'review clear ID')}` counts it; `review confirm ID` "
                                 f"keeps it out; "
                                 f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
-            return render.error("Use `review`, `review clear ID` or `review confirm ID`.")
+            return render.error(f"Use `{self.usage(cc, 'review')}`, `{self.usage(cc, 'review clear ID')}` or "
+                                f"`{self.usage(cc, 'review confirm ID')}`.")
         ok = await moderation.decide(self.ctx, ws, int(args[1].lstrip("#")), clear=args[0] == "clear")
         if not ok:
             return render.error(f"No flagged answer #{args[1].lstrip('#')} in this workspace.")
@@ -252,7 +247,8 @@ class Commands:
     async def _opt(self, cc: CommandContext, args: list[str], enabled: bool) -> Message:
         verb = "optin" if enabled else "optout"
         if len(args) != 1 or args[0] not in privacy.OPTIONS:
-            return render.error(f"Use `{verb} leaderboard`, `{verb} reminders` or `{verb} summary`.")
+            forms = [f"`{self.usage(cc, f'{verb} {option}')}`" for option in privacy.OPTIONS]
+            return render.error(f"Use {', '.join(forms[:-1])} or {forms[-1]}.")
         await privacy.set_option(self.ctx, cc.user_key, cc.display_name, args[0], enabled,
                                  workspace_key=self._workspace(cc))
         return render.info(f"Saved: {args[0]} {'on' if enabled else 'off'}.")

@@ -126,7 +126,8 @@ class Platform(Protocol):
     Optional attribute `admin_prefix`: the command admins' commands live under when the platform hides
     them from members (Discord: `/drill-admin`); without it they are typed after `/drill` like the rest.
     Optional attribute `command_prefix`: what people type before a command when it is not `/drill`
-    (the terminal: `/`, so replies suggest `/stats`).
+    (the terminal: `/`, so replies suggest `/stats`). bot.syntax.usage reads both: every command hint the
+    core shows goes through it.
     """
 
     name: str

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bank.schema import Question, category_label
+from bot import syntax
 from bot.messages import Button, Field, Message, shown_text, user_text
 from bot.ports import SCORING_NOTES
 
@@ -22,7 +23,8 @@ FLAG_TEXT = {
 }
 
 HELP_LINES = [
-    ("practice [category]", "a private practice question in DM, aimed at your weak categories"),
+    ("practice [category]", "a private practice question in DM, aimed at your weak categories (category: e.g. "
+                            "evals, system design)"),
     ("next", "another practice question, in the category you chose last"),
     ("stats [@user]", "streak, points and per-category results"),
     ("leaderboard [week|all]", "this week's (or all-time) top 10 in this channel"),
@@ -42,13 +44,9 @@ HELP_LINES = [
 ]
 
 
-# Commands only admins may run; a platform may list them under their own command (Discord: /drill-admin).
-ADMIN_COMMANDS = frozenset({"config", "post", "review"})
-
-
-def help_message(prefix: str = "/drill", note: str = "", admin_prefix: str = "") -> Message:
-    fields = [Field(f"{admin_prefix if admin_prefix and cmd.split()[0] in ADMIN_COMMANDS else prefix} {cmd}", desc)
-              for cmd, desc in HELP_LINES]
+def help_message(platform: object | None = None, note: str = "") -> Message:
+    """The command list as typed on `platform` (bot.syntax: `/drill stats`, Discord admins `/drill-admin ...`)."""
+    fields = [Field(syntax.usage(platform, cmd), desc) for cmd, desc in HELP_LINES]
     text = "Answer the daily question by replying in its thread. Commands:"
     if note:
         text = f"{note}\n\n{text}"
@@ -205,7 +203,8 @@ def failed_notice(who: str = "") -> Message:
     )
 
 
-def round_closed(q: Question, answers: int) -> Message:
+def round_closed(q: Question, answers: int, practice_command: str = "/drill practice") -> Message:
+    """`practice_command`: how the channel's people type `practice` (bot.syntax.usage_for the thread)."""
     fields = [Field("Rubric", "\n".join(f"• {c.text}" for c in q.rubric))] if q.rubric else []
     if q.probing:
         fields.append(Field("What the interviewer was probing for", q.probing))
@@ -215,7 +214,7 @@ def round_closed(q: Question, answers: int) -> Message:
         title="Round closed · model answer",
         text=q.model_answer,
         fields=fields,
-        footer=f"{answers} answer(s) this round. Keep practising in DM with /drill practice.",
+        footer=f"{answers} answer(s) this round. Keep practising in DM with {practice_command}.",
         kind="reveal",
     )
 

@@ -18,12 +18,16 @@ class PlatformError(Exception):
     """Raised from a platform's start (login, connect) so its network failures are not read as the database's."""
 
 
+def judge_key_problem(settings: Settings) -> str | None:
+    """The LLM judge chosen without its key; `drillbot doctor` reports it once, as the judge key check."""
+    if settings.judge == "openai" and settings.openai_api_key is None:
+        return "DRILLBOT_JUDGE=openai needs OPENAI_API_KEY: set it, or use DRILLBOT_JUDGE=offline."
+    return None
+
+
 def problems(settings: Settings) -> list[str]:
     """Settings that load but cannot work: refuse to start rather than fail on every answer."""
-    found = []
-    if settings.judge == "openai" and settings.openai_api_key is None:
-        found.append("DRILLBOT_JUDGE=openai needs OPENAI_API_KEY: set it, or use DRILLBOT_JUDGE=offline.")
-    return found
+    return [p for p in (judge_key_problem(settings),) if p is not None]
 
 
 def _db_where(settings: Settings) -> str:

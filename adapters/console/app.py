@@ -25,7 +25,7 @@ with contextlib.suppress(ImportError):
 
 # Terminal forms of the commands: the same language as `/drill ...` in chat, typed with a bare slash.
 TERMINAL_HELP = [
-    ("/practice [category]", "a practice question; your next line answers it"),
+    ("/practice [category]", "a practice question; your next line answers it (e.g. /practice system design)"),
     ("/next", "another practice question (same category as your last /practice)"),
     ("/skip", "during practice: skip this practice question"),
     ("/channel", "send your next lines to today's question in #general again"),
@@ -106,6 +106,16 @@ class ConsoleSession:
                 "end at any time); /dispute [reason] disputes your last score.\n"
                 "The prompt shows where your next line goes.")
 
+    async def blank_hint(self) -> str:
+        """What an empty line gets instead of silence: how to answer where the prompt points, and /help."""
+        if self.target == "interview":
+            return "Nothing sent. Type your answer and press Enter (or hint, skip, end); /help lists commands."
+        if self.target == "practice" and await self.practice_question_id() is not None:
+            return "Nothing sent. Type your answer to the practice question and press Enter; /help lists commands."
+        if await self.round_thread():
+            return "Nothing sent. Type your answer to today's question and press Enter; /help lists commands."
+        return "Nothing sent: there is no open question in #general. /practice gives you one; /help lists commands."
+
     def help(self, note: str = "") -> Message:
         text = "Type an answer and press Enter: it goes where the prompt says. Commands:"
         return Message(title="drillbot help", kind="help", fields=[Field(c, d) for c, d in TERMINAL_HELP],
@@ -115,6 +125,7 @@ class ConsoleSession:
         """Handle one typed line; returns False when the person wants to quit."""
         line = line.strip()
         if not line:
+            self.note(await self.blank_hint())  # nothing is sent or stored
             return True
         if line in ("/quit", "/exit", "quit", "exit"):
             return False

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from adapters.keyspace import leading_workspace
 from bot.messages import Message
@@ -87,26 +87,24 @@ class ConsolePlatform:
         return path
 
     def show(self, message: Message, where: str = "") -> None:
-        # Everything is escaped: user text can never inject rich markup.
-        body = escape(message.text)
+        # Every string is a rich Text, never markup: `[bold]`, `:smile:` and a trailing backslash in what
+        # someone typed are shown as typed (escape() doubled a trailing backslash and left emoji codes).
+        body = Text(message.text)
         if message.fields:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style="bold")
             grid.add_column()
             for f in message.fields:
-                grid.add_row(escape(f.name), escape(f.value))
-            parts: list = [body, grid] if body else [grid]
+                grid.add_row(Text(f.name), Text(f.value))
+            parts: list[RenderableType] = [body, grid] if message.text else [grid]
         else:
             parts = [body]
         image = self.save_image(message)
         if image is not None:
-            parts.append(f"[dim]chart saved to {escape(str(image))}[/dim]")
+            parts.append(Text(f"chart saved to {image}", style="dim"))
         if message.buttons:
-            parts.append("[dim]" + escape("  ".join(f"[{b.label}]" for b in message.buttons)) + "[/dim]")
-        from rich.console import Group
-
-        title = escape(message.title) if message.title else None
-        subtitle = escape(message.footer) if message.footer else None
-        label = f"[dim]{escape(where)}[/dim] " if where else ""
-        self.console.print(Panel(Group(*parts), title=(label + title) if title else label or None,
-                                 subtitle=subtitle, border_style=STYLE.get(message.kind, "white"), expand=True))
+            parts.append(Text("  ".join(f"[{b.label}]" for b in message.buttons), style="dim"))
+        title = Text.assemble((where, "dim"), " " if where and message.title else "", message.title)
+        self.console.print(Panel(Group(*parts), title=title if title.plain else None,
+                                 subtitle=Text(message.footer) if message.footer else None,
+                                 border_style=STYLE.get(message.kind, "white"), expand=True))

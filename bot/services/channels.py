@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bank.schema import Category
 from bot.config import check_time, check_timezone, parse_weekdays
+from bot.rules import categories
 from bot.services import directory
 from bot.services.context import Context
 from bot.store.models import Channel
@@ -40,11 +40,11 @@ def parse_setting(name: str, value: str) -> dict[str, Any]:
         if name == "categories":
             if value.lower() in ("all", "*", ""):
                 return {"categories": []}
-            cats = [c.strip().lower() for c in value.split(",") if c.strip()]
-            unknown = [c for c in cats if c not in {x.value for x in Category}]
-            if unknown:
-                raise ValueError(f"unknown category {unknown[0]!r}; choose from {', '.join(c.value for c in Category)}")
-            return {"categories": sorted(set(cats))}
+            typed = [c.strip() for c in value.split(",") if c.strip()]
+            cats = [categories.parse_category(c) for c in typed]
+            if None in cats:
+                raise ValueError(categories.unknown(typed[cats.index(None)]).rstrip("."))
+            return {"categories": sorted({c for c in cats if c is not None})}
         if name == "difficulty":
             if value not in ("1", "2", "3"):
                 raise ValueError("difficulty must be 1, 2 or 3")

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import render
+from bot import render, syntax
 from bot.messages import Message, user_text
 from bot.ports import CREDIT, CriterionResult, compute_total
 from bot.services import directory, progress
@@ -68,7 +68,8 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
         s.add(d)
         await s.flush()
         dispute_id = d.id
-    more = "" if reason else f" Add a reason with `dispute #{target.id} your reason`."
+    more = "" if reason else \
+        f" Add a reason with `{syntax.usage_for(ctx, user_key, f'dispute #{target.id} your reason')}`."
     return render.info(f"Dispute #{dispute_id} received: your {target.total:.1f}/10 on {target.qid} goes to the "
                        f"admins' review queue. You will be told the outcome.{more}")
 

@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bank.schema import Category, FollowUp, Question, category_label
-from bot import render
+from bank.schema import FollowUp, Question, category_label
+from bot import render, syntax
 from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import Button, Field, Message, user_text
 from bot.ports import CREDIT, CriterionResult, Judge, JudgeError, Verdict
-from bot.rules import failures
+from bot.rules import categories, failures
 from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
 from bot.services.days import local_day
@@ -49,8 +49,8 @@ class Reply:
 
 def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int] | str:
     """`[category] [--questions N]` -> (category, n), or an error sentence."""
-    category: str | None = None
     n = DEFAULT_QUESTIONS
+    named: list[str] = []  # the words that are not options: a category name, maybe of several words
     rest = list(args)
     while rest:
         word = rest.pop(0).lower()
@@ -63,13 +63,14 @@ def parse_args(args: Sequence[str], max_questions: int) -> tuple[str | None, int
             if not value.isdigit():
                 return "`--questions` needs a whole number."
             n = int(value)
-        elif word in {c.value for c in Category}:
-            if category is not None:
-                return "An interview takes one category at most."
-            category = word
         else:
-            return (f"Unknown category “{user_text(word, 40)}”. Choose one of: "
-                    + ", ".join(c.value for c in Category) + ".")
+            named.append(word)
+    found = categories.read_categories(named)
+    if found is None:
+        return categories.unknown(" ".join(named))
+    if len(found) > 1:
+        return "An interview takes one category at most."
+    category = found[0] if found else None
     if not 1 <= n <= max_questions:
         return f"An interview has 1 to {max_questions} questions."
     return category, n
@@ -87,7 +88,8 @@ async def start(ctx: Context, user_key: str, display_name: str, category: str | 
         member_id = m.id
     first = await practice.pick(ctx, user_key, display_name, category)
     if first.question is None:
-        return render.error("No interview question matches that right now.", "Try `interview` without a category.")
+        return render.error("No interview question matches that right now.",
+                            f"Try `{syntax.usage_for(ctx, user_key, 'interview')}` without a category.")
     intro = Message(kind="question", title="Mock interview",
                     text=f"{planned} question(s), each followed by up to {MAX_FOLLOW_UPS} follow-ups on your "
                          "weakest point. Answer here in your own words. `hint` gives a nudge (costs "
@@ -153,7 +155,8 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
         idle = now - as_utc(session.last_activity_at)
     if idle > timedelta(minutes=ctx.settings.interview_idle_minutes):
         note = (f"This interview expired after {ctx.settings.interview_idle_minutes} idle minutes, so your "
-                "message was not taken as an answer. Start a new one with `interview`.")
+                f"message was not taken as an answer. Start a new one with "
+                f"`{syntax.usage_for(ctx, event.user_key, 'interview')}`.")
         return await finish(ctx, session_id, "expired", note)
     word = event.text.strip().lower().removeprefix("/drill").strip().lstrip("/")
     if word in CONTROL:
@@ -507,6 +510,8 @@ async def resume(ctx: Context, judge: Judge) -> int:
 
 async def finish(ctx: Context, session_id: int, status: str, note: str) -> Reply:
     now = ctx.clock.now()
+    user_key = await _user_of(ctx, session_id)
+    again = syntax.usage_for(ctx, user_key, "interview CATEGORY")
     async with ctx.sessions.begin() as s:
         session = await s.get(InterviewSession, session_id)
         assert session is not None
@@ -514,13 +519,14 @@ async def finish(ctx: Context, session_id: int, status: str, note: str) -> Reply
             session.status, session.ended_at = status, now
         turns = (await s.scalars(select(InterviewTurn).where(InterviewTurn.session_id == session_id)
                                  .order_by(InterviewTurn.seq))).all()
-        summary = summarise(ctx, list(turns), note)
-    return await _send(ctx, await _user_of(ctx, session_id), Reply([summary], finished=True))
+        summary = summarise(ctx, list(turns), note, again=again)
+    return await _send(ctx, user_key, Reply([summary], finished=True))
 
 
-def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "") -> Message:
+def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "", again: str = "interview CATEGORY") -> Message:
     """Per question: score, what the follow-ups added, the probing point, the model answer; then two
-    concrete things to study (the heaviest gaps of the session)."""
+    concrete things to study (the heaviest gaps of the session). `again`: how the person starts another
+    interview on their platform (bot.syntax)."""
     fields: list[Field] = []
     gaps: list[tuple[float, str, str]] = []  # (unearned weight, criterion text, question id)
     scored: list[float] = []
@@ -568,7 +574,7 @@ def summarise(ctx: Context, turns: list[InterviewTurn], note: str = "") -> Messa
     if len(study) < 2:
         study += ["Re-answer the model answers above aloud in under two minutes each"][: 2 - len(study)]
         if len(study) < 2:
-            study.append("Run one more interview in your weakest category: `interview CATEGORY`")
+            study.append(f"Run one more interview in your weakest category: `{again}`")
     fields.append(Field("Two things to study", "\n".join(f"• {s}" for s in study)))
     mean = f"{sum(scored) / len(scored):.1f}/10 average over {len(scored)} answered question(s)" if scored else \
         "No question was answered"

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bank.schema import category_label
 from bank.selection import pick_practice_question
+from bot import syntax
 from bot.messages import Field, Message
 from bot.rules.timing import iso_week
 from bot.services import practice, progress_view
@@ -61,11 +62,12 @@ async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
                 )
             )).all()
             targets += [(r.id, m.id, m.user_key, r.thread_key or "") for m in regulars]
-    reminder = Message(text="Today's drillbot question closes soon and you have not answered yet. Reply in "
-                       "its thread to keep your streak going. (`optout reminders` turns these off.)", kind="info")
+    user_of = {m: u for _r, m, u, _t in targets}
 
-    async def build(_member_id: int) -> Message:
-        return reminder
+    async def build(member_id: int) -> Message:
+        optout = syntax.usage_for(ctx, user_of[member_id], "optout reminders")
+        return Message(text="Today's drillbot question closes soon and you have not answered yet. Reply in "
+                       f"its thread to keep your streak going. (`{optout}` turns these off.)", kind="info")
 
     return await _send_once(ctx, "reminder", [(f"{r}:{m}", m, u) for r, m, u, _t in targets], build, pace_s)
 
@@ -80,8 +82,10 @@ async def send_weekly_summaries(ctx: Context, channel_id: int, week_day: date, p
                 Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
         )).all()
 
+    user_of = dict(people)
+
     async def build(member_id: int) -> Message:
-        return await summary_message(ctx, member_id, week)
+        return await summary_message(ctx, member_id, week, user_key=user_of[member_id])
 
     return await _send_once(ctx, "summary", [(f"{m}:{week}", m, u) for m, u in people], build, pace_s)
 
@@ -105,7 +109,8 @@ async def _send_once(ctx: Context, kind: str, targets: list[tuple[str, int, str]
     return sent
 
 
-async def summary_message(ctx: Context, member_id: int, week: str) -> Message:
+async def summary_message(ctx: Context, member_id: int, week: str, *, user_key: str = "") -> Message:
+    """`user_key`: whose platform's command syntax the hints use (bot.syntax); `/drill` without one."""
     async with ctx.sessions() as s:
         points = await progress_view.week_points(s, member_id, week)
         streak = await progress_view.streak(s, member_id)
@@ -121,6 +126,8 @@ async def summary_message(ctx: Context, member_id: int, week: str) -> Message:
               Field("Weakest", ", ".join(category_label(c) for c in weak[:3]) or "—", True)]
     if suggestions:
         prompts = [f"• {ctx.catalog.get(q).prompt[:140]}" for q in suggestions if ctx.catalog.get(q)]  # type: ignore[union-attr]
-        fields.append(Field("Try next (send `practice <category>`)", "\n".join(prompts)))
-    return Message(title=f"Your week · {week}", text="Your drillbot summary. (`optout summary` turns it off.)",
+        practise = syntax.usage_for(ctx, user_key, "practice <category>")
+        fields.append(Field(f"Try next (send `{practise}`)", "\n".join(prompts)))
+    optout = syntax.usage_for(ctx, user_key, "optout summary")
+    return Message(title=f"Your week · {week}", text=f"Your drillbot summary. (`{optout}` turns it off.)",
                    fields=fields, kind="stats")

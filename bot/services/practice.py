@@ -10,8 +10,9 @@ from sqlalchemy.orm import aliased
 
 from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
-from bot import render
+from bot import render, syntax
 from bot.messages import Message
+from bot.rules import categories
 from bot.rules.category_stats import CategoryStat, weak_categories
 from bot.services import directory
 from bot.services.context import Context
@@ -111,16 +112,18 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
 
 async def start(ctx: Context, user_key: str, display_name: str = "", category: str | None = None, *,
                 workspace_key: str = "") -> PracticeStart:
-    if category is not None and category not in ALL_CATEGORIES:
-        return PracticeStart(False, render.error(
-            f"Unknown category “{render.user_text(category, 40)}”.",
-            "Choose one of: " + ", ".join(ALL_CATEGORIES) + "."))
+    if category is not None:  # checked before `pick`, which supersedes the open question
+        typed, category = category, categories.parse_category(category)
+        if category is None:
+            return PracticeStart(False, render.error(
+                categories.unknown(typed), f"Example: `{syntax.usage_for(ctx, user_key, 'practice system design')}`"))
     now = ctx.clock.now()
     chosen = await pick(ctx, user_key, display_name, category, workspace_key=workspace_key)
     question = chosen.question
     if question is None:
+        bare = syntax.usage_for(ctx, user_key, "practice")
         return PracticeStart(False, render.error("No practice question matches that right now.",
-                                                 "Try `practice` without a category."))
+                                                 f"Try `{bare}` without a category."))
     # The session is stored before the DM goes out: a `next` or Skip pressed while it is in flight must
     # already see the chosen category and this question as the latest one.
     async with ctx.sessions.begin() as s:

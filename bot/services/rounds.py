@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bank.selection import Asked, eligible, pick_round_question
-from bot import render
+from bot import render, syntax
 from bot.config import parse_weekdays
 from bot.rules.timing import is_post_day, local_date
 from bot.services import directory
@@ -116,7 +116,8 @@ async def close_round(ctx: Context, round_id: int, *, reveal: bool = True) -> bo
                                                                    Answer.revision_of.is_(None)))
         thread_key = rnd.thread_key
     if reveal and thread_key:
-        await ctx.platform_for(thread_key).reply(thread_key, render.round_closed(question, answers or 0))
+        reveal_msg = render.round_closed(question, answers or 0, syntax.usage_for(ctx, thread_key, "practice"))
+        await ctx.platform_for(thread_key).reply(thread_key, reveal_msg)
     return True
 
 

@@ -13,12 +13,15 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from rich.console import Console
 
 from adapters.console.app import ConsoleSession
 from adapters.console.platform import CHANNEL, ConsolePlatform
 from bot.core import Core
+from bot.services import notices, rounds
 from bot.services.intake import open_round_for_channel
+from bot.store.models import Answer, Channel
 from scoring import OfflineJudge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,3 +198,81 @@ async def test_an_id_too_big_for_the_database_is_simply_not_found(make_core) -> 
     assert "went wrong" not in text and "OverflowError" not in text
     assert text.count("is not one of your scored answers") == 1 and text.count("No flagged answer") == 2
     assert "No dispute" in text
+
+
+async def test_the_round_reveal_names_the_terminal_practice_command(make_core) -> None:  # type: ignore[no-untyped-def]
+    """The reveal's footer said `/drill practice`, which the terminal does not understand."""
+    core, session, out = await _session(make_core)
+    rnd = await open_round_for_channel(core.ctx, CHANNEL, core.ctx.clock.now())
+    assert rnd is not None and await rounds.close_round(core.ctx, rnd.id)
+    text = out.getvalue()
+    assert "Round closed" in text and "Keep practising in DM with /practice." in text
+    assert "/drill" not in text
+
+
+async def test_a_blank_line_gets_a_hint_and_stores_nothing(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    for line in ("", "   ", "\t"):
+        assert await session.handle_line(line) is True
+    assert out.getvalue().count("Nothing sent. Type your answer to today's question") == 3
+    assert "/help" in out.getvalue()
+    await session.handle_line("/practice evals")
+    before = len(session.platform.sent)
+    await session.handle_line("")
+    assert "Type your answer to the practice question" in out.getvalue()
+    assert len(session.platform.sent) == before and session.target == "practice"
+    async with core.ctx.sessions() as s:
+        assert await s.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+
+
+async def test_practice_takes_a_category_as_people_write_it(make_core) -> None:  # type: ignore[no-untyped-def]
+    """`/practice system design` was refused; only `system_design` worked."""
+    core, session, out = await _session(make_core)
+    for line, category in (("/practice system design", "system_design"), ("/practice System-Design", "system_design"),
+                           ("/practice Agents, RAG & tools", "agents_rag_tools"),
+                           ("/next cost and model selection", "cost_model_selection")):
+        core.ctx.clock.advance(timedelta(seconds=1))
+        await session.handle_line(line)
+        qid = await session.practice_question_id()
+        assert qid and core.ctx.catalog.get(qid).category == category, line  # type: ignore[union-attr]
+    assert "Unknown category" not in out.getvalue()
+
+
+async def test_an_unknown_category_lists_the_valid_ones_and_changes_nothing(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/practice evals")
+    open_before, sent_before = await session.practice_question_id(), len(session.platform.sent)
+    await session.handle_line("/practice astrology")
+    text = out.getvalue()
+    assert "Unknown category “astrology”" in text and "system_design" in text and "/practice system design" in text
+    assert await session.practice_question_id() == open_before and len(session.platform.sent) == sent_before
+    assert session.target == "practice"
+
+
+async def test_notices_and_usage_errors_name_the_terminal_commands(make_core) -> None:  # type: ignore[no-untyped-def]
+    """The weekly summary, the reminder and three usage errors suggested bare or `/drill` forms."""
+    core, session, out = await _session(make_core)
+    await session.handle_line("Treat model output as untrusted input: validate it against a schema first.")
+    for line in ("/optin summary", "/optin reminders", "/optout everything", "/leaderboard month",
+                 "/review nonsense x"):
+        await session.handle_line(line)
+    async with core.ctx.sessions() as s:
+        channel_id = await s.scalar(sa.select(Channel.id).where(Channel.key == CHANNEL))
+    assert await notices.send_weekly_summaries(core.ctx, channel_id, core.ctx.clock.now().date(), pace_s=0) == 1
+    core.ctx.clock.advance(timedelta(days=1))
+    await core.post_round(CHANNEL)
+    core.ctx.clock.advance(timedelta(hours=23, minutes=30))
+    assert await notices.send_reminders(core.ctx, pace_s=0) == 1
+    text = out.getvalue()
+    for form in ("`/optout reminders`", "`/optout summary`", "`/leaderboard all`", "`/review clear ID`",
+                 "`/practice <category>`"):
+        assert form in text, form
+    assert "/drill" not in text
+
+
+async def test_the_interview_summary_names_the_terminal_interview_command(make_core) -> None:  # type: ignore[no-untyped-def]
+    core, session, out = await _session(make_core)
+    await session.handle_line("/interview evals --questions 1")
+    await session.handle_line("end")
+    text = out.getvalue()
+    assert "Two things to study" in text and "`/interview CATEGORY`" in text and session.target == "channel"

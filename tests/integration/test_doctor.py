@@ -43,8 +43,17 @@ async def test_openai_judge_key_model_and_live_call(tmp_path: Path) -> None:
     assert checks["judge key"].status == OK and checks["judge model"].status == OK
     assert checks["judge call"].status == OK, checks["judge call"].line()
     unpriced = by_name(await run_checks(settings(tmp_path, judge="openai", judge_model="my-local-model")))
-    assert unpriced["settings"].status == FAIL and "OPENAI_API_KEY" in unpriced["settings"].line()
     assert unpriced["judge model"].status == WARN and unpriced["judge key"].status == FAIL
+
+
+async def test_a_missing_judge_key_is_one_failure_naming_both_fixes(tmp_path: Path) -> None:
+    """The key was reported twice (settings and judge key): one missing thing counted as two failures."""
+    checks = await run_checks(settings(tmp_path, judge="openai"))
+    failed = [c for c in checks if c.status == FAIL]
+    assert [c.name for c in failed] == ["judge key"], [c.line() for c in failed]
+    line = failed[0].line()
+    assert "OPENAI_API_KEY" in line and "DRILLBOT_JUDGE=offline" in line
+    assert by_name(checks)["settings"].status == OK
 
 
 async def test_slack_token_scopes_and_socket_mode(tmp_path: Path) -> None:

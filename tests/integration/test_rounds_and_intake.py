@@ -94,6 +94,7 @@ async def test_answer_to_closed_round_is_refused(core: Core, platform: FakePlatf
     core.ctx.clock.advance(timedelta(hours=25))
     assert await core.close_due_rounds() == 1
     assert platform.sent[-1].message.kind == "reveal"
+    assert platform.sent[-1].message.footer.endswith("Keep practising in DM with /drill practice.")
     late = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
     assert late.outcome == "rejected" and "closed" in late.reply.text  # type: ignore[union-attr]
     assert await count(core, Answer) == 0
