@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import render
+from bot import render, syntax
 from bot.clock import as_utc
 from bot.events import AnswerEvent, IntakeResult
 from bot.messages import Message, user_text, valid_unicode
@@ -66,7 +66,8 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
         if rnd is not None and not round_accepts(rnd, event.at):
             return IntakeResult("rejected", render.error(
                 "This round is closed, so this answer was not scored. The model answer is in the thread.",
-                "Practise the same category privately with `/drill practice`, or answer today's question."))
+                f"Practise the same category privately with `{syntax.usage_for(ctx, event.user_key, 'practice')}`, "
+                "or answer today's question."))
     if is_blank(text):
         return IntakeResult("rejected", render.error("That answer is empty.", "Reply with your answer in text."))
     limit = ctx.settings.max_answer_chars

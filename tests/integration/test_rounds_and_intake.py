@@ -197,3 +197,14 @@ async def test_an_event_stored_but_never_processed_is_processed_at_the_next_star
     await restarted.worker.drain()
     assert await count(restarted, Score) == 1
     assert await restarted.process_leftover() == 0
+
+
+async def test_closed_round_refusal_names_practice_as_the_person_types_it(core: Core, platform: FakePlatform) -> None:
+    # The terminal types `/practice`, not `/drill practice`: the refusal's hint goes through bot.syntax too.
+    platform.command_prefix = "/"  # type: ignore[attr-defined]
+    thread = await setup_round(core)
+    core.ctx.clock.advance(timedelta(hours=25))
+    assert await core.close_due_rounds() == 1
+    late = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    assert late.outcome == "rejected"
+    assert "`/practice`" in late.reply.text and "/drill" not in late.reply.text  # type: ignore[union-attr]
