@@ -162,18 +162,20 @@ class Commands:
             if ch is None:
                 return render.info(f"This channel is not set up yet. `{self.usage(cc, 'post')}` enables it with "
                                    f"defaults; `{self.usage(cc, 'config time 09:30')}` and friends change settings.")
-            return Message(title="Channel settings", text="Change one with `config NAME VALUE`.", kind="info",
+            return Message(title="Channel settings", text=f"Change one with `{self.usage(cc, 'config NAME VALUE')}`.",
+                           kind="info",
                            fields=[Field(n, v, True) for n, v in channels.describe(ch)])
         name, value = args[0].lower(), " ".join(args[1:])
         if not value:
-            hint = channels.SETTINGS_HELP.get(name)
-            return render.error(f"`config {user_text(name, 20)}` needs a value." if hint else
+            hint = channels.setting_help(name, self.usage(cc, "config"))
+            return render.error(f"`{self.usage(cc, 'config ' + user_text(name, 20))}` needs a value." if hint else
                                 f"Unknown setting “{user_text(name, 20)}”.",
                                 hint or "Settings: " + ", ".join(channels.SETTINGS_HELP))
         try:
             values = channels.parse_setting(name, value)
         except channels.ConfigValueError as exc:
-            return render.error(f"Not changed: {user_text(str(exc), 200)}.", channels.SETTINGS_HELP.get(name, ""))
+            return render.error(f"Not changed: {user_text(str(exc), 200)}.",
+                                channels.setting_help(name, self.usage(cc, "config")))
         ch = await channels.configure(self.ctx, cc.channel_key, cc.channel_name, values,
                                       workspace_key=self._workspace(cc))
         if self.post_hook:
@@ -223,9 +225,10 @@ class Commands:
                             user_text(f.excerpt, 160)) for f in items]
             fields += [Field(title, body) for title, body in disputes.review_fields(open_disputes)]
             return Message(title="Flagged answers and disputes", kind="info", fields=fields,
-                           text=f"`{self.usage(cc, 'review clear ID')}` counts it; `review confirm ID` "
-                                f"keeps it out; "
-                                f"`review score ID 7.5 [criterion=met|partial|missed]` rules on a dispute.")
+                           text=f"`{self.usage(cc, 'review clear ID')}` counts it; "
+                                f"`{self.usage(cc, 'review confirm ID')}` keeps it out; "
+                                f"`{self.usage(cc, 'review score ID 7.5 [criterion=met|partial|missed]')}` "
+                                "rules on a dispute.")
         if len(args) != 2 or args[0] not in ("clear", "confirm") or not args[1].lstrip("#").isdigit():
             return render.error(f"Use `{self.usage(cc, 'review')}`, `{self.usage(cc, 'review clear ID')}` or "
                                 f"`{self.usage(cc, 'review confirm ID')}`.")
@@ -279,7 +282,7 @@ class Commands:
 
     async def _review_score(self, cc: CommandContext, ws: str, args: list[str]) -> Message:
         try:
-            dispute_id, score, verdicts = disputes.parse_ruling(args)
+            dispute_id, score, verdicts = disputes.parse_ruling(args, lambda rest: self.usage(cc, rest))
         except disputes.RulingError as exc:
             return render.error(str(exc))
         ruling = await disputes.resolve(self.ctx, ws, dispute_id, score, verdicts, cc.user_key)

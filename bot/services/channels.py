@@ -10,17 +10,23 @@ from bot.services import directory
 from bot.services.context import Context
 from bot.store.models import Channel
 
+# `{config}` is the config command as the admin types it (bot.syntax); fill it with `setting_help`.
 SETTINGS_HELP = {
-    "time": "post time, HH:MM in the channel's time zone (e.g. `config time 09:30`)",
-    "timezone": "IANA time zone (e.g. `config timezone Europe/Berlin`)",
-    "weekdays": "posting days (e.g. `config weekdays mon-fri` or `mon,wed,fri` or `daily`)",
+    "time": "post time, HH:MM in the channel's time zone (e.g. `{config} time 09:30`)",
+    "timezone": "IANA time zone (e.g. `{config} timezone Europe/Berlin`)",
+    "weekdays": "posting days (e.g. `{config} weekdays mon-fri` or `mon,wed,fri` or `daily`)",
     "categories": "comma-separated categories, or `all`",
     "difficulty": "hardest difficulty to ask, 1-3",
     "feedback": "`thread` (reply in the thread) or `private` (score sent by DM)",
     "window": "hours a round stays open for answers, 1-168",
-    "digest": "weekly digest day and time (e.g. `config digest mon 09:00`)",
+    "digest": "weekly digest day and time (e.g. `{config} digest mon 09:00`)",
     "enabled": "`on` or `off`: pause or resume daily questions",
 }
+
+
+def setting_help(name: str, config_command: str) -> str:
+    """The help for one setting with its examples typed as `config_command` (e.g. `/drill config`); '' if unknown."""
+    return SETTINGS_HELP.get(name, "").replace("{config}", config_command)
 
 
 class ConfigValueError(ValueError):

@@ -8,6 +8,7 @@ are exported in the eval-set format so the team can measure a judge on its own d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,11 +118,14 @@ class RulingError(ValueError):
     pass
 
 
-def parse_ruling(args: list[str]) -> tuple[int, float, dict[str, str]]:
-    """`ID SCORE [criterion=met|partial|missed ...]` -> (dispute id, score, verdicts)."""
+def parse_ruling(args: list[str], usage: Callable[[str], str] = lambda rest: rest
+                 ) -> tuple[int, float, dict[str, str]]:
+    """`ID SCORE [criterion=met|partial|missed ...]` -> (dispute id, score, verdicts).
+
+    `usage` writes a command as the admin types it (bot.syntax) for the refusal's example."""
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
-        raise RulingError("Use `review score ID SCORE`, e.g. `review score 3 7.5`, optionally followed by "
-                          "`criterion=met|partial|missed`.")
+        raise RulingError(f"Use `{usage('review score ID SCORE')}`, e.g. `{usage('review score 3 7.5')}`, optionally "
+                          "followed by `criterion=met|partial|missed`.")
     try:
         score = float(args[1])
     except ValueError:

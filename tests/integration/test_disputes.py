@@ -114,3 +114,18 @@ def test_upheld_rate_is_unknown_until_a_dispute_is_resolved() -> None:
     assert open_only.upheld_rate is None
     ruled = disputes.JudgeDisputes("offline", scored=3, disputes=2, upheld=1, judge_scores=[2, 5], admin_scores=[8, 5])
     assert ruled.upheld_rate == 0.5
+
+
+async def test_admin_hints_name_commands_as_the_admin_types_them(core: Core, platform: FakePlatform) -> None:
+    # Discord lists admin commands under /drill-admin; every example in an admin reply goes through bot.syntax.
+    platform.admin_prefix = "/drill-admin"  # type: ignore[attr-defined]
+    platform.admins.add(ADMIN)
+    await answered_round(core, "an answer")
+    bad_ruling = (await core.command(AT_ADMIN, "review score")).plain()
+    assert "`/drill-admin review score ID SCORE`" in bad_ruling and "`/drill-admin review score 3 7.5`" in bad_ruling
+    no_value = (await core.command(AT_ADMIN, "config time")).plain()
+    assert "`/drill-admin config time`" in no_value and "`/drill-admin config time 09:30`" in no_value
+    bad_value = (await core.command(AT_ADMIN, "config timezone Mars/Base")).plain()
+    assert "`/drill-admin config timezone Europe/Berlin`" in bad_value
+    settings = (await core.command(AT_ADMIN, "config")).plain()
+    assert "`/drill-admin config NAME VALUE`" in settings
