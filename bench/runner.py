@@ -53,7 +53,8 @@ def _targets() -> dict[str, list[Target]]:
             *[Target((f"{db}_burst", f), f"burst {f} ({db})", "<=", math.inf) for db in ("sqlite", "postgres")
               for f in ("answers_per_s", "statements_per_answer", "commits_per_answer")],
         ],
-        "concurrency": [Target(("efficiency",), "efficiency", ">=", 0.9)],
+        "concurrency": [Target(("efficiency",), "efficiency", ">=", 0.9),
+                        Target(("client_cpu_ms_per_answer",), "client_cpu_ms_per_answer", "<=", math.inf)],
         "queries": q,
         "tokens": [
             Target(("input_tokens_mean",), "input_tokens_mean", "<=", math.inf),

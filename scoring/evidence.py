@@ -11,8 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bot.ports import CriterionResult
+from scoring.editdistance import min_substring_edits
 from scoring.text import clean, fragments, is_sentence_like, norm, units, words
 
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.+|\[\s*\.\.\.\s*\]|\(\s*\.\.\.\s*\))\s*")
@@ -20,20 +22,11 @@ _EDGE = " \"'`.,;:!?()[]{}-*"
 MIN_FUZZY_CHARS = 16  # below this a "few characters" tolerance would let unrelated words match
 
 
+@lru_cache(maxsize=4096)
 def _loose(text: str) -> str:
-    """Comparison form that also ignores punctuation differences."""
+    """Comparison form that also ignores punctuation differences (cached: every quote of an answer is
+    looked up in the same answer)."""
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s%$.]", " ", norm(text))).strip()
-
-
-def _min_edits(pattern: str, text: str) -> int:
-    """Smallest edit distance between `pattern` and any substring of `text` (Sellers' algorithm)."""
-    prev = [0] * (len(text) + 1)
-    for i, pc in enumerate(pattern, 1):
-        cur = [i] + [0] * len(text)
-        for j, tc in enumerate(text, 1):
-            cur[j] = min(prev[j - 1] + (pc != tc), prev[j] + 1, cur[j - 1] + 1)
-        prev = cur
-    return min(prev)
 
 
 def _find(fragment: str, text: str, start: int) -> int:
@@ -57,13 +50,15 @@ def _find(fragment: str, text: str, start: int) -> int:
         seen.add(anchor)
         lo = max(0, anchor - allowed)
         window = hay[lo : anchor + len(fragment) + allowed]
-        if _min_edits(fragment, window) <= allowed:
+        if min_substring_edits(fragment, window) <= allowed:
             return start + min(len(hay), anchor + len(fragment))
     return -1
 
 
+@lru_cache(maxsize=4096)
 def find_quote(quote: str, answer: str) -> bool:
-    """Whether `quote` occurs in `answer`, allowing small differences and `...` between real fragments."""
+    """Whether `quote` occurs in `answer`, allowing small differences and `...` between real fragments.
+    Cached: a pure function of two strings, asked twice per criterion (`verify`, then scoring/guard.py)."""
     hay = _loose(answer)
     parts = [_loose(p) for p in _ELLIPSIS.split(clean(quote))]
     parts = [p.strip(_EDGE) for p in parts if p.strip(_EDGE)]

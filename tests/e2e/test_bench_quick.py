@@ -20,7 +20,7 @@ FIGURES = {
     ("overhead", "postgres"): ("answers_per_s", "overhead_ms_p50", "overhead_ms_p99", "statements_per_answer"),
     ("overhead", "sqlite_burst"): ("answers_per_s", "statements_per_answer", "commits_per_answer"),
     ("overhead", "postgres_burst"): ("answers_per_s", "statements_per_answer", "commits_per_answer"),
-    ("concurrency",): ("efficiency",),
+    ("concurrency",): ("efficiency", "client_cpu_ms_per_answer"),
     ("queries", "sqlite"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),
     ("queries", "postgres"): ("leaderboard_ms_p95", "stats_ms_p95", "digest_ms_p95", "practice_pick_ms_p95"),
     ("tokens",): ("input_tokens_mean", "cacheable_prefix_share", "cached_share_per_question", "output_tokens_mean",

@@ -45,7 +45,7 @@ class Behaviour:
     """What the server does for one request.
 
     kind: valid | fabricated | obey_injection | rate_limit | no_quota | unauthorized | error_500 | slow |
-    malformed | wrong_shape | refusal | length | custom.
+    malformed | wrong_shape | refusal | length | not_json (a 200 whose body is no JSON) | custom.
     """
 
     kind: str = "valid"
@@ -241,7 +241,8 @@ class FakeOpenAI:
                     self.requests.append(Recorded(f"batch:{line['url']}", {}, line["body"]))
                 status, payload, _ = _answer(self._next(), line["body"])
                 out.append({"id": self._new_id("req"), "custom_id": line["custom_id"],
-                            "response": {"status_code": status, "request_id": "r", "body": payload},
+                            "response": {"status_code": status, "request_id": "r",
+                                         "body": payload.decode() if isinstance(payload, bytes) else payload},
                             "error": None})
             output_id = self._new_id("file")
             self.files[output_id] = ("\n".join(json.dumps(o) for o in out) + "\n").encode()
@@ -255,7 +256,7 @@ def _public(batch: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in batch.items() if k != "polls"}
 
 
-def _answer(b: Behaviour, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+def _answer(b: Behaviour, body: dict[str, Any]) -> tuple[int, dict[str, Any] | bytes, dict[str, str] | None]:
     """Status, JSON payload and headers for one chat-completions request under behaviour `b`."""
     if b.kind == "rate_limit":
         return 429, _error("rate limited", "rate_limit_exceeded"), {"Retry-After": b.retry_after}
@@ -268,6 +269,8 @@ def _answer(b: Behaviour, body: dict[str, Any]) -> tuple[int, dict[str, Any], di
     if b.kind == "slow":
         time.sleep(max(b.delay_s, 3.0))  # longer than the test client's timeout
         return 200, _completion(body, _verdict(body, b), b), None
+    if b.kind == "not_json":  # what a misconfigured proxy in front of the endpoint sends
+        return 200, b"<html><body>502 Bad Gateway</body></html>", None
     if b.kind == "malformed":
         return 200, _completion(body, '{"criteria": [{"id": "x", "verdict": ', b), None
     if b.kind == "wrong_shape":  # valid JSON in the v1 wire shape (criteria with quotes)

@@ -11,9 +11,10 @@ import pytest
 
 from bank.schema import Criterion, Question
 from bot.ports import JudgeError, Usage
-from scoring.llm import LLMJudge
+from scoring.llm import LLMJudge, response_format
 from scoring.pricing import cost_usd
 from scoring.prompt import SYSTEM_PREFIX
+from scoring.rubric import rubric_for
 from tests.fakes.openai_server import Behaviour, FakeOpenAI, request_sentences
 
 CACHE_Q = Question(
@@ -414,3 +415,38 @@ async def test_cited_sentences_become_exact_words(fake: FakeOpenAI) -> None:
     assert ev["prompt-caching"] == ("partial", "Cache the static prefix so repeated tokens are cheap.")
     assert ev["routing"] == ("met", "Route easy questions to a mini model. … Re-run evals.")  # 0 and 42 ignored
     assert ev["eval"] == ("missed", "")  # partial with nothing cited is no evidence
+
+
+async def test_request_is_what_the_sdks_create_sends(fake: FakeOpenAI) -> None:
+    # The judge posts its body through the SDK's generic request method; `chat.completions.create` with
+    # the same arguments must put the same bytes' worth of JSON and the same auth on the wire.
+    judge = make_judge(fake)
+    await judge.grade(CACHE_Q, ANSWER)
+    _, body = judge.request("gpt-4o-mini", CACHE_Q, rubric_for(CACHE_Q), ANSWER)
+    await judge.client.chat.completions.create(response_format=response_format(), **body)  # type: ignore[arg-type]
+    ours, sdks = fake.requests
+    assert ours.path == sdks.path == "/v1/chat/completions"
+    # Each render draws a fresh answer boundary; everything else must be identical.
+    def same_boundary(body: dict[str, Any]) -> str:
+        return re.sub(r"answer-[0-9a-f]+>>", "answer-B>>", json.dumps(body, sort_keys=True))
+
+    assert same_boundary(ours.body) == same_boundary(sdks.body)
+    same = ("authorization", "content-type", "user-agent", "x-stainless-lang", "x-stainless-package-version")
+    assert {k: ours.headers.get(k) for k in same} == {k: sdks.headers.get(k) for k in same}
+    assert ours.headers["authorization"] == "Bearer test-key"
+
+
+async def test_a_body_that_is_not_a_completion_is_retried_then_malformed(fake: FakeOpenAI) -> None:
+    fake.push("not_json", "valid")
+    v = await make_judge(fake).grade(CACHE_Q, ANSWER)
+    assert v.total == 10.0 and len(fake.requests) == 2
+    fake.push("not_json", "not_json")
+    with pytest.raises(JudgeError, match="not a chat completion") as err:
+        await make_judge(fake).grade(CACHE_Q, ANSWER)
+    assert err.value.retryable and err.value.reason == "malformed"
+
+
+async def test_usage_details_are_read_from_the_raw_completion(fake: FakeOpenAI) -> None:
+    fake.push(Behaviour(prompt_tokens=1500, completion_tokens=90, cached_tokens=1024, reasoning_tokens=40))
+    v = await make_judge(fake).grade(CACHE_Q, ANSWER)
+    assert v.usage == Usage(input_tokens=1500, cached_tokens=1024, output_tokens=90, reasoning_tokens=40)

@@ -90,3 +90,11 @@ def test_verify_reject_hook() -> None:
     criteria = [CriterionResult("a", "met", "route the easy questions to a smaller model")]
     out = verify(criteria, ANSWER, reject=lambda q: "route" in q)
     assert out[0].verdict == "missed"
+
+
+def test_fuzzy_tolerance_stops_at_its_edit_budget() -> None:
+    # 43 characters allow 2 edits (max(2, 43 // 15)): two changed letters are a typo, three are not the quote.
+    assert find_quote("route the easy questxons to a smallxr model", ANSWER)
+    assert not find_quote("rxute the easy questxons to a smallxr model", ANSWER)
+    assert find_quote("route the easy quesions to a smaller modl", ANSWER)  # two deletions
+    assert not find_quote("route the esy quesions to a smaller modl", ANSWER)  # three
