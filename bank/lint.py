@@ -21,6 +21,10 @@ GENERIC_WORDS = frozenset({
     "log", "logs", "budget", "token", "tokens", "feedback", "review", "agent", "agents", "user", "users",
     "rate", "safety", "memory", "error", "errors", "policy", "retrieval", "prompt", "tool", "context",
     "time", "speed", "price", "answer", "answers", "risk", "team", "human", "better", "improved",
+    # Words any story or plan uses whether or not it is right: a behavioural answer with no lesson says
+    # "I learned", a guess says "we would measure".
+    "because", "compared", "separately", "together", "fixed", "weeks", "measure", "measured", "sample",
+    "sampled", "evidence", "examples", "learned", "lesson", "takeaway",
 })
 # Function words do not make a generic word specific ("the cost", "against policy").
 _FILLER = frozenset({"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "against", "through",
