@@ -62,6 +62,11 @@ def test_bank_new_then_validate_names_the_failing_checks(tmp_path: Path) -> None
     out = run_cli("bank", "validate", "pack", cwd=tmp_path)
     assert out.returncode == 1  # the template's TODO paraphrase is not a real answer yet
     assert "FAIL my-question: paraphrase" in out.stdout
+    # Fields the graded checks never read still name their leftover placeholder.
+    assert "FAIL my-question: probing: still holds a TODO placeholder" in out.stdout
+    assert "FAIL my-question: tags.0: still holds a TODO placeholder" in out.stdout
+    schema_only = run_cli("bank", "validate", "--no-grade", "pack", cwd=tmp_path)
+    assert schema_only.returncode == 1 and "follow_ups.0.prompt: still holds a TODO" in schema_only.stdout
     again = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "pack", cwd=tmp_path)
     assert again.returncode == 2 and "not overwriting" in again.stderr
 

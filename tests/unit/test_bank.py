@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bank.lint import generic_key_phrases, is_generic
+from bank.lint import generic_key_phrases, is_generic, todo_placeholders
 from bank.loader import BankError, collect, load_bank
 from bank.schema import Category
 
@@ -47,6 +47,19 @@ def test_no_key_phrase_in_the_bank_or_example_pack_is_one_generic_word() -> None
     bank = load_bank([EXAMPLE_PACK])
     assert len(bank) > len(load_bank())  # the pack really loaded
     assert [line for q in bank.all() for line in generic_key_phrases(q)] == []
+
+
+def test_a_template_placeholder_left_anywhere_is_named_with_its_field(tmp_path: Path) -> None:
+    from bank.authoring import write_template
+
+    template = yaml.safe_load(write_template("evals", "x-todo", tmp_path).read_text())["questions"][0]
+    template["model_answer"] = load_bank().all()[0].model_answer  # a real answer, so only placeholders remain
+    _write(tmp_path / "x-todo.yaml", [template])
+    bank, _ = collect([tmp_path / "x-todo.yaml"])
+    lines = todo_placeholders(bank.all()[0])
+    assert "x-todo: tags.0: still holds a TODO placeholder from `drillbot bank new`" in lines
+    assert not any(line.startswith("x-todo: model_answer") for line in lines)
+    assert [line for q in load_bank([EXAMPLE_PACK]).all() for line in todo_placeholders(q)] == []
 
 
 def test_difficulty_follows_depth_not_a_per_category_quota() -> None:
