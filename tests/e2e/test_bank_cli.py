@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -122,3 +125,15 @@ def test_a_file_level_problem_names_the_file_not_a_dash_question(tmp_path: Path)
     out = run_cli("bank", "validate", "--no-grade", str(tmp_path / "nowhere.yaml"), cwd=tmp_path)
     assert out.returncode == 1 and f"{tmp_path / 'nowhere.yaml'}: file: not found" in out.stdout
     assert "question '-'" not in out.stdout
+
+
+def test_bank_try_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_path: Path) -> None:
+    # `drillbot bank try ID | head -3`: head exits while the verdicts are still being printed.
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "bank", "try", "evals-eval-set-size"], cwd=tmp_path,
+                            env={**os.environ, "DRILLBOT_LOG_JSON": "0"}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    _, err = proc.communicate("A 3-point gap on 100 cases is within noise, so it is not an improvement.", timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert proc.returncode == 1
