@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -332,9 +333,10 @@ def cmd_bank(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{len(bank)} valid question(s), {len(problems)} problem(s)")
+        todo = _todo_placeholders(bank)
         generic = _generic_phrases(bank, strict=args.strict)
         failed = _grade_checks(bank, paths, strict=args.strict) if not args.no_grade else 0
-        return 1 if problems or failed or (generic and args.strict) else 0
+        return 1 if problems or todo or failed or (generic and args.strict) else 0
     if args.bank_cmd == "new":
         return _bank_new(args)
     bank, problems = collect([BUILTIN_DIR, *settings.pack_dirs])
@@ -375,6 +377,16 @@ def cmd_bank(args: argparse.Namespace) -> int:
         by_level = " · ".join(f"{level}: {n}" for level, n in stats["by_difficulty"].items())
         console.print(f"{len(bank)} questions; by difficulty: {by_level}")
     return 0
+
+
+def _todo_placeholders(bank: Bank) -> int:
+    """Print each field still holding a template TODO (bank/lint.py); always a failure."""
+    from bank.lint import todo_placeholders
+
+    lines = [line for q in bank.all() for line in todo_placeholders(q)]
+    for line in lines:
+        print(f"FAIL {line}")
+    return len(lines)
 
 
 def _generic_phrases(bank: Bank, *, strict: bool) -> int:
@@ -701,7 +713,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        # The reader went away (`drillbot bank try ID | head`): stop quietly instead of a traceback, and
+        # point stdout at /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -21,6 +21,10 @@ GENERIC_WORDS = frozenset({
     "log", "logs", "budget", "token", "tokens", "feedback", "review", "agent", "agents", "user", "users",
     "rate", "safety", "memory", "error", "errors", "policy", "retrieval", "prompt", "tool", "context",
     "time", "speed", "price", "answer", "answers", "risk", "team", "human", "better", "improved",
+    # Words any story or plan uses whether or not it is right: a behavioural answer with no lesson says
+    # "I learned", a guess says "we would measure".
+    "because", "compared", "separately", "together", "fixed", "weeks", "measure", "measured", "sample",
+    "sampled", "evidence", "examples", "learned", "lesson", "takeaway",
 })
 # Function words do not make a generic word specific ("the cost", "against policy").
 _FILLER = frozenset({"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "against", "through",
@@ -38,3 +42,25 @@ def generic_key_phrases(question: Question) -> list[str]:
     for n, follow_up in enumerate(question.follow_ups, 1):
         found += [(f"follow-up {n} {c.id}", p) for c in follow_up.rubric for p in c.key_phrases if is_generic(p)]
     return [f"{question.id}: criterion {cid}: key phrase {p!r} is one generic word" for cid, p in found]
+
+
+_TODO = re.compile(r"\bTODO\b")
+
+
+def _strings(value: object, where: str) -> list[tuple[str, str]]:
+    """Every string in a dumped question, with the field path it sits at ("rubric.0.key_phrases.1")."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(v, f"{where}.{k}" if where else str(k))]
+    if isinstance(value, list):
+        return [s for i, v in enumerate(value) for s in _strings(v, f"{where}.{i}")]
+    return []
+
+
+def todo_placeholders(question: Question) -> list[str]:
+    """One line per field still holding a `bank new` placeholder. A template with only its answer and
+    rubric filled in can pass the graded checks, so an unreplaced TODO in the probing note, a follow-up
+    or the tags would otherwise ship to players."""
+    return [f"{question.id}: {field}: still holds a TODO placeholder from `drillbot bank new`"
+            for field, text in _strings(question.model_dump(mode="json"), "") if _TODO.search(text)]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -62,6 +65,11 @@ def test_bank_new_then_validate_names_the_failing_checks(tmp_path: Path) -> None
     out = run_cli("bank", "validate", "pack", cwd=tmp_path)
     assert out.returncode == 1  # the template's TODO paraphrase is not a real answer yet
     assert "FAIL my-question: paraphrase" in out.stdout
+    # Fields the graded checks never read still name their leftover placeholder.
+    assert "FAIL my-question: probing: still holds a TODO placeholder" in out.stdout
+    assert "FAIL my-question: tags.0: still holds a TODO placeholder" in out.stdout
+    schema_only = run_cli("bank", "validate", "--no-grade", "pack", cwd=tmp_path)
+    assert schema_only.returncode == 1 and "follow_ups.0.prompt: still holds a TODO" in schema_only.stdout
     again = run_cli("bank", "new", "--category", "evals", "--id", "my-question", "--dir", "pack", cwd=tmp_path)
     assert again.returncode == 2 and "not overwriting" in again.stderr
 
@@ -117,3 +125,15 @@ def test_a_file_level_problem_names_the_file_not_a_dash_question(tmp_path: Path)
     out = run_cli("bank", "validate", "--no-grade", str(tmp_path / "nowhere.yaml"), cwd=tmp_path)
     assert out.returncode == 1 and f"{tmp_path / 'nowhere.yaml'}: file: not found" in out.stdout
     assert "question '-'" not in out.stdout
+
+
+def test_bank_try_into_a_reader_that_stops_early_ends_without_a_traceback(tmp_path: Path) -> None:
+    # `drillbot bank try ID | head -3`: head exits while the verdicts are still being printed.
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "bank", "try", "evals-eval-set-size"], cwd=tmp_path,
+                            env={**os.environ, "DRILLBOT_LOG_JSON": "0"}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    _, err = proc.communicate("A 3-point gap on 100 cases is within noise, so it is not an improvement.", timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert proc.returncode == 1
