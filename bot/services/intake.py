@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot import render
 from bot.clock import as_utc
@@ -95,26 +97,53 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
                     return IntakeResult("ignored")
                 question_id = practice.question_id
                 day = await local_day(ctx, s, m, event.at)
-            limited = await rate_limited(ctx, s, m.id, now)
-            if limited is None and revision_of is not None:
-                limited = await too_many_revisions(s, revision_of)
-            if limited is not None:
+            if revision_of is not None and (limited := await too_many_revisions(s, revision_of)) is not None:
                 return IntakeResult("rejected", limited)
-            answer = Answer(
-                message_key=event.message_key, member_id=m.id,
-                round_id=rnd.id if rnd else None, practice_id=practice.id if practice else None,
-                question_id=question_id, thread_key=event.thread_key, text=text, revision_of=revision_of,
-                day=day, submitted_at=event.at, received_at=now, status="pending", next_attempt_at=now,
-            )
-            s.add(answer)
+            values = {
+                "message_key": event.message_key, "member_id": m.id,
+                "round_id": rnd.id if rnd else None, "practice_id": practice.id if practice else None,
+                "question_id": question_id, "thread_key": event.thread_key, "text": text,
+                "revision_of": revision_of, "day": day, "submitted_at": event.at, "received_at": now,
+                "status": "pending", "attempts": 0, "next_attempt_at": now, "pending_notice_sent": False,
+                "reply_sent": False, "deleted": False,
+            }
+            # The hourly limit is the insert's own condition (one statement, under the person's lock);
+            # only a refused answer reads its history again, to say when the person may answer next.
+            answer_id = await s.scalar(_insert_within_limit(), {
+                **values, "since": now - timedelta(hours=1), "limit": ctx.settings.answers_per_hour})
+            if answer_id is None:
+                limited = await rate_limited(ctx, s, m.id, now)
+                assert limited is not None  # the insert and this count see the same rows
+                return IntakeResult("rejected", limited)
             if practice is not None:
-                (await s.get(PracticeSession, practice.id)).status = "answered"  # type: ignore[union-attr]
-            await s.flush()
-            answer_id = answer.id
+                await s.execute(update(PracticeSession).where(PracticeSession.id == practice.id)
+                                .values(status="answered").execution_options(synchronize_session=False))
     except IntegrityError:
         return IntakeResult("duplicate")
     log.info("answer stored", extra={"answer": answer_id, "thread_key": event.thread_key})
     return IntakeResult("accepted", answer_id=answer_id)
+
+
+_INSERTED = ("message_key", "member_id", "round_id", "practice_id", "question_id", "thread_key", "text",
+             "revision_of", "day", "submitted_at", "received_at", "status", "attempts", "next_attempt_at",
+             "pending_notice_sent", "reply_sent", "deleted")
+
+
+@cache
+def _insert_within_limit() -> ReturningInsert[tuple[int]]:
+    """INSERT … SELECT the answer's values WHERE the person has fewer than `limit` answers received since
+    `since`, RETURNING its id: the hourly limit of `rate_limited`, checked by the insert itself. Built once,
+    bound to the column values, `since` and `limit`."""
+    table = Answer.__table__
+    cols = table.c
+    recent = (select(cols.id)
+              .where(cols.member_id == bindparam("member_id"),
+                     cols.received_at > bindparam("since", type_=cols.received_at.type))
+              .limit(bindparam("limit", type_=Integer)).subquery())
+    under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
+    row = select(*(bindparam(name, type_=cols[name].type) for name in _INSERTED)).where(under_limit)
+    # The table, not the mapped class: a core statement, so the session sends it as it is (no ORM bulk path).
+    return insert(table).from_select(list(_INSERTED), row, include_defaults=False).returning(cols.id)
 
 
 async def rate_limited(ctx: Context, s: AsyncSession, member_id: int, now: datetime) -> Message | None:
