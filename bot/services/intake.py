@@ -44,31 +44,43 @@ def is_blank(text: str) -> bool:
 
 
 async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
+    # One session and transaction: the lookups (no lock yet: SQLite begins at the first write) and the
+    # insert, so an answer costs one checkout, one commit and, on PostgreSQL, one pool ping.
+    try:
+        async with ctx.sessions.begin() as s:
+            result = await _submit(ctx, s, event, revision_of)
+    except IntegrityError:
+        return IntakeResult("duplicate")
+    if result.outcome == "accepted":
+        log.info("answer stored", extra={"answer": result.answer_id, "thread_key": event.thread_key})
+    return result
+
+
+async def _submit(ctx: Context, s: AsyncSession, event: AnswerEvent, revision_of: int | None) -> IntakeResult:
     text = storable(event.text).strip()
-    async with ctx.sessions() as s:
-        # The round and whether this message was already stored, in one statement.
-        seen = select(Answer.id).where(Answer.message_key == event.message_key).limit(1).scalar_subquery()
-        found = (await s.execute(select(Round, seen).where(Round.thread_key == event.thread_key))).first()
-        rnd, duplicate = (found[0], found[1] is not None) if found else (None, None)
-        practice = None
-        if rnd is None:
-            practice = await s.scalar(
-                select(PracticeSession)
-                .where(PracticeSession.thread_key == event.thread_key, PracticeSession.status == "open")
-                .order_by(PracticeSession.id.desc())
-                .limit(1)
-            )
-        if rnd is None and practice is None:
-            # Not a drillbot thread: in a channel that is someone else's conversation, so stay silent.
-            return IntakeResult("ignored")
-        if duplicate is None:
-            duplicate = await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None
-        if duplicate:
-            return IntakeResult("duplicate")
-        if rnd is not None and not round_accepts(rnd, event.at):
-            return IntakeResult("rejected", render.error(
-                "This round is closed, so this answer was not scored. The model answer is in the thread.",
-                "Practise the same category privately with `/drill practice`, or answer today's question."))
+    # The round and whether this message was already stored, in one statement.
+    seen = select(Answer.id).where(Answer.message_key == event.message_key).limit(1).scalar_subquery()
+    found = (await s.execute(select(Round, seen).where(Round.thread_key == event.thread_key))).first()
+    rnd, duplicate = (found[0], found[1] is not None) if found else (None, None)
+    practice = None
+    if rnd is None:
+        practice = await s.scalar(
+            select(PracticeSession)
+            .where(PracticeSession.thread_key == event.thread_key, PracticeSession.status == "open")
+            .order_by(PracticeSession.id.desc())
+            .limit(1)
+        )
+    if rnd is None and practice is None:
+        # Not a drillbot thread: in a channel that is someone else's conversation, so stay silent.
+        return IntakeResult("ignored")
+    if duplicate is None:
+        duplicate = await s.scalar(select(Answer.id).where(Answer.message_key == event.message_key)) is not None
+    if duplicate:
+        return IntakeResult("duplicate")
+    if rnd is not None and not round_accepts(rnd, event.at):
+        return IntakeResult("rejected", render.error(
+            "This round is closed, so this answer was not scored. The model answer is in the thread.",
+            "Practise the same category privately with `/drill practice`, or answer today's question."))
     if is_blank(text):
         return IntakeResult("rejected", render.error("That answer is empty.", "Reply with your answer in text."))
     limit = ctx.settings.max_answer_chars
@@ -78,49 +90,44 @@ async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = 
             "Trim it to the key points, as you would in an interview, and post it again."))
 
     now = ctx.clock.now()
-    try:
-        async with ctx.sessions.begin() as s:
-            # First statement of the transaction: lock the person's row (PostgreSQL) or take SQLite's
-            # write lock, so the hourly count below and the insert are one atomic step for this person.
-            # It returns the person's row: a known person with an unchanged name needs no other lookup.
-            m = await s.scalar(update(Member).where(Member.user_key == event.user_key)
-                               .values(display_name=Member.display_name).returning(Member)
-                               .execution_options(synchronize_session=False))
-            if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-                m = await directory.member(ctx, s, event.user_key, event.display_name,
-                                           directory.acting_in(ctx, event.workspace_key, event.place_key))
-            if rnd is not None:
-                question_id, day = rnd.question_id, rnd.local_date
-            else:
-                assert practice is not None
-                if practice.member_id != m.id:
-                    return IntakeResult("ignored")
-                question_id = practice.question_id
-                day = await local_day(ctx, s, m, event.at)
-            if revision_of is not None and (limited := await too_many_revisions(s, revision_of)) is not None:
-                return IntakeResult("rejected", limited)
-            values = {
-                "message_key": event.message_key, "member_id": m.id,
-                "round_id": rnd.id if rnd else None, "practice_id": practice.id if practice else None,
-                "question_id": question_id, "thread_key": event.thread_key, "text": text,
-                "revision_of": revision_of, "day": day, "submitted_at": event.at, "received_at": now,
-                "status": "pending", "attempts": 0, "next_attempt_at": now, "pending_notice_sent": False,
-                "reply_sent": False, "deleted": False,
-            }
-            # The hourly limit is the insert's own condition (one statement, under the person's lock);
-            # only a refused answer reads its history again, to say when the person may answer next.
-            answer_id = await s.scalar(_insert_within_limit(), {
-                **values, "since": now - timedelta(hours=1), "limit": ctx.settings.answers_per_hour})
-            if answer_id is None:
-                limited = await rate_limited(ctx, s, m.id, now)
-                assert limited is not None  # the insert and this count see the same rows
-                return IntakeResult("rejected", limited)
-            if practice is not None:
-                await s.execute(update(PracticeSession).where(PracticeSession.id == practice.id)
-                                .values(status="answered").execution_options(synchronize_session=False))
-    except IntegrityError:
-        return IntakeResult("duplicate")
-    log.info("answer stored", extra={"answer": answer_id, "thread_key": event.thread_key})
+    # The first write: lock the person's row (PostgreSQL) or take SQLite's write lock, so the hourly
+    # count and the insert below are one atomic step for this person. It returns the person's row: a
+    # known person with an unchanged name needs no other lookup.
+    m = await s.scalar(update(Member).where(Member.user_key == event.user_key)
+                       .values(display_name=Member.display_name).returning(Member)
+                       .execution_options(synchronize_session=False))
+    if m is None or (event.display_name and m.display_name != event.display_name[:200]):
+        m = await directory.member(ctx, s, event.user_key, event.display_name,
+                                   directory.acting_in(ctx, event.workspace_key, event.place_key))
+    if rnd is not None:
+        question_id, day = rnd.question_id, rnd.local_date
+    else:
+        assert practice is not None
+        if practice.member_id != m.id:
+            return IntakeResult("ignored")
+        question_id = practice.question_id
+        day = await local_day(ctx, s, m, event.at)
+    if revision_of is not None and (limited := await too_many_revisions(s, revision_of)) is not None:
+        return IntakeResult("rejected", limited)
+    values = {
+        "message_key": event.message_key, "member_id": m.id,
+        "round_id": rnd.id if rnd else None, "practice_id": practice.id if practice else None,
+        "question_id": question_id, "thread_key": event.thread_key, "text": text,
+        "revision_of": revision_of, "day": day, "submitted_at": event.at, "received_at": now,
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "pending_notice_sent": False,
+        "reply_sent": False, "deleted": False,
+    }
+    # The hourly limit is the insert's own condition (one statement, under the person's lock);
+    # only a refused answer reads its history again, to say when the person may answer next.
+    answer_id = await s.scalar(_insert_within_limit(), {
+        **values, "since": now - timedelta(hours=1), "limit": ctx.settings.answers_per_hour})
+    if answer_id is None:
+        limited = await rate_limited(ctx, s, m.id, now)
+        assert limited is not None  # the insert and this count see the same rows
+        return IntakeResult("rejected", limited)
+    if practice is not None:
+        await s.execute(update(PracticeSession).where(PracticeSession.id == practice.id)
+                        .values(status="answered").execution_options(synchronize_session=False))
     return IntakeResult("accepted", answer_id=answer_id)
 
 
