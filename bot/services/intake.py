@@ -24,10 +24,11 @@ from bot.services import directory, progress
 from bot.services.context import Context
 from bot.services.days import local_day
 from bot.store.models import Answer, Channel, Member, PracticeSession, Round
-from bot.store.queries import round_accepts, round_open_at
+from bot.store.queries import received_since, round_accepts, round_open_at
 
 log = logging.getLogger(__name__)
 
+HOURLY_WINDOW = timedelta(hours=1)  # settings.answers_per_hour counts the answers that arrived in this window
 # Each edit of an answer is scored as a revision; beyond this many the edit is refused (issue 20.6).
 MAX_REVISIONS = 5
 
@@ -119,7 +120,7 @@ async def _submit(ctx: Context, s: AsyncSession, event: AnswerEvent, revision_of
     # The hourly limit is the insert's own condition (one statement, under the person's lock);
     # only a refused answer reads its history again, to say when the person may answer next.
     answer_id = await s.scalar(_insert_within_limit(), {
-        **values, "since": now - timedelta(hours=1), "limit": ctx.settings.answers_per_hour})
+        **values, "since": now - HOURLY_WINDOW, "limit": ctx.settings.answers_per_hour})
     if answer_id is None:
         limited = await rate_limited(ctx, s, m.id, now)
         assert limited is not None  # the insert and this count see the same rows
@@ -158,8 +159,7 @@ def _insert_within_limit() -> ReturningInsert[tuple[int]]:
     table = Answer.__table__
     cols = table.c
     recent = (select(cols.id)
-              .where(cols.member_id == bindparam("member_id"),
-                     cols.received_at > bindparam("since", type_=cols.received_at.type))
+              .where(*received_since(bindparam("member_id"), bindparam("since", type_=cols.received_at.type)))
               .limit(bindparam("limit", type_=Integer)).subquery())
     under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
     row = select(*(bindparam(name, type_=cols[name].type) for name in _INSERTED)).where(under_limit)
@@ -172,13 +172,12 @@ async def rate_limited(ctx: Context, s: AsyncSession, member_id: int, now: datet
     edit of an old message arrives now); say when to come back. Runs inside the insert's transaction."""
     limit = ctx.settings.answers_per_hour
     recent = (await s.scalars(
-        select(Answer.received_at)
-        .where(Answer.member_id == member_id, Answer.received_at > now - timedelta(hours=1))
+        select(Answer.received_at).where(*received_since(member_id, now - HOURLY_WINDOW))
         .order_by(Answer.received_at.desc()).limit(limit)
     )).all()
     if len(recent) < limit:
         return None
-    free_at = as_utc(recent[-1]) + timedelta(hours=1)  # type: ignore[arg-type]
+    free_at = as_utc(recent[-1]) + HOURLY_WINDOW  # type: ignore[arg-type]
     minutes = max(1, int((free_at - now).total_seconds() // 60) + 1)
     return render.error(
         f"You have sent {limit} answers in the last hour, the most drillbot scores per hour. Nothing was saved.",
