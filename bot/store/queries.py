@@ -51,6 +51,12 @@ def reply_unsent() -> tuple[ColumnElement[bool], ...]:
     return (Answer.status == "scored", Answer.reply_sent.is_(False), live())
 
 
+def received_since(member_id: Any, since: Any) -> tuple[ColumnElement[bool], ...]:
+    """The person's answers that arrived after `since` (the hourly limit's count: by arrival, so an edit
+    of an old message counts now). Either argument may be a bound parameter."""
+    return (Answer.member_id == member_id, Answer.received_at > since)
+
+
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:
     """A round still taking answers at `at`."""
     return (Round.status == "open", Round.closes_at > at)

@@ -5,7 +5,7 @@ still leased)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.ports import Verdict, status_flags
@@ -24,7 +24,7 @@ def score_row(answer_id: int, verdict: Verdict, judge_id: str, now: datetime) ->
     if verdict.status == "held" and verdict.status_reason:
         feedback = f"{verdict.status_reason}\n{feedback}".strip()
     return Score(
-        answer_id=answer_id, total=verdict.total, criteria=[asdict(c) for c in verdict.criteria],
+        answer_id=answer_id, total=verdict.total, criteria=[dict(vars(c)) for c in verdict.criteria],
         feedback=feedback, follow_up=verdict.follow_up, flags=flags,
         review_state="flagged" if flags and verdict.status != "abstained" else "none", counts=not flags,
         judge_id=verdict.judge_id or judge_id, offline=verdict.offline,
