@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scoring.text import unmark
+
 _SCALE = {
     "k": 1e3, "thousand": 1e3, "thousands": 1e3,
     "m": 1e6, "mn": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6,
@@ -41,7 +43,7 @@ def figures_at(text: str) -> tuple[tuple[int, Figure], ...]:
     """Each figure of the text with the offset where it starts, in reading order. Cached: the offline judge
     reads the same answer sentence once per numeric criterion and again for chained steps."""
     figures: list[tuple[int, Figure]] = []
-    for m in _NUMBER.finditer(text):
+    for m in _NUMBER.finditer(unmark(text)):  # "_3,840_", "3,840 *million*": the markers are not the number's
         raw = re.sub(r"[,\u202f\u00a0]", "", m.group("num"))
         try:
             value = float(raw)

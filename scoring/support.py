@@ -29,7 +29,7 @@ from itertools import groupby
 from bank.schema import Question
 from scoring.conditionals import reversed_conditional
 from scoring.rubric import RubricItem
-from scoring.text import VERBS, clean, content_words, is_verb, stem, words, wordset
+from scoring.text import VERBS, clean, content_words, is_verb, stem, unmark, words, wordset
 
 # Words that deny what follows them.
 _NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
@@ -84,8 +84,9 @@ _LIMITERS = wordset("""just only always all every necessarily simply merely alon
 # "only X" limits X; "X can not only Y" says the opposite of "X can only Y" (unless "... but also Z" follows).
 _ONLY = wordset("""only just merely solely""")
 # Sentence ends and "and" are captured: "and" can join the two halves of one condition.
+# Brackets are not clause ends: "when an (irreversible) action" keeps its condition.
 _CLAUSE_SPLIT = re.compile(
-    r"[,;:()\[\]]|\s[-–—]\s|(\.\s|\.$|\n)|\b(and)\b|\b(?:but|while|whereas|although|though|so)\b"
+    r"[,;:]|\s[-–—]\s|(\.\s|\.$|\n)|\b(and)\b|\b(?:but|while|whereas|although|though|so)\b"
 )
 _SENTENCE_END = re.compile(r"\.\s|\.$|\n")
 _CONDITION_OPENERS = wordset("""if when unless whenever once until""")
@@ -191,7 +192,7 @@ class _Clause:
 
 
 def _normalise(text: str) -> str:
-    text = clean(text).lower().replace("’", "'")
+    text = unmark(clean(text)).lower().replace("’", "'")
     for pattern, repl in _REWRITES:
         text = pattern.sub(repl, text)
     return text

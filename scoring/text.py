@@ -118,6 +118,19 @@ def clean(text: str) -> str:
     return text.translate(_PUNCT_MAP)
 
 
+# Chat emphasis: *x* / **x** (Slack, Discord), _x_, ~x~, `x`, and rich/terminal tags ([bold]x[/bold]). A marker
+# is one that does not sit between two letters or digits, so "ss_thresh" and "x*y" keep theirs.
+_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])[*_~`]+|[*_~`]+(?![A-Za-z0-9])")
+_RICH_TAG = re.compile(r"\[/?(?:bold|b|italic|i|underline|u|strike|s|dim|code|reverse|blink|link(?:=[^\]]*)?|"
+                       r"(?:bold |italic )?(?:red|green|yellow|blue|magenta|cyan|white|black)|/)\]", re.IGNORECASE)
+
+
+def unmark(text: str) -> str:
+    """`text` with chat emphasis markers and rich tags replaced by spaces, the same length (offsets found in
+    it are offsets in `text`): "3,840 *million*" reads as "3,840 million", "[bold]irreversible[/bold]" as the word."""
+    return _EMPHASIS.sub(lambda m: " " * len(m.group()), _RICH_TAG.sub(lambda m: " " * len(m.group()), text))
+
+
 def norm(text: str) -> str:
     """Comparison form: cleaned, lower-case, single-spaced."""
     return re.sub(r"\s+", " ", clean(text)).strip().lower()
