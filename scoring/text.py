@@ -236,7 +236,20 @@ class Unit:
     text: str
 
 
-_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+|(?<=[.!?;])\s*$")
+# A sentence also ends before a lower-case start ("... per step. redact PII."): terse notes are often written
+# without capitals. Not after an abbreviation ("e.g. caching", "vs. retrieval"): see _ABBREVIATION.
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Za-z0-9])|\n+|(?<=[.!?;])\s*$")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|cf|al|fig|eq|resp|incl|excl|esp|min|max|no|nr|ca|"
+                           r"mr|ms|dr|st|sec|ch|pp?|ref|dept|est|avg|var|[a-z])\.|\.\.)$", re.IGNORECASE)
+
+
+def _ends_sentence(text: str, m: re.Match[str]) -> bool:
+    """Whether the split at `m` ends a sentence: always before a capital, a digit, a newline or the end;
+    before a lower-case word only when the period does not close an abbreviation or an ellipsis."""
+    nxt = text[m.end():m.end() + 1]
+    if not nxt.islower():
+        return True
+    return not _ABBREVIATION.search(text[max(0, m.start() - 8):m.start()])
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣>]+|\d{1,2}[.)]|[a-z][.)])\s+")
 
 
@@ -244,7 +257,7 @@ def units(text: str) -> list[Unit]:
     """Sentences and list items with their offsets in `text` (so evidence stays a verbatim substring)."""
     out: list[Unit] = []
     pos = 0
-    for m in [*_UNIT_SPLIT.finditer(text), None]:
+    for m in [*(m for m in _UNIT_SPLIT.finditer(text) if _ends_sentence(text, m)), None]:
         end = m.start() if m else len(text)
         chunk = text[pos:end]
         bullet = _BULLET.match(chunk)

@@ -1,0 +1,32 @@
+"""Terse answers written the way people type notes in chat: lower-case sentence starts, shorthand, comma
+lists of claims. They are graded like the same content written out (bank/evals/GRADING.md: length is
+neither rewarded nor punished)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bank.loader import Bank
+from scoring.offline import OfflineJudge
+from scoring.text import units
+
+
+def total(bank: Bank, qid: str, text: str) -> float:
+    question = bank.get(qid)
+    assert question is not None
+    return OfflineJudge().grade_sync(question, text).total
+
+
+def test_a_lower_case_start_begins_a_new_sentence() -> None:
+    assert [u.text for u in units("cache the prefix. batch the rest.")] == ["cache the prefix.", "batch the rest."]
+
+
+@pytest.mark.parametrize("text", ["use a cache, e.g. prompt caching.", "compare a vs. b first.", "wait... then retry."])
+def test_abbreviations_and_ellipses_do_not_end_a_sentence(text: str) -> None:
+    assert len(units(text)) == 1
+
+
+def test_capital_letters_do_not_change_the_score(bank: Bank) -> None:
+    qid = "art-hybrid-search"
+    written = "Embeddings miss exact tokens like error codes, acronyms. BM25 misses paraphrases. Fuse rankings via RRF."
+    assert total(bank, qid, written.lower()) == total(bank, qid, written) > 0
