@@ -467,7 +467,8 @@ def contradiction(
     reference makes). The first two rarely fire on a right answer; a plain negation can misread a correct
     comparison ("UDP has no sequence number" beside a reference about TCP's). "conditional": a conditional
     with the opposite polarity of the reference's (scoring/conditionals.py), judged even with `framed_only`
-    since condition and consequence must both match."""
+    since condition and consequence must both match. "scope": a clause that claims no bound ("keep it forever",
+    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence")."""
     kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
     if kind is None and reversed_conditional(
         evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
