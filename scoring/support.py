@@ -34,7 +34,8 @@ from scoring.text import VERBS, clean, content_words, is_verb, stem, unmark, wor
 # Words that deny what follows them.
 _NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
     wasn't weren't
-    mustn't nor neither hardly avoid avoids avoiding avoided without""")
+    mustn't nor neither hardly avoid avoids avoiding avoided without skip skips skipping skipped omit omits
+    omitting omitted forgo forgoing""")
 # What follows these is the rejected alternative ("narrow tools instead of generic ones", "X, not a shared
 # superuser"): neither claimed nor denied by the clause, so a sentence that denies it agrees.
 _CONTRAST = wordset("""instead rather""")
@@ -126,6 +127,11 @@ _REWRITES = [
      "costlier"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?less\b|\bless\s+(?:expensive|costly)\b"),
      "cheaper"),
+    # "saves money", "cuts the bill", "a 78% saving" claim "cheaper"; "saves no money" denies it.
+    (re.compile(r"\b(?:saves?|saved|saving)\s+no\s+(?:money|costs?|spend)\b"), "is not cheaper"),
+    (re.compile(r"\b(?:saves?|saved|saving)\s+(?:you\s+|us\s+)?(?:any\s+|much\s+|a\s+lot\s+of\s+)?"
+                r"(?:money|costs?|spend)\b|\b(?:cuts?|lowers?|reduces?)\s+(?:the\s+)?(?:bill|costs?|spend)\b"), "cheaper"),
+    (re.compile(r"(?<=\d)\s*%\s+(?:cost\s+)?(?:saving|savings|saved|discount)\b"), "% cheaper"),
     (re.compile(r"\bless\s+(predictable|deterministic|reliable|secure|safe|stable|consistent)\b"), r"un\1"),
     (re.compile(r"\bleast[- ]privilege[sd]?\b|\b(?:minimal|minimum|narrow(?:ly)?|tightly)[- ]scoped\b"),
      "leastprivilege"),
