@@ -130,7 +130,8 @@ _REWRITES = [
     # "saves money", "cuts the bill", "a 78% saving" claim "cheaper"; "saves no money" denies it.
     (re.compile(r"\b(?:saves?|saved|saving)\s+no\s+(?:money|costs?|spend)\b"), "is not cheaper"),
     (re.compile(r"\b(?:saves?|saved|saving)\s+(?:you\s+|us\s+)?(?:any\s+|much\s+|a\s+lot\s+of\s+)?"
-                r"(?:money|costs?|spend)\b|\b(?:cuts?|lowers?|reduces?)\s+(?:the\s+)?(?:bill|costs?|spend)\b"), "cheaper"),
+                r"(?:money|costs?|spend)\b|\b(?:cuts?|lowers?|reduces?)\s+(?:the\s+)?(?:bill|costs?|spend)\b"),
+     "cheaper"),
     (re.compile(r"(?<=\d)\s*%\s+(?:cost\s+)?(?:saving|savings|saved|discount)\b"), "% cheaper"),
     (re.compile(r"\bless\s+(predictable|deterministic|reliable|secure|safe|stable|consistent)\b"), r"un\1"),
     (re.compile(r"\bleast[- ]privilege[sd]?\b|\b(?:minimal|minimum|narrow(?:ly)?|tightly)[- ]scoped\b"),
