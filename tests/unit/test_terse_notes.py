@@ -30,3 +30,17 @@ def test_capital_letters_do_not_change_the_score(bank: Bank) -> None:
     qid = "art-hybrid-search"
     written = "Embeddings miss exact tokens like error codes, acronyms. BM25 misses paraphrases. Fuse rankings via RRF."
     assert total(bank, qid, written.lower()) == total(bank, qid, written) > 0
+
+
+def test_a_note_line_in_an_answer_of_sentences_earns_credit(bank: Bank) -> None:
+    qid = "ps-untrusted-output"
+    sentences = ("Treat model output like input from an anonymous user, since anyone who controls the input can "
+                 "steer it. Authorisation comes from the session, never from what the model says.")
+    note = "\nSQL: parameterised queries; HTML: escape it; shell: never interpolate; tool args: schema-validate"
+    assert total(bank, qid, sentences + note) > total(bank, qid, sentences)
+
+
+def test_a_keyword_bag_of_labels_still_earns_nothing(bank: Bank) -> None:
+    qid = "ps-untrusted-output"
+    bag = "SQL: parameter, escape, sanitise, xss, shell, schema, allow-list, exfiltration, authz, session, untrusted"
+    assert total(bank, qid, bag) <= 1.5
