@@ -84,6 +84,9 @@ _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pu
 _LIMITERS = wordset("""just only always all every necessarily simply merely alone enough entirely fully""")
 # "only X" limits X; "X can not only Y" says the opposite of "X can only Y" (unless "... but also Z" follows).
 _ONLY = wordset("""only just merely solely""")
+# A sum in the reference ("cascade cost is cheap + rate x strong") against "X is just Y" in the answer: one term
+# of the sum claimed to be the whole.
+_SUM = re.compile(r"\s\+\s|\bplus\b")
 # Scope: a clause that claims no bound ("keep it forever", "store it indefinitely", "multi-agent by default") where the
 # reference bounds the same thing ("retention limits", "a sliding window", "split only on evidence") asserts the
 # opposite choice in plain words, with no negation or antonym to catch.
@@ -202,6 +205,7 @@ class _Clause:
     unlimited: frozenset[str] = frozenset()  # stems after "not only", with no "also" in the sentence
     unbounded: bool = False  # claims no bound, not negated or conditional ("store everything indefinitely")
     bounded: bool = False  # names a bound ("retention limits", "only on evidence")
+    sums: bool = False  # adds terms ("cheap + escalation rate x strong", "TTFT plus decode time")
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -405,7 +409,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            else frozenset(),
                            unbounded=unbounded and not hypothetical and not negated_at and not whole_clause
                            and not modal,
-                           bounded=bounded))
+                           bounded=bounded, sums=bool(_SUM.search(raw))))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
@@ -525,6 +529,14 @@ def _clause_contradiction(
         if clause.unbounded and not framed_only:
             topic = clause.sentence - prompt_stems - _GENERIC_VERBS - _BOUNDED
             if any(r.bounded and topic & r.sentence for r in ref):
+                return "scope"
+        if clause.limited and clause.subject and not clause.sums and not framed_only:
+            claimed = clause.limited
+            if claimed - _GENERIC_VERBS and any(
+                r.sums and r.subject == clause.subject and len(claimed & r.stems) >= 2
+                and (claimed & r.stems) - _GENERIC_VERBS
+                and (r.stems - clause.stems - _GENERIC_VERBS - prompt_stems) for r in ref
+            ):
                 return "scope"
         if clause.always and not framed_only:
             # always/never: "always trust the model's confidence" against "never trust ...", same subject matter.

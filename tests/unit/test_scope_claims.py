@@ -57,3 +57,21 @@ def test_a_stated_unbounded_choice_costs_points() -> None:
     plain = judge.grade_sync(QUESTION, right + "Redact personal data before writing anything.").total
     wrong = judge.grade_sync(QUESTION, right + "Redact personal data, then keep the request bodies forever.").total
     assert wrong < plain
+
+
+LATENCY = Question(
+    id="latency-q",
+    category="fundamentals",
+    prompt="A model streams 50 tokens per second after its first token. How long does a 500-token reply take?",
+    model_answer=("Total latency is time to first token plus output tokens divided by throughput: 0.5 s + 500 / 50 s "
+                  "= 10.5 s. Streaming makes it feel faster."),
+    rubric=[Criterion(id="formula", text="Total latency is TTFT plus decode time (tokens / throughput).", weight=2,
+                      key_phrases=["plus", "decode time"])],
+)
+
+
+def test_one_term_of_a_sum_claimed_to_be_the_whole_is_a_wrong_claim() -> None:
+    formula = rubric_for(LATENCY)[0]
+    assert wrong_claim("Total latency is just the decode time, tokens over throughput.", formula, LATENCY) == "scope"
+    assert wrong_claim("Total latency is the first-token time plus the decode time.", formula, LATENCY) is None
+    assert wrong_claim("The decode time alone is tokens over throughput.", formula, LATENCY) is None
