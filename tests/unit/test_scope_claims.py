@@ -75,3 +75,20 @@ def test_one_term_of_a_sum_claimed_to_be_the_whole_is_a_wrong_claim() -> None:
     assert wrong_claim("Total latency is just the decode time, tokens over throughput.", formula, LATENCY) == "scope"
     assert wrong_claim("Total latency is the first-token time plus the decode time.", formula, LATENCY) is None
     assert wrong_claim("The decode time alone is tokens over throughput.", formula, LATENCY) is None
+
+
+def test_an_llm_verdict_marking_everything_met_pays_for_a_scope_claim() -> None:
+    from bot.ports import CriterionResult, Verdict
+    from scoring.guard import post_check
+
+    right = "Log model version, prompt version, tokens and latency per call. Redact personal data before writing."
+    wrong = right + " Keep the full request bodies forever in the log store."
+
+    def all_met() -> Verdict:  # post_check adjusts the verdict it is given: a fresh one per call
+        return Verdict(criteria=[
+            CriterionResult("contents", "met", "Log model version, prompt version, tokens and latency per call.", 2.0,
+                            ""),
+            CriterionResult("retention", "met", "Redact personal data before writing.", 2.0, ""),
+        ])
+
+    assert post_check(QUESTION, wrong, all_met()).total < post_check(QUESTION, right, all_met()).total == 10.0
