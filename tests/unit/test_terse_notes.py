@@ -44,3 +44,15 @@ def test_a_keyword_bag_of_labels_still_earns_nothing(bank: Bank) -> None:
     qid = "ps-untrusted-output"
     bag = "SQL: parameter, escape, sanitise, xss, shell, schema, allow-list, exfiltration, authz, session, untrusted"
     assert total(bank, qid, bag) <= 1.5
+
+
+@pytest.mark.parametrize(("written", "concept"), [
+    ("rebuild the test cases from live traffic", "evalset"),
+    ("the grading model was swapped", "llmjudge"),
+    ("show the reply token by token", "streaming"),
+    ("stream the answer", "streaming"),
+])
+def test_common_wordings_map_to_the_rubrics_concept(written: str, concept: str) -> None:
+    from scoring.lexicon import expand
+
+    assert concept in expand(written).split()
