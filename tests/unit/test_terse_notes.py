@@ -56,3 +56,10 @@ def test_common_wordings_map_to_the_rubrics_concept(written: str, concept: str) 
     from scoring.lexicon import expand
 
     assert concept in expand(written).split()
+
+
+def test_everyday_synonyms_of_rubric_verbs_count(bank: Bank) -> None:
+    qid = "fund-memory-short-long-term"
+    plain = "Users can view and delete what we store, and stale facts are updated or expire."
+    other = "Users can view and erase what we store, and stale facts are overwritten or lapse."
+    assert total(bank, qid, other) == total(bank, qid, plain) > 0
