@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scoring.text import VERBS, clean, content_words, stem, words, wordset
+from scoring.text import VERBS, clean, content_words, stem, unmark, words, wordset
 
 _OPENERS = wordset("""if when whenever unless""")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_SEGMENT = re.compile(r"[,;:()\[\]]|\s[-–—]\s")
+# Brackets do not end a clause: "when an (irreversible) action ..." keeps its condition.
+_SEGMENT = re.compile(r"[,;:]|\s[-–—]\s")
 _GENERIC = frozenset(stem(w) for w in VERBS)
 
 
@@ -46,7 +47,7 @@ def _stems(ws: list[str], *, generic: bool = False) -> frozenset[str]:
 def conditionals(text: str) -> tuple[Conditional, ...]:
     """The (condition, consequence) pairs of `text`: "if X, Y", "Y when X", "..., or when X, Y"."""
     out: list[Conditional] = []
-    for sentence in _SENTENCE.split(clean(text).lower().replace("’", "'")):
+    for sentence in _SENTENCE.split(unmark(clean(text)).lower().replace("’", "'")):
         segments = [words(s) for s in _SEGMENT.split(sentence)]
         for k, ws in enumerate(segments):
             j = next((i for i, w in enumerate(ws) if w in _OPENERS), None)

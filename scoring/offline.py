@@ -204,10 +204,13 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
     # Terse notes ("cons: N x tokens, +latency, lossy handoffs") state claims without full sentences;
     # in an answer written as notes and not flagged as a keyword bag, each note line is a statement.
     notes = "stuffing" not in flags and is_notes(answer)
+    # A note line ("SQL: parameterised queries; HTML: escape") pairs a thing with what to do about it: a claim,
+    # even in an answer written mostly in sentences, unless the answer is flagged as a keyword bag.
+    note_ok = "stuffing" not in flags
     out = []
     for u in units(answer):
         calculation = bool(CALCULATION.search(u.text)) and not is_keyword_run(words(u.text))
-        statement = calculation or (notes and is_note_line(clean(u.text)))
+        statement = calculation or ((notes or note_ok) and is_note_line(clean(u.text)))
         if not statement and not is_sentence_like(clean(u.text)):
             continue
         # Evidence must read as a sentence: a comma list inside a unit does not (stuffed or not).

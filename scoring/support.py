@@ -29,12 +29,13 @@ from itertools import groupby
 from bank.schema import Question
 from scoring.conditionals import reversed_conditional
 from scoring.rubric import RubricItem
-from scoring.text import VERBS, clean, content_words, is_verb, stem, words, wordset
+from scoring.text import VERBS, clean, content_words, is_verb, stem, unmark, words, wordset
 
 # Words that deny what follows them.
 _NEGATORS = wordset("""not no never cannot can't don't doesn't isn't aren't won't shouldn't needn't didn't
     wasn't weren't
-    mustn't nor neither hardly avoid avoids avoiding avoided without""")
+    mustn't nor neither hardly avoid avoids avoiding avoided without skip skips skipping skipped omit omits
+    omitting omitted forgo forgoing""")
 # What follows these is the rejected alternative ("narrow tools instead of generic ones", "X, not a shared
 # superuser"): neither claimed nor denied by the clause, so a sentence that denies it agrees.
 _CONTRAST = wordset("""instead rather""")
@@ -83,9 +84,21 @@ _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pu
 _LIMITERS = wordset("""just only always all every necessarily simply merely alone enough entirely fully""")
 # "only X" limits X; "X can not only Y" says the opposite of "X can only Y" (unless "... but also Z" follows).
 _ONLY = wordset("""only just merely solely""")
+# A sum in the reference ("cascade cost is cheap + rate x strong") against "X is just Y" in the answer: one term
+# of the sum claimed to be the whole.
+_SUM = re.compile(r"\s\+\s|\bplus\b")
+# Scope: a clause that claims no bound ("keep it forever", "store it indefinitely", "multi-agent by default") where the
+# reference bounds the same thing ("retention limits", "a sliding window", "split only on evidence") asserts the
+# opposite choice in plain words, with no negation or antonym to catch.
+_UNBOUNDED = wordset("""forever indefinitely indefinite permanently unlimited unbounded bydefault""")
+# "they can bounce work back and forth forever" names a risk, not a choice.
+_MODALS = wordset("""can could may might""")
+_BOUNDED = frozenset(stem(w) for w in wordset("""only limit limits limited retention expire expires expiry expiration
+    ttl window windows windowing trim trimming cap capped bounded"""))
 # Sentence ends and "and" are captured: "and" can join the two halves of one condition.
+# Brackets are not clause ends: "when an (irreversible) action" keeps its condition.
 _CLAUSE_SPLIT = re.compile(
-    r"[,;:()\[\]]|\s[-–—]\s|(\.\s|\.$|\n)|\b(and)\b|\b(?:but|while|whereas|although|though|so)\b"
+    r"[,;:]|\s[-–—]\s|(\.\s|\.$|\n)|\b(and)\b|\b(?:but|while|whereas|although|though|so)\b"
 )
 _SENTENCE_END = re.compile(r"\.\s|\.$|\n")
 _CONDITION_OPENERS = wordset("""if when unless whenever once until""")
@@ -112,10 +125,17 @@ _REWRITES = [
                 r"(?=\s*(?:[.,;:!?)]|$|\s(?:and|but|so|because)\b))"), r"\1 irrelevant"),
     # "negligible memory" claims about as little as "no memory".
     (re.compile(r"\bnegligible\b"), "no"),
+    (re.compile(r"\bby\s+default\b"), "bydefault"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),
      "costlier"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?less\b|\bless\s+(?:expensive|costly)\b"),
      "cheaper"),
+    # "saves money", "cuts the bill", "a 78% saving" claim "cheaper"; "saves no money" denies it.
+    (re.compile(r"\b(?:saves?|saved|saving)\s+no\s+(?:money|costs?|spend)\b"), "is not cheaper"),
+    (re.compile(r"\b(?:saves?|saved|saving)\s+(?:you\s+|us\s+)?(?:any\s+|much\s+|a\s+lot\s+of\s+)?"
+                r"(?:money|costs?|spend)\b|\b(?:cuts?|lowers?|reduces?)\s+(?:the\s+)?(?:bill|costs?|spend)\b"),
+     "cheaper"),
+    (re.compile(r"(?<=\d)\s*%\s+(?:cost\s+)?(?:saving|savings|saved|discount)\b"), "% cheaper"),
     (re.compile(r"\bless\s+(predictable|deterministic|reliable|secure|safe|stable|consistent)\b"), r"un\1"),
     (re.compile(r"\bleast[- ]privilege[sd]?\b|\b(?:minimal|minimum|narrow(?:ly)?|tightly)[- ]scoped\b"),
      "leastprivilege"),
@@ -183,6 +203,9 @@ class _Clause:
     always: bool = False  # "always X": the opposite of a reference's "never X"
     limited: frozenset[str] = frozenset()  # stems after "only" ("can only reorder what ... found")
     unlimited: frozenset[str] = frozenset()  # stems after "not only", with no "also" in the sentence
+    unbounded: bool = False  # claims no bound, not negated or conditional ("store everything indefinitely")
+    bounded: bool = False  # names a bound ("retention limits", "only on evidence")
+    sums: bool = False  # adds terms ("cheap + escalation rate x strong", "TTFT plus decode time")
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -191,7 +214,7 @@ class _Clause:
 
 
 def _normalise(text: str) -> str:
-    text = clean(text).lower().replace("’", "'")
+    text = unmark(clean(text)).lower().replace("’", "'")
     for pattern, repl in _REWRITES:
         text = pattern.sub(repl, text)
     return text
@@ -221,6 +244,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
     last_noun = ""  # the previous clause's last content word
     consequent = False  # the clause after "if ...," is its consequence: as conditional as the condition
     in_condition = joined = False  # "if it is small | and | stable, ...": the condition goes on after "and"
+    last_modal = False
     for raw in _CLAUSE_SPLIT.split(normal):
         if raw is None:
             continue
@@ -235,6 +259,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         ws = words(raw)
         if not ws:
             continue
+        # "they can bounce work back | and | forth forever": the modal carries over an "and".
+        modal = bool(_MODALS & set(ws)) or (joined and last_modal)
+        last_modal = modal
         opens_condition = ws[0] in _CONDITION_OPENERS or (joined and in_condition)
         in_condition, joined = opens_condition, False
         consequent = consequent or opens_condition  # a condition's continuation is as conditional as its start
@@ -257,6 +284,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         contrasting = elliptical
         contrast_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
+        unbounded = bounded = False
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
         prep_since = False
         for j, w in enumerate(ws):
@@ -267,6 +295,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 continue
             prev = ws[j - 1] if j else ""
             nxt = ws[j + 1] if j + 1 < len(ws) else ""
+            if w in _UNBOUNDED and not pending and not contrasting:
+                unbounded = True
+            if stem(w) in _BOUNDED:
+                bounded = True
             if w in _NEGATORS:
                 # Bare "not" without an auxiliary ("the victim, not the attacker", "maybe not") and "no" as
                 # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
@@ -374,7 +406,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            always="always" in ws and not conditional and not negated_at,
                            limited=frozenset(seq[limited_at:]) if limited_at >= 0 else frozenset(),
                            unlimited=frozenset(seq[unlimited_at:]) if unlimited_at >= 0 and not also[sentence_no]
-                           else frozenset()))
+                           else frozenset(),
+                           unbounded=unbounded and not hypothetical and not negated_at and not whole_clause
+                           and not modal,
+                           bounded=bounded, sums=bool(_SUM.search(raw))))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
@@ -443,7 +478,8 @@ def contradiction(
     reference makes). The first two rarely fire on a right answer; a plain negation can misread a correct
     comparison ("UDP has no sequence number" beside a reference about TCP's). "conditional": a conditional
     with the opposite polarity of the reference's (scoring/conditionals.py), judged even with `framed_only`
-    since condition and consequence must both match."""
+    since condition and consequence must both match. "scope": a clause that claims no bound ("keep it forever",
+    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence")."""
     kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
     if kind is None and reversed_conditional(
         evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
@@ -490,6 +526,18 @@ def _clause_contradiction(
             len(clause.unlimited & r.limited) >= 2 and clause.unlimited & r.limited - _GENERIC_VERBS for r in ref
         ):
             return "negation"  # "it can not only reorder what the first stage found" against "only reorder ..."
+        if clause.unbounded and not framed_only:
+            topic = clause.sentence - prompt_stems - _GENERIC_VERBS - _BOUNDED
+            if any(r.bounded and topic & r.sentence for r in ref):
+                return "scope"
+        if clause.limited and clause.subject and not clause.sums and not framed_only:
+            claimed = clause.limited
+            if claimed - _GENERIC_VERBS and any(
+                r.sums and r.subject == clause.subject and len(claimed & r.stems) >= 2
+                and (claimed & r.stems) - _GENERIC_VERBS
+                and (r.stems - clause.stems - _GENERIC_VERBS - prompt_stems) for r in ref
+            ):
+                return "scope"
         if clause.always and not framed_only:
             # always/never: "always trust the model's confidence" against "never trust ...", same subject matter.
             for target in clause.affirmed:

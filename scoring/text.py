@@ -118,6 +118,19 @@ def clean(text: str) -> str:
     return text.translate(_PUNCT_MAP)
 
 
+# Chat emphasis: *x* / **x** (Slack, Discord), _x_, ~x~, `x`, and rich/terminal tags ([bold]x[/bold]). A marker
+# is one that does not sit between two letters or digits, so "ss_thresh" and "x*y" keep theirs.
+_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])[*_~`]+|[*_~`]+(?![A-Za-z0-9])")
+_RICH_TAG = re.compile(r"\[/?(?:bold|b|italic|i|underline|u|strike|s|dim|code|reverse|blink|link(?:=[^\]]*)?|"
+                       r"(?:bold |italic )?(?:red|green|yellow|blue|magenta|cyan|white|black)|/)\]", re.IGNORECASE)
+
+
+def unmark(text: str) -> str:
+    """`text` with chat emphasis markers and rich tags replaced by spaces, the same length (offsets found in
+    it are offsets in `text`): "3,840 *million*" reads as "3,840 million", "[bold]irreversible[/bold]" as the word."""
+    return _EMPHASIS.sub(lambda m: " " * len(m.group()), _RICH_TAG.sub(lambda m: " " * len(m.group()), text))
+
+
 def norm(text: str) -> str:
     """Comparison form: cleaned, lower-case, single-spaced."""
     return re.sub(r"\s+", " ", clean(text)).strip().lower()
@@ -223,7 +236,20 @@ class Unit:
     text: str
 
 
-_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+|(?<=[.!?;])\s*$")
+# A sentence also ends before a lower-case start ("... per step. redact PII."): terse notes are often written
+# without capitals. Not after an abbreviation ("e.g. caching", "vs. retrieval"): see _ABBREVIATION.
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Za-z0-9])|\n+|(?<=[.!?;])\s*$")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|vs|etc|approx|cf|al|fig|eq|resp|incl|excl|esp|min|max|no|nr|ca|"
+                           r"mr|ms|dr|st|sec|ch|pp?|ref|dept|est|avg|var|[a-z])\.|\.\.)$", re.IGNORECASE)
+
+
+def _ends_sentence(text: str, m: re.Match[str]) -> bool:
+    """Whether the split at `m` ends a sentence: always before a capital, a digit, a newline or the end;
+    before a lower-case word only when the period does not close an abbreviation or an ellipsis."""
+    nxt = text[m.end():m.end() + 1]
+    if not nxt.islower():
+        return True
+    return not _ABBREVIATION.search(text[max(0, m.start() - 8):m.start()])
 _BULLET = re.compile(r"^\s*(?:[-*•·▪‣>]+|\d{1,2}[.)]|[a-z][.)])\s+")
 
 
@@ -231,7 +257,7 @@ def units(text: str) -> list[Unit]:
     """Sentences and list items with their offsets in `text` (so evidence stays a verbatim substring)."""
     out: list[Unit] = []
     pos = 0
-    for m in [*_UNIT_SPLIT.finditer(text), None]:
+    for m in [*(m for m in _UNIT_SPLIT.finditer(text) if _ends_sentence(text, m)), None]:
         end = m.start() if m else len(text)
         chunk = text[pos:end]
         bullet = _BULLET.match(chunk)

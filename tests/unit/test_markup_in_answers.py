@@ -1,7 +1,7 @@
 """Chat markup in an answer must not change its score (QA report: bold text scored lower).
 
 Findings with the offline judge on the bank's model answers (the judge is scoring/'s, owned elsewhere, so the
-failing cases are strict xfails with their cause; each turns into an XPASS failure once it is fixed):
+failing cases were strict xfails; scoring.text.unmark and bracket-free clause splitting fixed them):
 - markup around the whole answer changes nothing (checked below, passes);
 - a scale word in emphasis ("3,840 *million*") is not read as part of the number: scoring.numbers.figures_at
   (its _NUMBER pattern takes only whitespace between digits and "million"), so a numeric criterion drops
@@ -41,8 +41,6 @@ def test_emphasis_around_a_whole_answer_changes_nothing(bank: Bank, style: str) 
         assert total(bank, qid, EMPHASIS[style].format(answer)) == total(bank, qid, answer), qid
 
 
-@pytest.mark.xfail(strict=True, reason="scoring.numbers.figures_at: a scale word in emphasis ('3,840 *million*') "
-                                       "is not read, so the break-even figure is 3,840 and the criterion partial")
 @pytest.mark.parametrize("style", EMPHASIS)
 def test_a_scale_word_in_emphasis_scores_like_plain_text(bank: Bank, style: str) -> None:
     qid = "cost-self-host-break-even"
@@ -52,17 +50,22 @@ def test_a_scale_word_in_emphasis_scores_like_plain_text(bank: Bank, style: str)
     assert total(bank, qid, marked) == total(bank, qid, answer)  # 8.5 against 10.0 today
 
 
-@pytest.mark.xfail(strict=True, reason="scoring.numbers.figures_at: '_3,840_' reads as 840 (the lookbehind "
-                                       "refuses '_' before the first digit) and '3,840 *million*' as 3,840")
 def test_numbers_in_emphasis_keep_their_value() -> None:
     assert parse_numbers("_3,840_ tokens") == [3840.0]
     assert parse_numbers("3,840 *million* tokens") == [3.84e9]
 
 
-@pytest.mark.xfail(strict=True, reason="scoring.support.why_not calls the marked sentence a contradiction: "
-                                       "scoring.conditionals._SEGMENT splits at '[' and loses its 'when' condition")
 def test_rich_tags_inside_sentences_score_like_plain_text(bank: Bank) -> None:
     qid = "ps-human-approval-design"
     answer = bank.get(qid).model_answer  # type: ignore[union-attr]
     marked = re.sub(r"(?<=[a-z,] )([a-z]{6,})", r"[bold]\1[/bold]", answer)  # never a sentence's first word
     assert total(bank, qid, marked) == total(bank, qid, answer)  # 6.0 against 10.0 today
+
+
+def test_brackets_inside_a_condition_do_not_end_it(bank: Bank) -> None:
+    # "when an (action) is (irreversible)": brackets are not clause ends, so the "when" condition is kept.
+    qid = "ps-human-approval-design"
+    answer = bank.get(qid).model_answer  # type: ignore[union-attr]
+    marked = re.sub(r"(?<=[a-z,] )([a-z]{6,})", r"(\1)", answer)
+    assert marked != answer
+    assert total(bank, qid, marked) == total(bank, qid, answer)

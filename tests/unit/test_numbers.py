@@ -36,3 +36,14 @@ def test_figures_remember_their_marks() -> None:
     assert share.percent and share.value == 40
     assert not plain.currency and not plain.percent
     assert parse_numbers("1,540 cases and 6.5k per arm") == [1540, 6500]
+
+
+def test_numbers_written_in_words_count_for_a_numeric_criterion() -> None:
+    from scoring.numbers import mentions_number, spelled_out
+
+    assert mentions_number("about ten and a half seconds in total", 10.4, 0.05)
+    assert mentions_number("roughly twenty-five thousand tokens a day", 25_000, 0.02)
+    assert mentions_number("one hundred and twenty requests", 120, 0.0)
+    assert mentions_number("half a second of waiting", 0.5, 0.0)
+    assert spelled_out("seven and eight") == "7 and 8"  # two numbers, not fifteen
+    assert spelled_out("someone often gets a tenth") == "someone often gets a tenth"
