@@ -43,7 +43,7 @@ _CONTRAST = wordset("""instead rather""")
 _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
-    nonsense bogus
+    nonsense bogus overkill
     waste misconception fallacy superstition counterproductive meaningless impossible""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
@@ -125,6 +125,11 @@ _REWRITES = [
                 r"(?=\s*(?:[.,;:!?)]|$|\s(?:and|but|so|because)\b))"), r"\1 irrelevant"),
     # "negligible memory" claims about as little as "no memory".
     (re.compile(r"\bnegligible\b"), "no"),
+    # "X is rare enough to ignore", "X can safely be ignored", "X tells you nothing useful": X dismissed.
+    (re.compile(r"\b(?:(?:\w+\s+)?enough|safe)\s+to\s+(?:ignore|skip)\b"), "irrelevant"),
+    (re.compile(r"\b(?:can|could|may)\s+(?:safely\s+)?be\s+(?:ignored|skipped)\b"), "is irrelevant"),
+    (re.compile(r"\b(?:tells?|gives?|adds?|shows?)\s+(?:you\s+|us\s+)?nothing(?:\s+(?:useful|of\s+value|new))?\b"),
+     "is useless"),
     (re.compile(r"\bby\s+default\b"), "bydefault"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),
      "costlier"),
@@ -266,8 +271,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         in_condition, joined = opens_condition, False
         consequent = consequent or opens_condition  # a condition's continuation is as conditional as its start
         # "X rather than Y" names the rejected alternative (_CONTRAST): a negation before it is still a claim.
-        conditional = consequent or any(w in _CONDITIONAL and not (w == "than" and k and ws[k - 1] == "rather")
-                                        for k, w in enumerate(ws))
+        own_condition = any(w in _CONDITIONAL and not (w == "than" and k and ws[k - 1] == "rather")
+                            for k, w in enumerate(ws))
+        conditional = consequent or own_condition
         hypothetical = consequent or any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
         consequent = opens_condition
         relative = any(w in ("that", "which", "who", "what") for w in ws)  # "APIs that don't exist"
@@ -365,7 +371,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         for i in range(len(seq)):
             t = _target(seq, i)
             if whole_clause or i in negated_at:
-                if not conditional and not elliptical:
+                # A verdict on the whole clause ("X is a myth") after a condition ("if you do run them, X is a
+                # myth") is still a verdict: only a condition inside the clause itself makes it partial.
+                if (not conditional or (whole_clause and not own_condition)) and not elliptical:
                     denied.add(t)
             elif i not in contrast_at:
                 affirmed.add(t)

@@ -85,6 +85,14 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
         ("Escalate on the model's own self-confidence, which is the most reliable signal.",
          "Self-reported confidence is often poorly calibrated."),
+        # A verdict on the whole clause after a condition is still a verdict ("if you do run them, X is a myth").
+        ("If you do run them, position bias is a myth.", "Position bias is strong, so swap the order."),
+        ("Confidence intervals are overkill.", "Report the win rate with a confidence interval."),
+        # "rare enough to ignore", "can be ignored", "tells you nothing useful": dismissals without a frame word.
+        ("Content filter stops are rare enough to ignore.", "A content-filter stop needs its own path: count it."),
+        ("Refusals can safely be ignored.", "Count refusals, since a spike can mean abuse."),
+        ("Monitoring the stop-reason distribution tells you nothing useful.",
+         "Monitor the distribution of stop reasons per endpoint."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -135,6 +143,9 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # A condition inside the clause still makes a frame word partial.
+        ("Swapping the order is pointless when the judge is position-blind.",
+         "Position bias is strong, so swap the order."),
         ("When the request is ambiguous, escalate to a person.", "Escalate to a person when the request is ambiguous."),
         # "not only X but also Y" adds to X; "passages that are irrelevant" describes the passages.
         ("A re-ranker not only reorders candidates but also raises precision.",
