@@ -127,7 +127,8 @@ _REWRITES = [
     (re.compile(r"\bnegligible\b"), "no"),
     # "X is rare enough to ignore", "X can safely be ignored", "X tells you nothing useful": X dismissed.
     (re.compile(r"\b(?:(?:\w+\s+)?enough|safe)\s+to\s+(?:ignore|skip)\b"), "irrelevant"),
-    (re.compile(r"\b(?:can|could|may)\s+(?:safely\s+)?be\s+(?:ignored|skipped)\b"), "is irrelevant"),
+    # "safely": "packets that arrive late may be ignored" (dropped) is a claim about the packets, not a dismissal.
+    (re.compile(r"\b(?:can|could|may)\s+safely\s+be\s+(?:ignored|skipped)\b"), "is irrelevant"),
     (re.compile(r"\b(?:tells?|gives?|adds?|shows?)\s+(?:you\s+|us\s+)?nothing(?:\s+(?:useful|of\s+value|new))?\b"),
      "is useless"),
     (re.compile(r"\bby\s+default\b"), "bydefault"),
@@ -211,6 +212,8 @@ class _Clause:
     unbounded: bool = False  # claims no bound, not negated or conditional ("store everything indefinitely")
     bounded: bool = False  # names a bound ("retention limits", "only on evidence")
     sums: bool = False  # adds terms ("cheap + escalation rate x strong", "TTFT plus decode time")
+    rejected: frozenset[str] = frozenset()  # stems after "instead of" / "rather than": the alternative turned down
+    plain: bool = False  # a plain assertion: no negation, condition, contrast, modal or frame word
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -289,6 +292,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
+        rejecting = False
+        rejected_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
         unbounded = bounded = False
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
@@ -298,6 +303,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 prep_since = True
             if w in _CONTRAST:
                 contrasting = True
+                # "instead of Y", "rather than Y": Y is turned down ("instead, Y" chooses Y).
+                rejecting = rejecting or (j + 1 < len(ws) and ws[j + 1] in ("of", "than"))
                 continue
             prev = ws[j - 1] if j else ""
             nxt = ws[j + 1] if j + 1 < len(ws) else ""
@@ -357,6 +364,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                     pending = False
                 if contrasting:
                     contrast_at.add(len(seq))
+                if rejecting:
+                    rejected_at.add(len(seq))
                 if prep_since:
                     after_prep.add(len(seq))
                 prep_since = False
@@ -417,7 +426,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            else frozenset(),
                            unbounded=unbounded and not hypothetical and not negated_at and not whole_clause
                            and not modal,
-                           bounded=bounded, sums=bool(_SUM.search(raw))))
+                           bounded=bounded, sums=bool(_SUM.search(raw)),
+                           rejected=frozenset(seq[i] for i in rejected_at),
+                           plain=not (conditional or hypothetical or negated_at or whole_clause or contrasting
+                                      or modal or pending)))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
@@ -466,6 +478,24 @@ def _echoes(clause: _Clause, ref: _Clause) -> bool:
 
 def _has(clause: _Clause, target: tuple[str, ...]) -> bool:
     return all(s in clause.stems for s in target)
+
+
+def _claims_rejected(clause: _Clause, ref: Sequence[_Clause], prompt_stems: frozenset[str]) -> bool:
+    """The clause asserts the alternative the reference turns down ("paste every table schema into the prompt"
+    against "retrieve the few relevant views, instead of pasting hundreds of table schemas into the prompt"):
+    two words only the rejected side uses, one of them not handed out by the prompt, and none of the words
+    of the side the reference prefers anywhere in the clause's sentence."""
+    for r in ref:
+        if not r.rejected:
+            continue
+        preferred = r.sentence - r.rejected
+        only = r.rejected - preferred - _GENERIC_VERBS
+        shared = clause.stems & only
+        if len(shared) >= 2 and shared - prompt_stems and not (
+            clause.sentence & (preferred - prompt_stems - _GENERIC_VERBS)
+        ):
+            return True
+    return False
 
 
 def contradicts(
@@ -534,6 +564,8 @@ def _clause_contradiction(
             len(clause.unlimited & r.limited) >= 2 and clause.unlimited & r.limited - _GENERIC_VERBS for r in ref
         ):
             return "negation"  # "it can not only reorder what the first stage found" against "only reorder ..."
+        if clause.plain and not framed_only and _claims_rejected(clause, ref, prompt_stems):
+            return "rejected"
         if clause.unbounded and not framed_only:
             topic = clause.sentence - prompt_stems - _GENERIC_VERBS - _BOUNDED
             if any(r.bounded and topic & r.sentence for r in ref):

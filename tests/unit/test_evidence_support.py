@@ -93,6 +93,11 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Refusals can safely be ignored.", "Count refusals, since a spike can mean abuse."),
         ("Monitoring the stop-reason distribution tells you nothing useful.",
          "Monitor the distribution of stop reasons per endpoint."),
+        # Asserting the alternative the reference turns down ("instead of Y", "rather than Y"), in plain words.
+        ("Put the full schema of every table into the prompt and let the model pick.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("Send the whole transcript to the summariser.",
+         "Summarise each chunk with its timestamps rather than sending the whole transcript."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -143,6 +148,14 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # The turned-down alternative named beside the preferred one, or denied, agrees; "instead, Y" chooses Y.
+        ("Retrieve the relevant views rather than pasting every table schema into the prompt.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("Pasting every table schema into the prompt doesn't scale.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("The sender retransmits after a timeout.", "No loss of data: instead the sender retransmits after a timeout."),
+        # Dropping packets is a claim about them, not a dismissal ("can safely be ignored" is one).
+        ("Packets that arrive late may be ignored.", "Packets that arrive late are discarded."),
         # A condition inside the clause still makes a frame word partial.
         ("Swapping the order is pointless when the judge is position-blind.",
          "Position bias is strong, so swap the order."),
