@@ -292,7 +292,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
-        rejecting = False
+        rejecting = elliptical  # "X, not Y": the clause "not Y" turns Y down
         rejected_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
         unbounded = bounded = False
@@ -316,6 +316,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 # Bare "not" without an auxiliary ("the victim, not the attacker", "maybe not") and "no" as
                 # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
                 if w == "not" and prev not in _AUX:
+                    rejecting = rejecting or j > 0  # "X not Y": Y is turned down, as after "instead of"
                     continue
                 if w == "without" and (j == 0 or compares[min(sentence_no, len(compares) - 1)]):
                     # "compare with and without rewriting", "$34.5k without caching and $7.5k with it": one

@@ -98,6 +98,9 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
          "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
         ("Send the whole transcript to the summariser.",
          "Summarise each chunk with its timestamps rather than sending the whole transcript."),
+        # ... or after an elliptical "X, not Y".
+        ("A win for B also tells you B is good enough to ship.",
+         "It tells you which is better, not whether either is good enough."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -154,6 +157,8 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("Pasting every table schema into the prompt doesn't scale.",
          "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
         ("The sender retransmits after a timeout.", "No loss of data: instead the sender retransmits after a timeout."),
+        ("Pairwise says which is better but not whether either is good enough.",
+         "It tells you which is better, not whether either is good enough."),
         # Dropping packets is a claim about them, not a dismissal ("can safely be ignored" is one).
         ("Packets that arrive late may be ignored.", "Packets that arrive late are discarded."),
         # A condition inside the clause still makes a frame word partial.
