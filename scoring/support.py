@@ -489,12 +489,11 @@ def _claims_rejected(clause: _Clause, ref: Sequence[_Clause], prompt_stems: froz
     for r in ref:
         if not r.rejected:
             continue
-        preferred = r.sentence - r.rejected
-        only = r.rejected - preferred - _GENERIC_VERBS
+        preferred = r.sentence - r.rejected - prompt_stems - _GENERIC_VERBS
+        only = r.rejected - r.sentence.difference(r.rejected) - _GENERIC_VERBS
         shared = clause.stems & only
-        if len(shared) >= 2 and shared - prompt_stems and not (
-            clause.sentence & (preferred - prompt_stems - _GENERIC_VERBS)
-        ):
+        # A turn-down needs the side it prefers: a key phrase "not open source" on its own names no choice.
+        if preferred and len(shared) >= 2 and shared - prompt_stems and not clause.sentence & preferred:
             return True
     return False
 

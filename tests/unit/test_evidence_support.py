@@ -159,6 +159,8 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("The sender retransmits after a timeout.", "No loss of data: instead the sender retransmits after a timeout."),
         ("Pairwise says which is better but not whether either is good enough.",
          "It tells you which is better, not whether either is good enough."),
+        # A key phrase "not open source" on its own prefers nothing, so it turns nothing down.
+        ("Open weights fall short of open source in the full sense.", "not open source"),
         # Dropping packets is a claim about them, not a dismissal ("can safely be ignored" is one).
         ("Packets that arrive late may be ignored.", "Packets that arrive late are discarded."),
         # A condition inside the clause still makes a frame word partial.
