@@ -517,7 +517,9 @@ def contradiction(
     comparison ("UDP has no sequence number" beside a reference about TCP's). "conditional": a conditional
     with the opposite polarity of the reference's (scoring/conditionals.py), judged even with `framed_only`
     since condition and consequence must both match. "scope": a clause that claims no bound ("keep it forever",
-    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence")."""
+    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence").
+    "rejected": a plain clause asserting the alternative the reference turns down ("instead of pasting every
+    schema", "rather than the SQL text", "X, not Y"), with none of the side it prefers."""
     kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
     if kind is None and reversed_conditional(
         evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
