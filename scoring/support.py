@@ -430,7 +430,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            bounded=bounded, sums=bool(_SUM.search(raw)),
                            rejected=frozenset(seq[i] for i in rejected_at),
                            plain=not (conditional or hypothetical or negated_at or whole_clause or contrasting
-                                      or modal or pending)))
+                                      or modal or pending or _NEGATORS & set(ws))))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
@@ -477,6 +477,12 @@ def _echoes(clause: _Clause, ref: _Clause) -> bool:
     return shared >= 3 and 3 * shared >= 2 * len(clause.stems | ref.stems)
 
 
+def _covers(clause: _Clause, ref: _Clause) -> bool:
+    """The clause restates most of the reference clause (two thirds of its words, three at least)."""
+    shared = len(clause.stems & ref.stems)
+    return shared >= 3 and 3 * shared >= 2 * len(ref.stems)
+
+
 def _has(clause: _Clause, target: tuple[str, ...]) -> bool:
     return all(s in clause.stems for s in target)
 
@@ -519,7 +525,9 @@ def contradiction(
     since condition and consequence must both match. "scope": a clause that claims no bound ("keep it forever",
     "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence").
     "rejected": a plain clause asserting the alternative the reference turns down ("instead of pasting every
-    schema", "rather than the SQL text", "X, not Y"), with none of the side it prefers."""
+    schema", "rather than the SQL text", "X, not Y"), with none of the side it prefers. A plain clause that restates
+    most of a reference clause without the reference's denial ("a stronger prompt reliably stops injection" beside
+    "no prompt reliably stops the injection") is a "negation" too."""
     kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
     if kind is None and reversed_conditional(
         evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
@@ -561,6 +569,15 @@ def _clause_contradiction(
             for target in clause.denied:
                 if any(_echoes(clause, r) and (target in r.affirmed or target[:1] in r.affirmed)
                        and not (target in r.denied or target[:1] in r.denied) for r in ref):
+                    return "negation"
+        if clause.plain:
+            # The reverse: a plain clause echoing a reference clause that denies what this one asserts ("a
+            # stronger prompt reliably stops injection" beside "no prompt reliably stops the injection").
+            for target in clause.affirmed:
+                if target[0] not in _GENERIC_VERBS and any(
+                    _covers(clause, r) and (target in r.denied or target[:1] in r.denied)
+                    and not (target in r.affirmed or target[:1] in r.affirmed) for r in ref
+                ):
                     return "negation"
         if clause.unlimited and not framed_only and any(
             len(clause.unlimited & r.limited) >= 2 and clause.unlimited & r.limited - _GENERIC_VERBS for r in ref

@@ -98,6 +98,9 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
          "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
         ("Send the whole transcript to the summariser.",
          "Summarise each chunk with its timestamps rather than sending the whole transcript."),
+        # Restating a reference clause without its denial ("no prompt reliably stops ...").
+        ("A stronger system prompt, which reliably stops prompt injection.",
+         "Fix the rendering boundary, because no prompt reliably stops the injection itself."),
         # ... or after an elliptical "X, not Y".
         ("A win for B also tells you B is good enough to ship.",
          "It tells you which is better, not whether either is good enough."),
@@ -159,6 +162,8 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         ("The sender retransmits after a timeout.", "No loss of data: instead the sender retransmits after a timeout."),
         ("Pairwise says which is better but not whether either is good enough.",
          "It tells you which is better, not whether either is good enough."),
+        ("No prompt reliably stops the injection, so fix the renderer.",
+         "Fix the rendering boundary, because no prompt reliably stops the injection itself."),
         # A key phrase "not open source" on its own prefers nothing, so it turns nothing down.
         ("Open weights fall short of open source in the full sense.", "not open source"),
         # Dropping packets is a claim about them, not a dismissal ("can safely be ignored" is one).
