@@ -8,6 +8,7 @@ prompt, words the prompt itself supplies, and anything addressed to the grader.
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Collection, Sequence
@@ -21,7 +22,7 @@ from scoring.chains import CARRIED_NOTE, SLIP_HINT, carried_units, chain_links
 from scoring.flags import detect_flags, injection_in
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
-from scoring.numbers import mentions_number
+from scoring.numbers import Figure, matches, mentions_number, parse_figures
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.softmatch import figures_named, reference_figures, typo_of
 from scoring.support import HINT_LABEL, why_not, wrong_claim
@@ -328,7 +329,7 @@ def clip(text: str, limit: int, ellipsis: str = " …") -> str:
 
 def _grade_item(
     m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
-    carried: Collection[int] = (),
+    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
 ) -> tuple[CriterionMark, str, bool]:
     """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
     own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
@@ -361,6 +362,8 @@ def _grade_item(
             with_number, was_carried = sorted(carried), True
         if with_number:
             score, candidates = max(score, met_at), with_number
+        elif _wrong_figure(m, unit_stems, cunits, known):
+            return "missed", "", False
         else:
             score = min(score, partial_at)
     verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
@@ -370,6 +373,39 @@ def _grade_item(
     if support(best) == 0 and item.number is None:
         return "missed", "", False
     return verdict, _evidence(cunits[best]), was_carried
+
+
+@lru_cache(maxsize=512)
+def _known_figures(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> tuple[Figure, ...]:
+    """Every figure of the prompt, the worked model answer and the rubric: the figures a right route uses."""
+    return tuple(f for text in (prompt, model_answer, *(i.text for i in items)) for f in parse_figures(clean(text)))
+
+
+def _wrong_figure(m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], known: tuple[Figure, ...]) -> bool:
+    """A numeric criterion whose figure the answer never states, while a sentence about it states a figure that
+    no right route uses (not in the prompt, the model answer or the rubric): a wrong result, worth none
+    (GRADING.md, "Numeric questions"), not the half a sentence on the topic without any figure earns."""
+    item = m.item
+    assert item.number is not None
+    words_ = m.terms | frozenset().union(*m.phrases)
+    for stems, unit in zip(unit_stems, cunits, strict=True):
+        if not stems & words_:
+            continue
+        for f in parse_figures(clean(unit.text)):
+            if f.value in (0, 1) or any(matches(f, k.value, item.tolerance) for k in known):
+                continue
+            if _scale_slip(f.value, item.number, item.tolerance):
+                continue  # "3,840 tokens" for 3,840 million: the route is right, the scale word slipped
+            return True
+    return False
+
+
+def _scale_slip(value: float, target: float, tolerance: float) -> bool:
+    """The same digits as the target at another power of ten."""
+    if value <= 0 or target <= 0:
+        return False
+    ratio = math.log10(target / value)
+    return abs(ratio - round(ratio)) <= math.log10(1 + tolerance)
 
 
 # What kind of point a criterion makes, read from its wording, so a hint can name the gap ("say how you
@@ -492,6 +528,7 @@ class OfflineJudge:
             from_carry = [pos for pos, i in enumerate(keep) if carry and i in carry.units]
             verdict, evidence, was_carried = _grade_item(
                 m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=strict, carried=from_carry,
+                known=_known_figures(question.prompt, question.model_answer, tuple(items)),
             )
             if carry and was_carried and verdict == "met":
                 carried_ids.add(m.item.id)

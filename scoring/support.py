@@ -43,7 +43,7 @@ _CONTRAST = wordset("""instead rather""")
 _FRAMES = frozenset(
     stem(w)
     for w in wordset("""irrelevant myth myths false untrue overrated pointless unnecessary needless useless
-    nonsense bogus
+    nonsense bogus overkill
     waste misconception fallacy superstition counterproductive meaningless impossible""")
 )
 # After a negator these carry no claim of their own: the denial is about the clause's subject
@@ -125,6 +125,12 @@ _REWRITES = [
                 r"(?=\s*(?:[.,;:!?)]|$|\s(?:and|but|so|because)\b))"), r"\1 irrelevant"),
     # "negligible memory" claims about as little as "no memory".
     (re.compile(r"\bnegligible\b"), "no"),
+    # "X is rare enough to ignore", "X can safely be ignored", "X tells you nothing useful": X dismissed.
+    (re.compile(r"\b(?:(?:\w+\s+)?enough|safe)\s+to\s+(?:ignore|skip)\b"), "irrelevant"),
+    # "safely": "packets that arrive late may be ignored" (dropped) is a claim about the packets, not a dismissal.
+    (re.compile(r"\b(?:can|could|may)\s+safely\s+be\s+(?:ignored|skipped)\b"), "is irrelevant"),
+    (re.compile(r"\b(?:tells?|gives?|adds?|shows?)\s+(?:you\s+|us\s+)?nothing(?:\s+(?:useful|of\s+value|new))?\b"),
+     "is useless"),
     (re.compile(r"\bby\s+default\b"), "bydefault"),
     (re.compile(r"\b(?:costs?|spends?)\s+(?:a\s+lot\s+|much\s+|far\s+)?more\b|\bmore\s+(?:expensive|costly)\b"),
      "costlier"),
@@ -206,6 +212,8 @@ class _Clause:
     unbounded: bool = False  # claims no bound, not negated or conditional ("store everything indefinitely")
     bounded: bool = False  # names a bound ("retention limits", "only on evidence")
     sums: bool = False  # adds terms ("cheap + escalation rate x strong", "TTFT plus decode time")
+    rejected: frozenset[str] = frozenset()  # stems after "instead of" / "rather than": the alternative turned down
+    plain: bool = False  # a plain assertion: no negation, condition, contrast, modal or frame word
 
     def subject_ok(self, other: _Clause, prompt_stems: frozenset[str]) -> bool:
         """A comparison is about its subject: when `other` is about one of the things the question
@@ -266,8 +274,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         in_condition, joined = opens_condition, False
         consequent = consequent or opens_condition  # a condition's continuation is as conditional as its start
         # "X rather than Y" names the rejected alternative (_CONTRAST): a negation before it is still a claim.
-        conditional = consequent or any(w in _CONDITIONAL and not (w == "than" and k and ws[k - 1] == "rather")
-                                        for k, w in enumerate(ws))
+        own_condition = any(w in _CONDITIONAL and not (w == "than" and k and ws[k - 1] == "rather")
+                            for k, w in enumerate(ws))
+        conditional = consequent or own_condition
         hypothetical = consequent or any(w in ("if", "when", "unless", "until", "whenever", "once") for w in ws)
         consequent = opens_condition
         relative = any(w in ("that", "which", "who", "what") for w in ws)  # "APIs that don't exist"
@@ -283,6 +292,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         framed = 0
         contrasting = elliptical
         contrast_at: set[int] = set()
+        rejecting = elliptical  # "X, not Y": the clause "not Y" turns Y down
+        rejected_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
         unbounded = bounded = False
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
@@ -292,6 +303,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 prep_since = True
             if w in _CONTRAST:
                 contrasting = True
+                # "instead of Y", "rather than Y": Y is turned down ("instead, Y" chooses Y).
+                rejecting = rejecting or (j + 1 < len(ws) and ws[j + 1] in ("of", "than"))
                 continue
             prev = ws[j - 1] if j else ""
             nxt = ws[j + 1] if j + 1 < len(ws) else ""
@@ -303,6 +316,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 # Bare "not" without an auxiliary ("the victim, not the attacker", "maybe not") and "no" as
                 # a label ("no cache: $34.5k") contrast or name things; they deny nothing.
                 if w == "not" and prev not in _AUX:
+                    rejecting = rejecting or j > 0  # "X not Y": Y is turned down, as after "instead of"
                     continue
                 if w == "without" and (j == 0 or compares[min(sentence_no, len(compares) - 1)]):
                     # "compare with and without rewriting", "$34.5k without caching and $7.5k with it": one
@@ -351,6 +365,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                     pending = False
                 if contrasting:
                     contrast_at.add(len(seq))
+                if rejecting:
+                    rejected_at.add(len(seq))
                 if prep_since:
                     after_prep.add(len(seq))
                 prep_since = False
@@ -365,7 +381,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         for i in range(len(seq)):
             t = _target(seq, i)
             if whole_clause or i in negated_at:
-                if not conditional and not elliptical:
+                # A verdict on the whole clause ("X is a myth") after a condition ("if you do run them, X is a
+                # myth") is still a verdict: only a condition inside the clause itself makes it partial.
+                if (not conditional or (whole_clause and not own_condition)) and not elliptical:
                     denied.add(t)
             elif i not in contrast_at:
                 affirmed.add(t)
@@ -409,7 +427,10 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                            else frozenset(),
                            unbounded=unbounded and not hypothetical and not negated_at and not whole_clause
                            and not modal,
-                           bounded=bounded, sums=bool(_SUM.search(raw))))
+                           bounded=bounded, sums=bool(_SUM.search(raw)),
+                           rejected=frozenset(seq[i] for i in rejected_at),
+                           plain=not (conditional or hypothetical or negated_at or whole_clause or contrasting
+                                      or modal or pending or _NEGATORS & set(ws))))
     # Each clause learns its sentence's words ("plot precision and recall" splits at "and").
     done: list[_Clause] = []
     for _, group in groupby(zip(sentence_of, out, strict=True), key=lambda p: p[0]):
@@ -456,8 +477,31 @@ def _echoes(clause: _Clause, ref: _Clause) -> bool:
     return shared >= 3 and 3 * shared >= 2 * len(clause.stems | ref.stems)
 
 
+def _covers(clause: _Clause, ref: _Clause) -> bool:
+    """The clause restates most of the reference clause (two thirds of its words, three at least)."""
+    shared = len(clause.stems & ref.stems)
+    return shared >= 3 and 3 * shared >= 2 * len(ref.stems)
+
+
 def _has(clause: _Clause, target: tuple[str, ...]) -> bool:
     return all(s in clause.stems for s in target)
+
+
+def _claims_rejected(clause: _Clause, ref: Sequence[_Clause], prompt_stems: frozenset[str]) -> bool:
+    """The clause asserts the alternative the reference turns down ("paste every table schema into the prompt"
+    against "retrieve the few relevant views, instead of pasting hundreds of table schemas into the prompt"):
+    two words only the rejected side uses, one of them not handed out by the prompt, and none of the words
+    of the side the reference prefers anywhere in the clause's sentence."""
+    for r in ref:
+        if not r.rejected:
+            continue
+        preferred = r.sentence - r.rejected - prompt_stems - _GENERIC_VERBS
+        only = r.rejected - r.sentence.difference(r.rejected) - _GENERIC_VERBS
+        shared = clause.stems & only
+        # A turn-down needs the side it prefers: a key phrase "not open source" on its own names no choice.
+        if preferred and len(shared) >= 2 and shared - prompt_stems and not clause.sentence & preferred:
+            return True
+    return False
 
 
 def contradicts(
@@ -479,7 +523,11 @@ def contradiction(
     comparison ("UDP has no sequence number" beside a reference about TCP's). "conditional": a conditional
     with the opposite polarity of the reference's (scoring/conditionals.py), judged even with `framed_only`
     since condition and consequence must both match. "scope": a clause that claims no bound ("keep it forever",
-    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence")."""
+    "multi-agent by default") where the reference bounds the same topic ("retention limits", "only on evidence").
+    "rejected": a plain clause asserting the alternative the reference turns down ("instead of pasting every
+    schema", "rather than the SQL text", "X, not Y"), with none of the side it prefers. A plain clause that restates
+    most of a reference clause without the reference's denial ("a stronger prompt reliably stops injection" beside
+    "no prompt reliably stops the injection") is a "negation" too."""
     kind = _clause_contradiction(evidence, reference, framed_only=framed_only, prompt_stems=prompt_stems)
     if kind is None and reversed_conditional(
         evidence, reference, lambda a, b: _clause_contradiction(a, b, prompt_stems=prompt_stems) is not None
@@ -522,10 +570,21 @@ def _clause_contradiction(
                 if any(_echoes(clause, r) and (target in r.affirmed or target[:1] in r.affirmed)
                        and not (target in r.denied or target[:1] in r.denied) for r in ref):
                     return "negation"
+        if clause.plain:
+            # The reverse: a plain clause echoing a reference clause that denies what this one asserts ("a
+            # stronger prompt reliably stops injection" beside "no prompt reliably stops the injection").
+            for target in clause.affirmed:
+                if target[0] not in _GENERIC_VERBS and any(
+                    _covers(clause, r) and (target in r.denied or target[:1] in r.denied)
+                    and not (target in r.affirmed or target[:1] in r.affirmed) for r in ref
+                ):
+                    return "negation"
         if clause.unlimited and not framed_only and any(
             len(clause.unlimited & r.limited) >= 2 and clause.unlimited & r.limited - _GENERIC_VERBS for r in ref
         ):
             return "negation"  # "it can not only reorder what the first stage found" against "only reorder ..."
+        if clause.plain and not framed_only and _claims_rejected(clause, ref, prompt_stems):
+            return "rejected"
         if clause.unbounded and not framed_only:
             topic = clause.sentence - prompt_stems - _GENERIC_VERBS - _BOUNDED
             if any(r.bounded and topic & r.sentence for r in ref):

@@ -26,7 +26,7 @@ MAIN_WRONG_CAP = 2.0
 # on right answers rarely. A plain negation also drops the sentence, but against a model answer alone (no
 # written rubric) it misreads correct comparisons too often ("UDP has no sequence number" beside a sentence
 # about TCP's, in SAF) to take points for it.
-PENALISED = frozenset({"framed", "antonym", "conditional", "scope"})
+PENALISED = frozenset({"framed", "antonym", "conditional", "scope", "rejected"})
 
 
 def costs_points(kind: str | None, item: RubricItem) -> bool:

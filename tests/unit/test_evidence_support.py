@@ -85,6 +85,25 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
         ("Escalate on the model's own self-confidence, which is the most reliable signal.",
          "Self-reported confidence is often poorly calibrated."),
+        # A verdict on the whole clause after a condition is still a verdict ("if you do run them, X is a myth").
+        ("If you do run them, position bias is a myth.", "Position bias is strong, so swap the order."),
+        ("Confidence intervals are overkill.", "Report the win rate with a confidence interval."),
+        # "rare enough to ignore", "can be ignored", "tells you nothing useful": dismissals without a frame word.
+        ("Content filter stops are rare enough to ignore.", "A content-filter stop needs its own path: count it."),
+        ("Refusals can safely be ignored.", "Count refusals, since a spike can mean abuse."),
+        ("Monitoring the stop-reason distribution tells you nothing useful.",
+         "Monitor the distribution of stop reasons per endpoint."),
+        # Asserting the alternative the reference turns down ("instead of Y", "rather than Y"), in plain words.
+        ("Put the full schema of every table into the prompt and let the model pick.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("Send the whole transcript to the summariser.",
+         "Summarise each chunk with its timestamps rather than sending the whole transcript."),
+        # Restating a reference clause without its denial ("no prompt reliably stops ...").
+        ("A stronger system prompt, which reliably stops prompt injection.",
+         "Fix the rendering boundary, because no prompt reliably stops the injection itself."),
+        # ... or after an elliptical "X, not Y".
+        ("A win for B also tells you B is good enough to ship.",
+         "It tells you which is better, not whether either is good enough."),
     ],
 )
 def test_contradictions_are_detected(sentence: str, reference: str) -> None:
@@ -135,6 +154,23 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # The turned-down alternative named beside the preferred one, or denied, agrees; "instead, Y" chooses Y.
+        ("Retrieve the relevant views rather than pasting every table schema into the prompt.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("Pasting every table schema into the prompt doesn't scale.",
+         "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
+        ("The sender retransmits after a timeout.", "No loss of data: instead the sender retransmits after a timeout."),
+        ("Pairwise says which is better but not whether either is good enough.",
+         "It tells you which is better, not whether either is good enough."),
+        ("No prompt reliably stops the injection, so fix the renderer.",
+         "Fix the rendering boundary, because no prompt reliably stops the injection itself."),
+        # A key phrase "not open source" on its own prefers nothing, so it turns nothing down.
+        ("Open weights fall short of open source in the full sense.", "not open source"),
+        # Dropping packets is a claim about them, not a dismissal ("can safely be ignored" is one).
+        ("Packets that arrive late may be ignored.", "Packets that arrive late are discarded."),
+        # A condition inside the clause still makes a frame word partial.
+        ("Swapping the order is pointless when the judge is position-blind.",
+         "Position bias is strong, so swap the order."),
         ("When the request is ambiguous, escalate to a person.", "Escalate to a person when the request is ambiguous."),
         # "not only X but also Y" adds to X; "passages that are irrelevant" describes the passages.
         ("A re-ranker not only reorders candidates but also raises precision.",

@@ -458,3 +458,27 @@ def test_a_paraphrase_of_the_model_answer_sentence_meets_a_terse_criterion() -> 
               "letting agents chat freely.")
     verdicts = {c.id: c.verdict for c in OfflineJudge().grade_sync(q, answer).criteria}
     assert verdicts == {"evidence": "missed", "pattern": "met"}
+
+
+def _mark(qid: str, criterion: str, answer: str) -> str:
+    from bank.loader import load_bank
+
+    question = load_bank().get(qid)
+    assert question is not None
+    verdict = OfflineJudge().grade_sync(question, answer)
+    return next(c.verdict for c in verdict.criteria if c.id == criterion)
+
+
+def test_a_wrong_result_earns_nothing_for_a_numeric_criterion() -> None:
+    # GRADING.md: "a wrong number is none". A figure no right route uses (not in the prompt, the model answer
+    # or the rubric) where the criterion's figure should be; the route in words alone still earns half.
+    wrong = "The total is the 0.4 s to the first token plus 600 tokens at 60 ms each, so about 36 seconds."
+    assert _mark("fund-latency-ttft-throughput", "arithmetic", wrong) == "missed"
+    route = "The total is the 0.4 s to the first token plus 600 tokens divided by 60 tokens per second."
+    assert _mark("fund-latency-ttft-throughput", "arithmetic", route) == "partial"
+
+
+def test_a_slipped_scale_word_is_not_a_wrong_result() -> None:
+    # "3,840 tokens" for 3,840 million: the right digits at another power of ten keep the half for the route.
+    slipped = "2 GPUs x $2 x 720 h = $2,880 a month, and 2880 / 0.75 per million = 3,840 tokens a month to break even."
+    assert _mark("cost-self-host-break-even", "break-even", slipped) != "missed"
