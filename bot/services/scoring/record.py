@@ -63,7 +63,8 @@ async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
     rolled back and the caller retries its answers one by one."""
     now = ctx.clock.now()
     stored: list[tuple[Score, Route, str, bool, int] | None] = [None] * len(batch)
-    async with ctx.sessions.begin() as s:
+    async with ctx.uow() as uow:
+        s = uow.session  # progress and replies still take the session (not moved onto repositories yet)
         if acks:
             await replies.store_acks(s, acks)
         inputs = await progress.load_for_scores(s, [item.answer_id for item in batch], now)

@@ -1,0 +1,281 @@
+"""Repositories: the named queries services ask the store, one method per question, over one session.
+
+A rule a query filters by ("a counted answer", "pending work", "a round open for a thread") is a
+condition in `bot.store.queries`; the statement that asks it lives here, once. Services reach them through
+a unit of work (`bot.store.uow`), never by writing SQL of their own. Hot-path statements are built once
+(`@cache`) and bound to their values: building one costs about as much as running it on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+
+from bot.store.models import Answer, Channel, InboxEvent, Member, PracticeSession, QuestionRow, Round, Score
+from bot.store.queries import due_for_scoring, received_since, round_open_at, scoring_work
+
+SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
+
+# Columns an intake insert sets, in the order `insert_within_limit` binds them.
+ANSWER_COLUMNS = ("message_key", "member_id", "round_id", "practice_id", "question_id", "thread_key", "text",
+                  "revision_of", "day", "submitted_at", "received_at", "status", "attempts", "next_attempt_at",
+                  "pending_notice_sent", "reply_sent", "deleted")
+
+
+@cache
+def _round_and_seen() -> Select[tuple[Round, int | None]]:
+    seen = select(Answer.id).where(Answer.message_key == bindparam("message_key")).limit(1).scalar_subquery()
+    return select(Round, seen).where(Round.thread_key == bindparam("thread_key"))
+
+
+@cache
+def _insert_within_limit() -> ReturningInsert[tuple[int]]:
+    """INSERT … SELECT the answer's values WHERE the person has fewer than `limit` answers received since
+    `since`, RETURNING its id: the hourly limit checked by the insert itself."""
+    table = Answer.__table__
+    cols = table.c
+    recent = (select(cols.id)
+              .where(*received_since(bindparam("member_id"), bindparam("since", type_=cols.received_at.type)))
+              .limit(bindparam("limit", type_=Integer)).subquery())
+    under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
+    row = select(*(bindparam(name, type_=cols[name].type) for name in ANSWER_COLUMNS)).where(under_limit)
+    # The table, not the mapped class: a core statement, so the session sends it as it is (no ORM bulk path).
+    return insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False).returning(cols.id)
+
+
+@cache
+def _claim() -> ReturningUpdate[Any]:
+    """Built once (bound to now, the lease's end and the batch size): it runs on every pass."""
+    now = bindparam("now", type_=Answer.next_attempt_at.type)
+    due = (
+        select(Answer.id)
+        .where(*due_for_scoring(now))
+        .order_by(Answer.next_attempt_at, Answer.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(Answer).where(Answer.id.in_(due.scalar_subquery()))
+        .values(status="scoring", next_attempt_at=bindparam("until", type_=Answer.next_attempt_at.type))
+        .returning(Answer.id, Answer.member_id, Answer.question_id, Answer.text)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _shown() -> Select[Any]:
+    """Built once (bound to a list of answer ids): building it costs more than running it."""
+    target, target_q = aliased(Answer), aliased(QuestionRow)
+    newest = func.row_number().over(partition_by=target.id, order_by=Score.id.desc()).label("n")
+    tries = (
+        select(target.id.label("for_id"), Score.feedback, Score.follow_up, newest)
+        .join(target_q, target_q.id == target.question_id)
+        .join(QuestionRow, QuestionRow.qid == target_q.qid)
+        .join(Answer, and_(Answer.question_id == QuestionRow.id, Answer.member_id == target.member_id,
+                           Answer.id != target.id))
+        .join(Score, Score.answer_id == Answer.id)
+        .where(target.id.in_(bindparam("answer_ids", expanding=True)))
+        .subquery()
+    )
+    return (select(tries.c.for_id, tries.c.feedback, tries.c.follow_up)
+            .where(tries.c.n <= SHOWN_TRIES).order_by(tries.c.for_id, tries.c.n))
+
+
+@cache
+def _lock_member() -> ReturningUpdate[tuple[Member]]:
+    return (update(Member).where(Member.user_key == bindparam("key"))
+            .values(display_name=Member.display_name).returning(Member)
+            .execution_options(synchronize_session=False))
+
+
+@dataclass
+class Repository:
+    session: AsyncSession
+
+
+class Answers(Repository):
+    """Stored answers: intake's lookups and insert, the scoring queue (pending work, leases), revisions."""
+
+    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Round | None, bool | None]:
+        """The round whose thread this is and whether this message is stored already, in one statement;
+        (None, None) when no round has this thread (then ask `seen`)."""
+        found = (await self.session.execute(_round_and_seen(), {"message_key": message_key,
+                                                                 "thread_key": thread_key})).first()
+        return (found[0], found[1] is not None) if found else (None, None)
+
+    async def seen(self, message_key: str) -> bool:
+        return await self.session.scalar(select(Answer.id).where(Answer.message_key == message_key)) is not None
+
+    async def by_message_key(self, message_key: str) -> Answer | None:
+        return await self.session.scalar(select(Answer).where(Answer.message_key == message_key))
+
+    async def revision_texts(self, original_id: int) -> list[str]:
+        return list((await self.session.scalars(select(Answer.text).where(Answer.revision_of == original_id))).all())
+
+    async def revision_count(self, original_id: int) -> int:
+        return await self.session.scalar(
+            select(func.count(Answer.id)).where(Answer.revision_of == original_id)) or 0
+
+    async def with_revisions(self, original_id: int) -> list[Answer]:
+        return list((await self.session.scalars(select(Answer).where(
+            (Answer.id == original_id) | (Answer.revision_of == original_id)))).all())
+
+    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int) -> int | None:
+        """Store an answer (`ANSWER_COLUMNS`) unless its person already has `limit` answers received since
+        `since`; its id, or None when the limit refused it. One statement: the hourly limit cannot be
+        passed by two answers arriving together (the caller holds the person's lock)."""
+        return await self.session.scalar(_insert_within_limit(), {**values, "since": since, "limit": limit})
+
+    async def received_since(self, member_id: int, since: datetime, limit: int) -> list[datetime]:
+        """Arrival times of the person's answers received after `since`, newest first, at most `limit`."""
+        return list((await self.session.scalars(
+            select(Answer.received_at).where(*received_since(member_id, since))
+            .order_by(Answer.received_at.desc()).limit(limit)
+        )).all())
+
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> Sequence[Row[Any]]:
+        """Lease up to `limit` answers due for the judge until `until`, in one statement; on PostgreSQL
+        FOR UPDATE SKIP LOCKED lets processes claim disjoint batches. Rows: id, member_id, question_id, text."""
+        return (await self.session.execute(_claim(), {"now": now, "until": until, "limit": limit})).all()
+
+    async def claimed(self, answer_id: int) -> Answer | None:
+        """The answer if it is still leased for scoring (by us: a lease is only re-read by its holder)."""
+        row = await self.session.get(Answer, answer_id)
+        return row if row is not None and row.status == "scoring" else None
+
+    async def release_expired(self, now: datetime, *, all_claims: bool = False) -> int:
+        """Leases that ran out (or all of them) go back to pending; with `all_claims`, reply claims too."""
+        stale = Answer.status == "scoring"
+        if not all_claims:
+            stale = stale & (Answer.next_attempt_at <= now)
+        result = await self.session.execute(
+            update(Answer).where(stale)
+            .values(status="pending", next_attempt_at=now).execution_options(synchronize_session=False)
+        )
+        if all_claims:
+            await self.session.execute(
+                update(Answer).where(Answer.reply_sent.is_(False), Answer.reply_claimed_at.is_not(None))
+                .values(reply_claimed_at=None).execution_options(synchronize_session=False))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def has_score(self, answer_id: int) -> bool:
+        return await self.session.scalar(select(Score.id).where(Score.answer_id == answer_id)) is not None
+
+    async def requeue(self, answer_id: int, now: datetime) -> None:
+        """A leased answer goes straight back to pending."""
+        await self.session.execute(update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
+                                   .values(status="pending", next_attempt_at=now)
+                                   .execution_options(synchronize_session=False))
+
+    async def retry_failed(self, now: datetime) -> int:
+        res = await self.session.execute(update(Answer).where(Answer.status == "failed")
+                                         .values(status="pending", attempts=0, next_attempt_at=now)
+                                         .execution_options(synchronize_session=False))
+        return res.rowcount or 0  # type: ignore[attr-defined]
+
+    async def pending_work(self) -> int:
+        """How many live answers are not scored yet (waiting for the judge or being scored)."""
+        return await self.session.scalar(select(func.count(Answer.id)).where(*scoring_work())) or 0
+
+    async def shown_before(self, answer_ids: Sequence[int]) -> dict[int, list[str]]:
+        """For each answer, the feedback and follow-ups of its person's latest SHOWN_TRIES scored tries at
+        the same question (any version of it), newest first: one statement for a whole batch."""
+        if not answer_ids:
+            return {}
+        rows = (await self.session.execute(_shown(), {"answer_ids": list(answer_ids)})).all()
+        out: dict[int, list[str]] = {answer_id: [] for answer_id in answer_ids}
+        for row in rows:
+            out[row.for_id].extend(text for text in (row.feedback, row.follow_up) if text)
+        return out
+
+
+class Rounds(Repository):
+    async def open_for_channel(self, channel_key: str, at: datetime) -> Round | None:
+        """The newest round of the channel still taking answers at `at`."""
+        return await self.session.scalar(
+            select(Round).join(Channel, Channel.id == Round.channel_id)
+            .where(Channel.key == channel_key, *round_open_at(at))
+            .order_by(Round.local_date.desc()).limit(1)
+        )
+
+
+class Practice(Repository):
+    async def open_for_thread(self, thread_key: str) -> PracticeSession | None:
+        """The newest practice session waiting for an answer in this thread."""
+        return await self.session.scalar(
+            select(PracticeSession)
+            .where(PracticeSession.thread_key == thread_key, PracticeSession.status == "open")
+            .order_by(PracticeSession.id.desc()).limit(1)
+        )
+
+    async def mark_answered(self, practice_id: int) -> None:
+        await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id)
+                                   .values(status="answered").execution_options(synchronize_session=False))
+
+
+class People(Repository):
+    async def lock(self, user_key: str) -> Member | None:
+        """The person's row, locked for this transaction (PostgreSQL: the row; SQLite: the write lock), so
+        their hourly count and the insert after it are one step; None if the person is new."""
+        return await self.session.scalar(_lock_member(), {"key": user_key})
+
+    async def channel_zone(self, member_id: int) -> str | None:
+        """The time zone of the first channel (lowest id) this person answered a round in: the local-day
+        fallback after their own zone (`bot.services.days`)."""
+        return await self.session.scalar(
+            select(Channel.timezone).join(Round, Round.channel_id == Channel.id)
+            .join(Answer, Answer.round_id == Round.id).where(Answer.member_id == member_id)
+            .order_by(Channel.id).limit(1)
+        )
+
+
+class Inbox(Repository):
+    async def add(self, key: str, kind: str, payload: dict[str, Any], at: datetime) -> int:
+        """Store an event; raises IntegrityError when this platform id was stored before."""
+        row = InboxEvent(key=key[:300], kind=kind, payload=payload, received_at=at)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def get(self, inbox_id: int) -> InboxEvent | None:
+        return await self.session.get(InboxEvent, inbox_id)
+
+    async def mark_done(self, inbox_id: int) -> None:
+        """Processed: the text now lives in the answer (or was refused), so the row keeps only the key."""
+        await self.session.execute(update(InboxEvent).where(InboxEvent.id == inbox_id)
+                                   .values(done=True, payload={}).execution_options(synchronize_session=False))
+
+    async def unprocessed_ids(self, received_by: datetime | None, limit: int) -> list[int]:
+        """Ids of rows not processed yet, oldest first (only those received by `received_by`, if given)."""
+        query = select(InboxEvent.id).where(InboxEvent.done.is_(False))
+        if received_by is not None:
+            query = query.where(InboxEvent.received_at <= received_by)
+        return list((await self.session.scalars(query.order_by(InboxEvent.id).limit(limit))).all())
+
+    async def unprocessed(self) -> list[InboxEvent]:
+        return list((await self.session.scalars(select(InboxEvent).where(InboxEvent.done.is_(False)))).all())
+
+    async def delete(self, row: InboxEvent) -> None:
+        await self.session.delete(row)
+
+
+class Repositories:
+    """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
+    holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.answers = Answers(session)
+        self.rounds = Rounds(session)
+        self.practice = Practice(session)
+        self.people = People(session)
+        self.inbox = Inbox(session)
