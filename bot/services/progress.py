@@ -40,6 +40,7 @@ from bot.store.models import (
     Streak,
 )
 from bot.store.queries import counted
+from bot.store.repositories import Repositories
 
 
 @dataclass
@@ -60,14 +61,8 @@ class Best:
 # Recomputation from history -----------------------------------------------------------------------
 
 async def best_per_round(session: AsyncSession, member_id: int, round_id: int | None = None) -> dict[int, Best]:
-    query = (select(Answer.round_id, Answer.id, Score.total, Answer.submitted_at)
-             .join(Score, Score.answer_id == Answer.id)
-             .where(Answer.member_id == member_id, Answer.round_id.is_not(None), *counted())
-             .order_by(Score.total.desc(), Answer.submitted_at.asc(), Answer.id.asc()))
-    if round_id is not None:
-        query = query.where(Answer.round_id == round_id)
     best: dict[int, Best] = {}
-    for r in (await session.execute(query)).all():
+    for r in await Repositories(session).answers.counted_round_bests(member_id, round_id):
         best.setdefault(r.round_id, Best(r.id, r.total, r.submitted_at))
     return best
 

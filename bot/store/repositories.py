@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from bot.store.models import Answer, Channel, InboxEvent, Member, PracticeSession, QuestionRow, Round, Score
-from bot.store.queries import due_for_scoring, received_since, round_open_at, scoring_work
+from bot.store.queries import counted, due_for_scoring, received_since, round_open_at, scoring_work
 
 SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
 
@@ -141,6 +141,30 @@ class Answers(Repository):
             select(Answer.received_at).where(*received_since(member_id, since))
             .order_by(Answer.received_at.desc()).limit(limit)
         )).all())
+
+    async def counted_round_bests(self, member_id: int, round_id: int | None = None) -> Sequence[Row[Any]]:
+        """The person's counted round answers (of one round, or all), best first per round: highest total,
+        then the earliest submitted. Rows: round_id, id, total, submitted_at."""
+        query = (select(Answer.round_id, Answer.id, Score.total, Answer.submitted_at)
+                 .join(Score, Score.answer_id == Answer.id)
+                 .where(Answer.member_id == member_id, Answer.round_id.is_not(None), *counted())
+                 .order_by(Score.total.desc(), Answer.submitted_at.asc(), Answer.id.asc()))
+        if round_id is not None:
+            query = query.where(Answer.round_id == round_id)
+        return (await self.session.execute(query)).all()
+
+    async def counted_totals_by_question(self) -> dict[str, list[float]]:
+        """The totals of every counted answer, per question id (all versions of a question together)."""
+        rows = (await self.session.execute(
+            select(QuestionRow.qid, Score.total)
+            .join(Answer, Answer.question_id == QuestionRow.id)
+            .join(Score, Score.answer_id == Answer.id)
+            .where(*counted())
+        )).all()
+        out: dict[str, list[float]] = {}
+        for qid, total in rows:
+            out.setdefault(qid, []).append(float(total))
+        return out
 
     async def claim_due(self, now: datetime, until: datetime, limit: int) -> Sequence[Row[Any]]:
         """Lease up to `limit` answers due for the judge until `until`, in one statement; on PostgreSQL
