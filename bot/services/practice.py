@@ -17,7 +17,8 @@ from bot.rules.category_stats import CategoryStat, weak_categories
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, CategoryStatRow, Member, PracticeSession, QuestionRow, ReviewItem
+from bot.store.models import Answer, CategoryStatRow, Member, PracticeSession, QuestionRow
+from bot.store.repositories import Repositories
 
 ALL_CATEGORIES = [c.value for c in Category]
 
@@ -75,12 +76,9 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
         m = await directory.member(ctx, s, user_key, display_name, workspace_key)
         member_id = m.id
         today = await local_day(ctx, s, m, now)
-        due = (await s.scalars(
-            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
-                                         ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
-        )).all()
-        leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == member_id,
-                                                                ReviewItem.leech.is_(True)))).all()
+        reviews = Repositories(s).reviews
+        due = await reviews.due(member_id, today)
+        leeches = await reviews.leeches(member_id)
         seen = (await s.scalars(
             select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
             .where(Answer.member_id == member_id).distinct()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -20,8 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
-from bot.store.models import Answer, Channel, InboxEvent, Member, PracticeSession, QuestionRow, Round, Score
-from bot.store.queries import counted, due_for_scoring, received_since, round_open_at, scoring_work
+from bot.store.models import (
+    Answer,
+    Channel,
+    InboxEvent,
+    Member,
+    PracticeSession,
+    QuestionRow,
+    ReviewItem,
+    Round,
+    Score,
+)
+from bot.store.queries import counted, due_for_scoring, received_since, review_due, round_open_at, scoring_work
 
 SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
 
@@ -262,6 +272,23 @@ class People(Repository):
         )
 
 
+class Reviews(Repository):
+    """The person's spaced-review items."""
+
+    async def due(self, member_id: int, today: date) -> list[str]:
+        """Question ids due for review on `today`, soonest first (leeches excluded)."""
+        return list((await self.session.scalars(
+            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, *review_due(today))
+            .order_by(ReviewItem.due, ReviewItem.qid)
+        )).all())
+
+    async def leeches(self, member_id: int) -> list[str]:
+        """Question ids the person keeps failing: review no longer brings them back."""
+        return list((await self.session.scalars(
+            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.leech.is_(True))
+        )).all())
+
+
 class Inbox(Repository):
     async def add(self, key: str, kind: str, payload: dict[str, Any], at: datetime) -> int:
         """Store an event; raises IntegrityError when this platform id was stored before."""
@@ -302,4 +329,5 @@ class Repositories:
         self.rounds = Rounds(session)
         self.practice = Practice(session)
         self.people = People(session)
+        self.reviews = Reviews(session)
         self.inbox = Inbox(session)

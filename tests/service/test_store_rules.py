@@ -1,5 +1,5 @@
 """The store's named rules, through the real services and the unit of work on in-memory SQLite: an open
-round for a thread, a duplicate message, the hourly limit, pending work, a counted answer."""
+round for a thread, a duplicate message, the hourly limit, pending work, a counted answer, a due review."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.events import AnswerEvent
-from bot.services import channels, intake, rounds
+from bot.services import channels, directory, intake, practice, rounds
 from bot.services.context import Context
 from bot.services.scoring import grading, lease, record
-from bot.store.models import Score
+from bot.store.models import ReviewItem, Score
 from tests.fakes.judges import ScriptedJudge, all_marked
 
 CH = "test:W1:C1"
@@ -151,3 +151,22 @@ async def test_unit_of_work_rolls_back_on_error(ctx: Context) -> None:
             assert await uow.answers.pending_work() == 0  # visible inside the transaction
             raise RuntimeError("a service failed half-way")
     assert await pending(ctx) == 1  # nothing of it was kept
+
+
+async def test_due_review_skips_leeches_and_future_items(ctx: Context) -> None:
+    qids = [q.id for q in ctx.catalog.current()[:3]]
+    today = ctx.clock.now().date()
+    async with ctx.uow() as uow:
+        m = await directory.member(ctx, uow.session, ALICE, "alice", "test:W1")
+        uow.session.add_all([
+            ReviewItem(member_id=m.id, qid=qids[0], due=today - timedelta(days=1)),
+            ReviewItem(member_id=m.id, qid=qids[1], due=today + timedelta(days=1)),
+            ReviewItem(member_id=m.id, qid=qids[2], due=today - timedelta(days=2), leech=True),
+        ])
+    async with ctx.uow() as uow:
+        assert await uow.reviews.due(m.id, today) == [qids[0]]
+        assert await uow.reviews.leeches(m.id) == [qids[2]]
+    # Practice asks the same rule: the due question comes first.
+    picked = await practice.pick(ctx, ALICE, "alice")
+    assert picked.question is not None and picked.question.id == qids[0]
+    assert "due for review" in picked.reason
