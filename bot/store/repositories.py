@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, insert, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -31,7 +31,15 @@ from bot.store.models import (
     Round,
     Score,
 )
-from bot.store.queries import counted, due_for_scoring, received_since, review_due, round_open_at, scoring_work
+from bot.store.queries import (
+    counted,
+    due_for_scoring,
+    received_since,
+    reply_unsent,
+    review_due,
+    round_open_at,
+    scoring_work,
+)
 
 SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
 
@@ -272,6 +280,64 @@ class People(Repository):
         )
 
 
+class Outbox(Repository):
+    """Score replies waiting to be sent: each answer's reply is claimed by one sender, marked sent, or
+    found again by the unsent-reply sweep."""
+
+    async def claim(self, answer_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Claim an unsent reply (a claim made before `stale_before` may be retaken); True if ours."""
+        res = await self.session.execute(
+            update(Answer).where(Answer.id == answer_id, Answer.reply_sent.is_(False),
+                                 or_(Answer.reply_claimed_at.is_(None), Answer.reply_claimed_at <= stale_before))
+            .values(reply_claimed_at=now).execution_options(synchronize_session=False)
+        )
+        return res.rowcount == 1  # type: ignore[attr-defined]
+
+    async def settle(self, acks: Mapping[int, bool]) -> None:
+        """Record posted replies (answer id -> sent) in at most two statements: sent ones are done; a
+        failed one's claim is released so the sweep tries again."""
+        sent = [answer_id for answer_id, ok in acks.items() if ok]
+        failed = [answer_id for answer_id, ok in acks.items() if not ok]
+        for ids, values in ((sent, {"reply_sent": True}), (failed, {"reply_claimed_at": None})):
+            if ids:
+                await self.session.execute(update(Answer).where(Answer.id.in_(ids)).values(**values)
+                                           .execution_options(synchronize_session=False))
+
+    async def unsent(self, limit: int) -> list[int]:
+        """Scored answers whose reply was never sent (platform down, process died while posting)."""
+        return list((await self.session.scalars(select(Answer.id).where(*reply_unsent()).limit(limit))).all())
+
+    async def settled(self, answer_id: int) -> bool:
+        """The answer has a sent reply or a sent "score coming" notice (or is gone)."""
+        row = (await self.session.execute(select(Answer.reply_sent, Answer.pending_notice_sent)
+                                          .where(Answer.id == answer_id))).first()
+        return row is None or bool(row.reply_sent or row.pending_notice_sent)
+
+    async def route(self, answer_id: int) -> Row[Any] | None:
+        """Where replies about the answer go. Row: thread_key, message_key, user_key, feedback_mode (None
+        outside a channel round)."""
+        return (await self.session.execute(
+            select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
+            .join(Member, Member.id == Answer.member_id)
+            .outerjoin(Round, Round.id == Answer.round_id)
+            .outerjoin(Channel, Channel.id == Round.channel_id)
+            .where(Answer.id == answer_id)
+        )).first()
+
+    async def stored_score(self, answer_id: int) -> Row[Any] | None:
+        """What a resent reply is built from. Row: practice_id, question_id, Score, display_name."""
+        return (await self.session.execute(
+            select(Answer.practice_id, Answer.question_id, Score, Member.display_name)
+            .join(Score, Score.answer_id == Answer.id)
+            .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
+        )).first()
+
+    async def author(self, answer_id: int) -> Row[Any] | None:
+        """Row: display_name, practice_id."""
+        return (await self.session.execute(select(Member.display_name, Answer.practice_id).join(Answer)
+                                           .where(Answer.id == answer_id))).first()
+
+
 class Reviews(Repository):
     """The person's spaced-review items."""
 
@@ -330,4 +396,5 @@ class Repositories:
         self.practice = Practice(session)
         self.people = People(session)
         self.reviews = Reviews(session)
+        self.outbox = Outbox(session)
         self.inbox = Inbox(session)
