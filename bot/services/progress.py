@@ -39,7 +39,7 @@ from bot.store.models import (
     Score,
     Streak,
 )
-from bot.store.queries import counted
+from bot.store.queries import counted, first_channel_zone
 from bot.store.repositories import Repositories
 
 
@@ -223,9 +223,7 @@ def _score_inputs_query() -> Select[Any]:
             and_(other.submitted_at == Answer.submitted_at, other.id > Answer.id)))
     known = exists().where(other.member_id == Answer.member_id, other.id != Answer.id,
                            other_r.id == other.round_id, other_r.channel_id == Round.channel_id)
-    first_zone = (select(other_c.timezone).join(other_r, other_r.channel_id == other_c.id)
-                  .join(other, other.round_id == other_r.id).where(other.member_id == Answer.member_id)
-                  .order_by(other_c.id).limit(1).scalar_subquery())
+    first_zone = first_channel_zone(Answer.member_id, other, other_r, other_c).scalar_subquery()
     return (
         select(Answer, Member, Round, Channel, QuestionRow.qid, QuestionRow.category, Streak, RoundPoints,
                CategoryStatRow, ReviewItem, later, known, first_zone)

@@ -34,6 +34,7 @@ from bot.store.models import (
 from bot.store.queries import (
     counted,
     due_for_scoring,
+    first_channel_zone,
     received_since,
     reply_unsent,
     review_due,
@@ -273,11 +274,7 @@ class People(Repository):
     async def channel_zone(self, member_id: int) -> str | None:
         """The time zone of the first channel (lowest id) this person answered a round in: the local-day
         fallback after their own zone (`bot.services.days`)."""
-        return await self.session.scalar(
-            select(Channel.timezone).join(Round, Round.channel_id == Channel.id)
-            .join(Answer, Answer.round_id == Round.id).where(Answer.member_id == member_id)
-            .order_by(Channel.id).limit(1)
-        )
+        return await self.session.scalar(first_channel_zone(member_id))
 
 
 class Outbox(Repository):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.events import AnswerEvent
-from bot.services import channels, directory, intake, practice, rounds
+from bot.services import channels, days, directory, intake, practice, rounds
 from bot.services.context import Context
 from bot.services.scoring import grading, lease, record
 from bot.store.models import ReviewItem, Score
@@ -170,3 +170,23 @@ async def test_due_review_skips_leeches_and_future_items(ctx: Context) -> None:
     picked = await practice.pick(ctx, ALICE, "alice")
     assert picked.question is not None and picked.question.id == qids[0]
     assert "due for review" in picked.reason
+
+
+async def test_local_day_falls_back_to_the_first_channel_zone(ctx: Context) -> None:
+    """No zone of their own: the person's day follows the first channel (lowest id) they answered a round
+    in, whichever they answered first."""
+    threads = {}
+    for key, tz in (("test:W1:C1", "Asia/Tokyo"), ("test:W1:C2", "America/Los_Angeles")):
+        await channels.configure(ctx, key, key[-2:], {"weekdays": "mon-sun", "timezone": tz})
+        posted = await rounds.post_round(ctx, key)
+        assert posted.thread_key
+        threads[key] = posted.thread_key
+    for msg, key in (("m1", "test:W1:C2"), ("m2", "test:W1:C1")):  # the later channel first
+        event = AnswerEvent(f"{key}:{msg}", threads[key], ALICE, "a great answer", ctx.clock.now(), "alice")
+        assert (await intake.submit(ctx, event)).outcome == "accepted"
+    evening = ctx.clock.now().replace(hour=21)  # Tuesday 06:00 in Tokyo, Monday 13:00 in Los Angeles
+    async with ctx.uow() as uow:
+        m = await uow.people.lock(ALICE)
+        assert m is not None and m.timezone is None
+        assert await uow.people.channel_zone(m.id) == "Asia/Tokyo"
+        assert await days.local_day(ctx, uow.session, m, evening) == evening.date() + timedelta(days=1)
