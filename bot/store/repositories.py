@@ -29,6 +29,7 @@ from bot.store.models import (
     QuestionRow,
     ReviewItem,
     Round,
+    RoundPoints,
     Score,
 )
 from bot.store.queries import (
@@ -38,6 +39,7 @@ from bot.store.queries import (
     received_since,
     reply_unsent,
     review_due,
+    round_due_to_close,
     round_open_at,
     scoring_work,
 )
@@ -242,6 +244,49 @@ class Answers(Repository):
 
 
 class Rounds(Repository):
+    async def get(self, round_id: int) -> Round | None:
+        return await self.session.get(Round, round_id)
+
+    async def on_day(self, channel_id: int, day: date) -> Round | None:
+        """The channel's round of a local day (at most one: unique per channel and day)."""
+        return await self.session.scalar(select(Round).where(Round.channel_id == channel_id, Round.local_date == day))
+
+    async def asked(self, channel_id: int) -> Sequence[Row[Any]]:
+        """Every question the channel was asked. Rows: qid, category, local_date."""
+        return (await self.session.execute(
+            select(QuestionRow.qid, QuestionRow.category, Round.local_date)
+            .join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(Round.channel_id == channel_id)
+        )).all()
+
+    async def category_means(self, channel_id: int) -> Sequence[Row[Any]]:
+        """The channel's mean round points per category. Rows: category, mean."""
+        return (await self.session.execute(
+            select(QuestionRow.category, func.avg(RoundPoints.points))
+            .join(Round, Round.id == RoundPoints.round_id)
+            .join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(RoundPoints.channel_id == channel_id)
+            .group_by(QuestionRow.category)
+        )).all()
+
+    async def reserve(self, channel_id: int, question_row: int, day: date, opens_at: datetime,
+                      closes_at: datetime) -> int:
+        """Insert the day's round before it is posted (status `posting`); raises IntegrityError if the
+        channel has one for that day already."""
+        rnd = Round(channel_id=channel_id, question_id=question_row, local_date=day, status="posting",
+                    opens_at=opens_at, closes_at=closes_at)
+        self.session.add(rnd)
+        await self.session.flush()
+        return rnd.id
+
+    async def answers_to(self, round_id: int) -> int:
+        """How many answers the round got (revisions not counted again)."""
+        return await self.session.scalar(select(func.count(Answer.id)).where(
+            Answer.round_id == round_id, Answer.revision_of.is_(None))) or 0
+
+    async def due_to_close(self, now: datetime) -> list[int]:
+        return list((await self.session.scalars(select(Round.id).where(*round_due_to_close(now)))).all())
+
     async def open_for_channel(self, channel_key: str, at: datetime) -> Round | None:
         """The newest round of the channel still taking answers at `at`."""
         return await self.session.scalar(
