@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -25,6 +25,7 @@ from bot.store.models import (
     Channel,
     InboxEvent,
     Member,
+    Notification,
     PracticeSession,
     QuestionRow,
     ReviewItem,
@@ -284,6 +285,15 @@ class Rounds(Repository):
         return await self.session.scalar(select(func.count(Answer.id)).where(
             Answer.round_id == round_id, Answer.revision_of.is_(None))) or 0
 
+    async def open_with_reminders(self, now: datetime) -> Sequence[Row[Any]]:
+        """Rounds open at `now` and their channel's reminder lead. Rows: id, channel_id, thread_key,
+        closes_at, reminder_minutes."""
+        return (await self.session.execute(
+            select(Round.id, Round.channel_id, Round.thread_key, Round.closes_at, Channel.reminder_minutes)
+            .join(Channel, Channel.id == Round.channel_id)
+            .where(*round_open_at(now))
+        )).all()
+
     async def due_to_close(self, now: datetime) -> list[int]:
         return list((await self.session.scalars(select(Round.id).where(*round_due_to_close(now)))).all())
 
@@ -294,6 +304,19 @@ class Rounds(Repository):
             .where(Channel.key == channel_key, *round_open_at(at))
             .order_by(Round.local_date.desc()).limit(1)
         )
+
+
+class Notices(Repository):
+    async def reserve(self, kind: str, key: str, member_id: int) -> None:
+        """Reserve a notice before sending it; raises IntegrityError if it was reserved before."""
+        self.session.add(Notification(kind=kind, key=key, member_id=member_id))
+        await self.session.flush()
+
+    async def mark_sent(self, kind: str, key: str, at: datetime) -> None:
+        row = await self.session.scalar(select(Notification).where(Notification.kind == kind,
+                                                                    Notification.key == key))
+        if row is not None:
+            row.sent_at = at
 
 
 class Practice(Repository):
@@ -315,6 +338,27 @@ class People(Repository):
         """The person's row, locked for this transaction (PostgreSQL: the row; SQLite: the write lock), so
         their hourly count and the insert after it are one step; None if the person is new."""
         return await self.session.scalar(_lock_member(), {"key": user_key})
+
+    async def to_remind(self, round_id: int, channel_id: int) -> Sequence[Row[Any]]:
+        """People who opted in to reminders, answered a round of the channel before and not this one.
+        Rows: id, user_key."""
+        return (await self.session.execute(
+            select(Member.id, Member.user_key).where(
+                Member.reminders_opt_in.is_(True),
+                exists().where(Answer.member_id == Member.id, Answer.round_id.in_(
+                    select(Round.id).where(Round.channel_id == channel_id))),
+                ~exists().where(Answer.member_id == Member.id, Answer.round_id == round_id),
+            )
+        )).all()
+
+    async def weekly_summary_readers(self, channel_id: int) -> Sequence[Row[Any]]:
+        """People of the channel (they have round points in it) who opted in to the weekly summary.
+        Rows: id, user_key."""
+        return (await self.session.execute(
+            select(Member.id, Member.user_key).where(
+                Member.weekly_summary_opt_in.is_(True),
+                Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
+        )).all()
 
     async def channel_zone(self, member_id: int) -> str | None:
         """The time zone of the first channel (lowest id) this person answered a round in: the local-day
@@ -438,5 +482,6 @@ class Repositories:
         self.practice = Practice(session)
         self.people = People(session)
         self.reviews = Reviews(session)
+        self.notices = Notices(session)
         self.outbox = Outbox(session)
         self.inbox = Inbox(session)

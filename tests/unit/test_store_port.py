@@ -16,6 +16,7 @@ ON_THE_PORT = (
     "bot/services/inbox.py",
     "bot/services/calibration.py",
     "bot/services/rounds.py",
+    "bot/services/notices.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
