@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -22,6 +22,7 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
 from bot.store.models import (
     Answer,
+    CategoryStatRow,
     Channel,
     InboxEvent,
     Member,
@@ -331,6 +332,57 @@ class Practice(Repository):
     async def mark_answered(self, practice_id: int) -> None:
         await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id)
                                    .values(status="answered").execution_options(synchronize_session=False))
+
+    async def supersede_open(self, member_id: int) -> None:
+        """The person's open practice questions are done: a new one replaces them."""
+        await self.session.execute(update(PracticeSession).where(PracticeSession.member_id == member_id,
+                                                                 PracticeSession.status == "open")
+                                   .values(status="done"))
+
+    async def reserve(self, member_id: int, question_row: int, category: str | None, at: datetime) -> int:
+        """Store a practice question before its DM goes out (status `sending`): a `next` pressed meanwhile
+        already sees it as the latest."""
+        row = PracticeSession(member_id=member_id, question_id=question_row, thread_key="", status="sending",
+                              started_at=at, category=category)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def drop(self, practice_id: int) -> None:
+        await self.session.execute(delete(PracticeSession).where(PracticeSession.id == practice_id))
+
+    async def open_sent(self, practice_id: int, member_id: int, thread_key: str) -> None:
+        """The DM went out: open the question in its thread, unless a newer one superseded it meanwhile.
+        One statement: a read-then-write transaction would have to upgrade its SQLite lock, which fails at
+        once when busy."""
+        other = aliased(PracticeSession)  # another row of the table being updated, not the row itself
+        newer = exists().where(other.member_id == member_id, other.id > practice_id)
+        await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id).values(
+            thread_key=thread_key, status=case((newer, "done"), else_="open")))
+
+    async def latest_category(self, user_key: str) -> str | None:
+        """The category the person chose for their latest practice question (None: any, or no practice yet)."""
+        return await self.session.scalar(
+            select(PracticeSession.category).join(Member, Member.id == PracticeSession.member_id)
+            .where(Member.user_key == user_key).order_by(PracticeSession.id.desc()).limit(1))
+
+    async def seen_questions(self, member_id: int) -> list[str]:
+        """Question ids the person has answered (in rounds or practice)."""
+        return list((await self.session.scalars(
+            select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
+            .where(Answer.member_id == member_id).distinct()
+        )).all())
+
+    async def recent_questions(self, member_id: int, limit: int) -> list[str]:
+        """Question ids of the person's latest `limit` practice questions, newest first."""
+        return list((await self.session.scalars(
+            select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
+            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc())
+            .limit(limit))).all())
+
+    async def category_stats(self, member_id: int) -> list[CategoryStatRow]:
+        return list((await self.session.scalars(
+            select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all())
 
 
 class People(Repository):
