@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from sqlalchemy import select
-
 from bank.calibration import MIN_ANSWERS, Calibration, calibrate
 from bot.services.context import Context
-from bot.store.models import Answer, QuestionRow, Score
-from bot.store.queries import counted
 
 
 async def question_scores(ctx: Context) -> dict[str, list[float]]:
     """Counted totals of every live answer, per question id (all versions of a question together)."""
-    async with ctx.sessions() as s:
-        rows = (await s.execute(
-            select(QuestionRow.qid, Score.total)
-            .join(Answer, Answer.question_id == QuestionRow.id)
-            .join(Score, Score.answer_id == Answer.id)
-            .where(*counted())
-        )).all()
-    out: dict[str, list[float]] = defaultdict(list)
-    for qid, total in rows:
-        out[qid].append(float(total))
-    return dict(out)
+    async with ctx.uow() as uow:
+        return await uow.answers.counted_totals_by_question()
 
 
 async def calibration(ctx: Context, min_answers: int = MIN_ANSWERS) -> list[Calibration]:

@@ -1,4 +1,4 @@
-"""What every service needs: settings, database sessions, the clock, the question catalog, platforms."""
+"""What every service needs: settings, the store (units of work), the clock, the question catalog, platforms."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.events import platform_of
 from bot.ports import Platform
 from bot.services.catalog import Catalog
+from bot.store.uow import UnitOfWork
 
 
 class UnknownPlatform(LookupError):
@@ -24,6 +25,10 @@ class Context:
     clock: Clock
     catalog: Catalog
     platforms: dict[str, Platform] = field(default_factory=dict)
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work: `async with ctx.uow() as uow:` is one transaction over the repositories."""
+        return UnitOfWork(self.sessions)
 
     def platform_for(self, key: str) -> Platform:
         name = platform_of(key)

@@ -11,7 +11,6 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import render
@@ -20,22 +19,14 @@ from bot.messages import Message
 from bot.rules.timing import local_date, zone
 from bot.services import directory, progress
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Member, Round
-
-
-async def channel_zone(session: AsyncSession, member_id: int) -> str | None:
-    """The time zone of the first channel (lowest id) this person answered a round in."""
-    return await session.scalar(
-        select(Channel.timezone).join(Round, Round.channel_id == Channel.id)
-        .join(Answer, Answer.round_id == Round.id).where(Answer.member_id == member_id)
-        .order_by(Channel.id).limit(1)
-    )
+from bot.store.models import Member
+from bot.store.repositories import People
 
 
 async def person_zone(ctx: Context, session: AsyncSession, member: Member) -> str:
     if member.timezone:
         return member.timezone
-    return zone(None, await channel_zone(session, member.id), ctx.settings.timezone)
+    return zone(None, await People(session).channel_zone(member.id), ctx.settings.timezone)
 
 
 async def local_day(ctx: Context, session: AsyncSession, member: Member, at: datetime | None = None) -> date:

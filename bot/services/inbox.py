@@ -10,14 +10,12 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import as_utc
 from bot.events import AnswerEvent
 from bot.messages import valid_unicode
 from bot.services.context import Context
-from bot.store.models import InboxEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +42,15 @@ async def store(ctx: Context, kind: Kind, key: str, event: AnswerEvent) -> int |
     now = ctx.clock.now()
     # One clock for every platform: the moment drillbot first stored the event decides the deadline.
     try:
-        async with ctx.sessions.begin() as s:
-            row = InboxEvent(key=key[:300], kind=kind, payload=_payload(replace(event, at=now)), received_at=now)
-            s.add(row)
-            await s.flush()
-            return row.id
+        async with ctx.uow() as uow:
+            return await uow.inbox.add(key, kind, _payload(replace(event, at=now)), now)
     except IntegrityError:
         return None
 
 
 async def load(ctx: Context, inbox_id: int) -> tuple[Kind, AnswerEvent] | None:
-    async with ctx.sessions() as s:
-        row = await s.get(InboxEvent, inbox_id)
+    async with ctx.uow() as uow:
+        row = await uow.inbox.get(inbox_id)
         if row is None or row.done:
             return None
         return row.kind, event_of(row.payload)  # type: ignore[return-value]
@@ -63,26 +58,22 @@ async def load(ctx: Context, inbox_id: int) -> tuple[Kind, AnswerEvent] | None:
 
 async def mark_done(ctx: Context, inbox_id: int) -> None:
     """Processed: the text now lives in the answer (or was refused), so the inbox keeps only the key."""
-    async with ctx.sessions.begin() as s:
-        await s.execute(update(InboxEvent).where(InboxEvent.id == inbox_id).values(done=True, payload={})
-                        .execution_options(synchronize_session=False))
+    async with ctx.uow() as uow:
+        await uow.inbox.mark_done(inbox_id)
 
 
 async def leftover(ctx: Context, older_than: timedelta | None = None, limit: int = 500) -> list[int]:
     """Rows not processed: all of them at start, else only those older than `older_than` (the adapter
     that stored a newer one is still processing it)."""
-    query = select(InboxEvent.id).where(InboxEvent.done.is_(False))
-    if older_than is not None:
-        query = query.where(InboxEvent.received_at <= ctx.clock.now() - older_than)
-    async with ctx.sessions() as s:
-        return list((await s.scalars(query.order_by(InboxEvent.id).limit(limit))).all())
+    received_by = ctx.clock.now() - older_than if older_than is not None else None
+    async with ctx.uow() as uow:
+        return await uow.inbox.unprocessed_ids(received_by, limit)
 
 
 async def forget(ctx: Context, user_key: str) -> int:
     """forget-me: unprocessed rows of the person (processed rows hold no text)."""
-    async with ctx.sessions.begin() as s:
-        rows = (await s.scalars(select(InboxEvent).where(InboxEvent.done.is_(False)))).all()
-        mine = [r for r in rows if r.payload.get("user_key") == user_key]
+    async with ctx.uow() as uow:
+        mine = [r for r in await uow.inbox.unprocessed() if r.payload.get("user_key") == user_key]
         for r in mine:
-            await s.delete(r)
+            await uow.inbox.delete(r)
         return len(mine)

@@ -29,6 +29,7 @@ from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
 from bot.services.days import local_day
 from bot.store.models import Answer, InterviewSession, InterviewTurn, Score
+from bot.store.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
             "Trim it to the key points, as you would in an interview.")]))
     async with ctx.sessions() as s:  # the same hourly cap as every answer, counted by arrival
         owner = await s.scalar(select(InterviewSession.member_id).where(InterviewSession.id == session_id))
-        limited = None if owner is None else await intake.rate_limited(ctx, s, owner, now)
+        limited = None if owner is None else await intake.rate_limited(ctx, Repositories(s), owner, now)
     if limited is not None:
         return await _send(ctx, event.user_key, Reply([limited]))
     # Store before grading: a crash from here on leaves an `answered` turn that `resume` grades. The

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from bank.schema import category_label
@@ -18,49 +17,34 @@ from bot.messages import Field, Message
 from bot.rules.timing import iso_week
 from bot.services import practice, progress_view
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Member, Notification, Round, RoundPoints
-from bot.store.queries import round_open_at
 
 log = logging.getLogger(__name__)
 
 
 async def _reserve(ctx: Context, kind: str, key: str, member_id: int) -> bool:
     try:
-        async with ctx.sessions.begin() as s:
-            s.add(Notification(kind=kind, key=key, member_id=member_id))
+        async with ctx.uow() as uow:
+            await uow.notices.reserve(kind, key, member_id)
         return True
     except IntegrityError:
         return False
 
 
 async def _mark_sent(ctx: Context, kind: str, key: str) -> None:
-    async with ctx.sessions.begin() as s:
-        row = await s.scalar(select(Notification).where(Notification.kind == kind, Notification.key == key))
-        if row is not None:
-            row.sent_at = ctx.clock.now()
+    async with ctx.uow() as uow:
+        await uow.notices.mark_sent(kind, key, ctx.clock.now())
 
 
 async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
     """DM opted-in people who answered in a channel before but not in its round closing soon."""
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        rounds = (await s.execute(
-            select(Round.id, Round.channel_id, Round.thread_key, Round.closes_at, Channel.reminder_minutes)
-            .join(Channel, Channel.id == Round.channel_id)
-            .where(*round_open_at(now))
-        )).all()
+    async with ctx.uow() as uow:
+        rounds = await uow.rounds.open_with_reminders(now)
         due = [r for r in rounds if r.closes_at.replace(tzinfo=now.tzinfo) - timedelta(minutes=r.reminder_minutes)
                <= now] if rounds else []
         targets: list[tuple[int, int, str, str]] = []
         for r in due:
-            regulars = (await s.execute(
-                select(Member.id, Member.user_key).where(
-                    Member.reminders_opt_in.is_(True),
-                    exists().where(Answer.member_id == Member.id, Answer.round_id.in_(
-                        select(Round.id).where(Round.channel_id == r.channel_id))),
-                    ~exists().where(Answer.member_id == Member.id, Answer.round_id == r.id),
-                )
-            )).all()
+            regulars = await uow.people.to_remind(r.id, r.channel_id)
             targets += [(r.id, m.id, m.user_key, r.thread_key or "") for m in regulars]
     user_of = {m: u for _r, m, u, _t in targets}
 
@@ -75,14 +59,9 @@ async def send_reminders(ctx: Context, pace_s: float = 1.0) -> int:
 async def send_weekly_summaries(ctx: Context, channel_id: int, week_day: date, pace_s: float = 1.0) -> int:
     """The personal summary for the ISO week containing `week_day`, to opted-in people of a channel."""
     week = iso_week(week_day)
-    async with ctx.sessions() as s:
-        people = (await s.execute(
-            select(Member.id, Member.user_key).where(
-                Member.weekly_summary_opt_in.is_(True),
-                Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
-        )).all()
-
-    user_of = dict(people)
+    async with ctx.uow() as uow:
+        people = await uow.people.weekly_summary_readers(channel_id)
+    user_of = {m: u for m, u in people}
 
     async def build(member_id: int) -> Message:
         return await summary_message(ctx, member_id, week, user_key=user_of[member_id])
@@ -111,9 +90,9 @@ async def _send_once(ctx: Context, kind: str, targets: list[tuple[str, int, str]
 
 async def summary_message(ctx: Context, member_id: int, week: str, *, user_key: str = "") -> Message:
     """`user_key`: whose platform's command syntax the hints use (bot.syntax); `/drill` without one."""
-    async with ctx.sessions() as s:
-        points = await progress_view.week_points(s, member_id, week)
-        streak = await progress_view.streak(s, member_id)
+    async with ctx.uow() as uow:  # progress_view still takes the session
+        points = await progress_view.week_points(uow.session, member_id, week)
+        streak = await progress_view.streak(uow.session, member_id)
     weak = await practice.weak_for(ctx, member_id)
     suggestions: list[str] = []
     for category in weak[:3]:

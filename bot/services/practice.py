@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, exists, select, update
-from sqlalchemy.orm import aliased
-
 from bank.schema import BankQuestion, Category, category_label
 from bank.selection import pick_practice_question
 from bot import render, syntax
@@ -17,7 +14,6 @@ from bot.rules.category_stats import CategoryStat, weak_categories
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, CategoryStatRow, Member, PracticeSession, QuestionRow, ReviewItem
 
 ALL_CATEGORIES = [c.value for c in Category]
 
@@ -32,8 +28,8 @@ RECENT_PRACTICE = 10  # `next` does not repeat a question within this many press
 
 
 async def _category_stats(ctx: Context, member_id: int) -> list[CategoryStat]:
-    async with ctx.sessions() as s:
-        rows = (await s.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all()
+    async with ctx.uow() as uow:
+        rows = await uow.practice.category_stats(member_id)
     return [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
 
 
@@ -71,27 +67,16 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     Any practice question still open is superseded (marked done) here, as the new one replaces it.
     """
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
+    async with ctx.uow() as uow:
+        m = await directory.member(ctx, uow.session, user_key, display_name, workspace_key)
         member_id = m.id
-        today = await local_day(ctx, s, m, now)
-        due = (await s.scalars(
-            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
-                                         ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
-        )).all()
-        leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == member_id,
-                                                                ReviewItem.leech.is_(True)))).all()
-        seen = (await s.scalars(
-            select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
-            .where(Answer.member_id == member_id).distinct()
-        )).all()
-        recent = list((await s.scalars(
-            select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
-            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc())
-            .limit(RECENT_PRACTICE))).all())
+        today = await local_day(ctx, uow.session, m, now)
+        due = await uow.reviews.due(member_id, today)
+        leeches = await uow.reviews.leeches(member_id)
+        seen = await uow.practice.seen_questions(member_id)
+        recent = await uow.practice.recent_questions(member_id, RECENT_PRACTICE)
         # Any question still open is superseded by the new one.
-        await s.execute(update(PracticeSession).where(PracticeSession.member_id == member_id,
-                                                      PracticeSession.status == "open").values(status="done"))
+        await uow.practice.supersede_open(member_id)
     stats = await _category_stats(ctx, member_id)
     weak = weak_categories(stats, ALL_CATEGORIES, limit=len(ALL_CATEGORIES))
     question = None
@@ -126,34 +111,24 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
                                                  f"Try `{bare}` without a category."))
     # The session is stored before the DM goes out: a `next` or Skip pressed while it is in flight must
     # already see the chosen category and this question as the latest one.
-    async with ctx.sessions.begin() as s:
-        session = PracticeSession(member_id=chosen.member_id, question_id=ctx.catalog.row_id(question.id),
-                                  thread_key="", status="sending", started_at=now, category=category)
-        s.add(session)
-        await s.flush()
-        session_id = session.id
+    async with ctx.uow() as uow:
+        session_id = await uow.practice.reserve(chosen.member_id, ctx.catalog.row_id(question.id), category, now)
     try:
         posted = await ctx.platform_for(user_key).dm(user_key, render.practice_question(question, chosen.reason))
     except BaseException:
-        async with ctx.sessions.begin() as s:
-            await s.execute(delete(PracticeSession).where(PracticeSession.id == session_id))
+        async with ctx.uow() as uow:
+            await uow.practice.drop(session_id)
         raise
-    # Open it, unless a newer question has superseded it while the DM was in flight. One statement: a
-    # read-then-write transaction would have to upgrade its SQLite lock, which fails at once when busy.
-    other = aliased(PracticeSession)  # another row of the table being updated, not the row itself
-    newer = exists().where(other.member_id == chosen.member_id, other.id > session_id)
-    async with ctx.sessions.begin() as s:
-        await s.execute(update(PracticeSession).where(PracticeSession.id == session_id).values(
-            thread_key=posted.thread_key, status=case((newer, "done"), else_="open")))
+    # Open it, unless a newer question has superseded it while the DM was in flight.
+    async with ctx.uow() as uow:
+        await uow.practice.open_sent(session_id, chosen.member_id, posted.thread_key)
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 
 
 async def chosen_category(ctx: Context, user_key: str) -> str | None:
     """The category of the person's latest practice question, if they asked for one (None: any)."""
-    async with ctx.sessions() as s:
-        latest = await s.scalar(
-            select(PracticeSession.category).join(Member, Member.id == PracticeSession.member_id)
-            .where(Member.user_key == user_key).order_by(PracticeSession.id.desc()).limit(1))
+    async with ctx.uow() as uow:
+        latest = await uow.practice.latest_category(user_key)
     return latest if latest in ALL_CATEGORIES else None
 
 

@@ -39,7 +39,8 @@ from bot.store.models import (
     Score,
     Streak,
 )
-from bot.store.queries import counted
+from bot.store.queries import counted, first_channel_zone
+from bot.store.repositories import Repositories
 
 
 @dataclass
@@ -60,14 +61,8 @@ class Best:
 # Recomputation from history -----------------------------------------------------------------------
 
 async def best_per_round(session: AsyncSession, member_id: int, round_id: int | None = None) -> dict[int, Best]:
-    query = (select(Answer.round_id, Answer.id, Score.total, Answer.submitted_at)
-             .join(Score, Score.answer_id == Answer.id)
-             .where(Answer.member_id == member_id, Answer.round_id.is_not(None), *counted())
-             .order_by(Score.total.desc(), Answer.submitted_at.asc(), Answer.id.asc()))
-    if round_id is not None:
-        query = query.where(Answer.round_id == round_id)
     best: dict[int, Best] = {}
-    for r in (await session.execute(query)).all():
+    for r in await Repositories(session).answers.counted_round_bests(member_id, round_id):
         best.setdefault(r.round_id, Best(r.id, r.total, r.submitted_at))
     return best
 
@@ -228,9 +223,7 @@ def _score_inputs_query() -> Select[Any]:
             and_(other.submitted_at == Answer.submitted_at, other.id > Answer.id)))
     known = exists().where(other.member_id == Answer.member_id, other.id != Answer.id,
                            other_r.id == other.round_id, other_r.channel_id == Round.channel_id)
-    first_zone = (select(other_c.timezone).join(other_r, other_r.channel_id == other_c.id)
-                  .join(other, other.round_id == other_r.id).where(other.member_id == Answer.member_id)
-                  .order_by(other_c.id).limit(1).scalar_subquery())
+    first_zone = first_channel_zone(Answer.member_id, other, other_r, other_c).scalar_subquery()
     return (
         select(Answer, Member, Round, Channel, QuestionRow.qid, QuestionRow.category, Streak, RoundPoints,
                CategoryStatRow, ReviewItem, later, known, first_zone)

@@ -22,9 +22,10 @@ from bot.rules.timing import iso_week, week_start
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, CategoryStatRow, QuestionRow, ReviewItem, RoundPoints, Score, Streak
+from bot.store.models import Answer, CategoryStatRow, QuestionRow, RoundPoints, Score, Streak
 from bot.store.models import Dispute as DisputeRow
 from bot.store.queries import counted, live
+from bot.store.repositories import Repositories
 
 TREND_WEEKS = 8
 RECENT_FEEDBACK = 3
@@ -128,10 +129,7 @@ async def category_strengths(s: AsyncSession, member_id: int) -> list[CategorySt
 
 async def due_reviews(s: AsyncSession, member_id: int, today: date) -> list[str]:
     """Questions due for spaced review today (leeches excluded), soonest first: the same rule `practice` uses."""
-    return list((await s.scalars(
-        select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.due <= today,
-                                     ReviewItem.leech.is_(False)).order_by(ReviewItem.due, ReviewItem.qid)
-    )).all())
+    return await Repositories(s).reviews.due(member_id, today)
 
 
 def trend_weeks(today: date, n: int = TREND_WEEKS) -> list[str]:

@@ -15,8 +15,9 @@ from bot.rules.timing import iso_week, local_date
 from bot.services import directory, practice, progress_view
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, Channel, Member, ReviewItem, RoundPoints, Score
+from bot.store.models import Answer, Channel, Member, RoundPoints, Score
 from bot.store.queries import live
+from bot.store.repositories import Repositories
 
 
 @dataclass
@@ -103,8 +104,7 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
                                                                                 live())) or 0
         week = iso_week(await local_day(ctx, s, m))
         week_points = await progress_view.week_points(s, m.id, week)
-        leeches = (await s.scalars(select(ReviewItem.qid).where(ReviewItem.member_id == m.id,
-                                                                ReviewItem.leech.is_(True)))).all()
+        leeches = await Repositories(s).reviews.leeches(m.id)
         name, member_id = m.display_name, m.id
     weak = await practice.weak_for(ctx, member_id)
     fields = [Field("Streak", f"{st.current if st else 0} day(s), longest {st.longest if st else 0}", True),

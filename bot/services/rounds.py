@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bank.selection import Asked, eligible, pick_round_question
@@ -20,8 +19,6 @@ from bot.rules.timing import is_post_day, local_date
 from bot.services import directory
 from bot.services.calibration import poorly_calibrated
 from bot.services.context import Context
-from bot.store.models import Answer, QuestionRow, Round, RoundPoints
-from bot.store.queries import round_due_to_close
 
 log = logging.getLogger(__name__)
 
@@ -36,44 +33,31 @@ class PostResult:
 
 async def team_weak_categories(ctx: Context, channel_id: int) -> list[str]:
     """The channel's categories ordered by mean round score, lowest first."""
-    async with ctx.sessions() as s:
-        rows = (await s.execute(
-            select(QuestionRow.category, func.avg(RoundPoints.points))
-            .join(Round, Round.id == RoundPoints.round_id)
-            .join(QuestionRow, QuestionRow.id == Round.question_id)
-            .where(RoundPoints.channel_id == channel_id)
-            .group_by(QuestionRow.category)
-        )).all()
+    async with ctx.uow() as uow:
+        rows = await uow.rounds.category_means(channel_id)
     return [c for c, _ in sorted(rows, key=lambda r: (r[1], r[0]))]
 
 
 async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> PostResult:
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key)
+    async with ctx.uow() as uow:
+        ch = await directory.find_channel(uow.session, channel_key)
         if ch is None or not ch.enabled:
             return PostResult(False, "channel not configured")
         today = local_date(now, ch.timezone)
         if not force and not is_post_day(today, parse_weekdays(ch.weekdays)):
             return PostResult(False, "not a posting day")
-        existing = await s.scalar(select(Round).where(Round.channel_id == ch.id, Round.local_date == today))
+        existing = await uow.rounds.on_day(ch.id, today)
         if existing is not None and existing.status != "posting":
             return PostResult(False, "already posted today", existing.id, existing.thread_key)
-        history = [
-            Asked(qid, cat, d)
-            for qid, cat, d in (await s.execute(
-                select(QuestionRow.qid, QuestionRow.category, Round.local_date)
-                .join(QuestionRow, QuestionRow.id == Round.question_id)
-                .where(Round.channel_id == ch.id)
-            )).all()
-        ]
+        history = [Asked(qid, cat, d) for qid, cat, d in await uow.rounds.asked(ch.id)]
         channel_id, tz, window = ch.id, ch.timezone, ch.answer_window_hours
         categories, difficulty_max = list(ch.categories or []), ch.difficulty_max
 
     if existing is not None:  # a previous attempt crashed between reserving and posting: retry it
         rnd_id, question = existing.id, None
-        async with ctx.sessions() as s:
-            question = await ctx.catalog.question_for_row(s, existing.question_id)
+        async with ctx.uow() as uow:
+            question = await ctx.catalog.question_for_row(uow.session, existing.question_id)
         closes_at = existing.closes_at
     else:
         weak = await team_weak_categories(ctx, channel_id)
@@ -87,18 +71,14 @@ async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> 
             return PostResult(False, "no question matches this channel's categories and difficulty")
         closes_at = now + timedelta(hours=window)
         try:
-            async with ctx.sessions.begin() as s:
-                rnd = Round(channel_id=channel_id, question_id=ctx.catalog.row_id(question.id), local_date=today,
-                            status="posting", opens_at=now, closes_at=closes_at)
-                s.add(rnd)
-                await s.flush()
-                rnd_id = rnd.id
+            async with ctx.uow() as uow:
+                rnd_id = await uow.rounds.reserve(channel_id, ctx.catalog.row_id(question.id), today, now, closes_at)
         except IntegrityError:
             return PostResult(False, "already posted today")
 
     posted = await ctx.platform_for(channel_key).post(channel_key, render.question_post(question, today, closes_at, tz))
-    async with ctx.sessions.begin() as s:
-        rnd = await s.get(Round, rnd_id)
+    async with ctx.uow() as uow:
+        rnd = await uow.rounds.get(rnd_id)
         assert rnd is not None
         rnd.thread_key, rnd.status = posted.thread_key, "open"
     log.info("round posted", extra={"channel": channel_key, "round": rnd_id, "question": question.id})
@@ -106,25 +86,24 @@ async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> 
 
 
 async def close_round(ctx: Context, round_id: int, *, reveal: bool = True) -> bool:
-    async with ctx.sessions.begin() as s:
-        rnd = await s.get(Round, round_id)
+    async with ctx.uow() as uow:
+        rnd = await uow.rounds.get(round_id)
         if rnd is None or rnd.status not in ("open", "posting"):
             return False
         rnd.status, rnd.closed_at = "closed", ctx.clock.now()
-        question = await ctx.catalog.question_for_row(s, rnd.question_id)
-        answers = await s.scalar(select(func.count(Answer.id)).where(Answer.round_id == rnd.id,
-                                                                   Answer.revision_of.is_(None)))
+        question = await ctx.catalog.question_for_row(uow.session, rnd.question_id)
+        answers = await uow.rounds.answers_to(rnd.id)
         thread_key = rnd.thread_key
     if reveal and thread_key:
-        reveal_msg = render.round_closed(question, answers or 0, syntax.usage_for(ctx, thread_key, "practice"))
+        reveal_msg = render.round_closed(question, answers, syntax.usage_for(ctx, thread_key, "practice"))
         await ctx.platform_for(thread_key).reply(thread_key, reveal_msg)
     return True
 
 
 async def close_due_rounds(ctx: Context) -> int:
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        due = (await s.scalars(select(Round.id).where(*round_due_to_close(now)))).all()
+    async with ctx.uow() as uow:
+        due = await uow.rounds.due_to_close(now)
     closed = 0
     for rid in due:
         closed += await close_round(ctx, rid)
@@ -133,10 +112,9 @@ async def close_due_rounds(ctx: Context) -> int:
 
 async def skip_today(ctx: Context, channel_key: str) -> bool:
     """Close today's round without a reveal (an admin's choice, e.g. a holiday)."""
-    async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key)
+    async with ctx.uow() as uow:
+        ch = await directory.find_channel(uow.session, channel_key)
         if ch is None:
             return False
-        rnd = await s.scalar(select(Round).where(Round.channel_id == ch.id,
-                                                 Round.local_date == local_date(ctx.clock.now(), ch.timezone)))
+        rnd = await uow.rounds.on_day(ch.id, local_date(ctx.clock.now(), ch.timezone))
     return rnd is not None and await close_round(ctx, rnd.id, reveal=False)

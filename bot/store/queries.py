@@ -8,13 +8,13 @@ queries that read other rows of the same table.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select, select
 
 from bot.clock import as_utc
-from bot.store.models import Answer, Round, Score
+from bot.store.models import Answer, Channel, ReviewItem, Round, Score
 
 # Ids are SQL INTEGER columns (32-bit on PostgreSQL); a larger id typed by a person can name no row and
 # would overflow the driver, so lookups treat it as not found before querying.
@@ -55,6 +55,22 @@ def received_since(member_id: Any, since: Any) -> tuple[ColumnElement[bool], ...
     """The person's answers that arrived after `since` (the hourly limit's count: by arrival, so an edit
     of an old message counts now). Either argument may be a bound parameter."""
     return (Answer.member_id == member_id, Answer.received_at > since)
+
+
+def review_due(today: date) -> tuple[ColumnElement[bool], ...]:
+    """A question due for spaced review on `today` (a leech, a question the person keeps failing, is not
+    brought back)."""
+    return (ReviewItem.due <= today, ReviewItem.leech.is_(False))
+
+
+def first_channel_zone(member_id: Any, answer: Any = Answer, rnd: Any = Round,
+                       channel: Any = Channel) -> Select[tuple[str]]:
+    """The time zone of the first channel (lowest id) the person answered a round in: the person's local
+    day falls back to it when they set no zone of their own (bot/services/days.py). `member_id` may be a
+    column of an outer query (then pass aliases, and use `.scalar_subquery()`)."""
+    return (select(channel.timezone).join(rnd, rnd.channel_id == channel.id)
+            .join(answer, answer.round_id == rnd.id).where(answer.member_id == member_id)
+            .order_by(channel.id).limit(1))
 
 
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:

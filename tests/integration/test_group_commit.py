@@ -113,7 +113,7 @@ async def test_one_conflict_in_a_batch_loses_no_other_answer(core: Core, platfor
 async def test_a_claimed_batch_reads_each_persons_own_earlier_feedback(core: Core, judge) -> None:  # type: ignore[no-untyped-def]
     """The earlier feedback a revision is checked against is read for the whole claimed batch in one
     statement: each answer must get its own person's tries, newest first, at most SHOWN_TRIES."""
-    from bot.services.scoring.shown import SHOWN_TRIES
+    from bot.store.repositories import SHOWN_TRIES
 
     def named(question, text):  # type: ignore[no-untyped-def]
         who = text.split()[0]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from bot.ports import JudgeError
 from bot.rules import failures
 from bot.services.context import Context
-from bot.store.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +23,9 @@ async def record_failure(ctx: Context, answer_id: int, error: JudgeError, max_at
     """Apply the plan to the answer and log it; None if the answer is no longer ours."""
     now = ctx.clock.now()
     text = str(error)
-    async with ctx.sessions.begin() as s:
-        answer = await s.get(Answer, answer_id)
-        if answer is None or answer.status != "scoring":
+    async with ctx.uow() as uow:
+        answer = await uow.answers.claimed(answer_id)
+        if answer is None:
             return None
         plan = failures.plan(error, answer.attempts, now, max_attempts)
         answer.attempts, answer.status, answer.next_attempt_at = plan.attempts, plan.status, plan.next_attempt_at

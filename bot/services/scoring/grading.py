@@ -16,10 +16,10 @@ async def grade(ctx: Context, judge: Judge, answer_id: int, claimed: Claimed | N
     answer = claimed
     question = ctx.catalog.cached_question(claimed.question_id) if claimed is not None else None
     if question is None:  # a session only for what the claim did not return and the catalog has not cached
-        async with ctx.sessions() as s:
-            answer = claimed if claimed is not None else await still_claimed(s, answer_id)
+        async with ctx.uow() as uow:
+            answer = claimed if claimed is not None else await still_claimed(uow, answer_id)
             if answer is None:
                 return None
-            question = await ctx.catalog.question_for_row(s, answer.question_id)
+            question = await ctx.catalog.question_for_row(uow.session, answer.question_id)
     assert answer is not None
     return answer, await judge.grade(question, answer.text, shown=list(answer.shown))

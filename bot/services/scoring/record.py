@@ -63,9 +63,10 @@ async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
     rolled back and the caller retries its answers one by one."""
     now = ctx.clock.now()
     stored: list[tuple[Score, Route, str, bool, int] | None] = [None] * len(batch)
-    async with ctx.sessions.begin() as s:
+    async with ctx.uow() as uow:
+        s = uow.session  # progress still takes the session (not moved onto repositories yet)
         if acks:
-            await replies.store_acks(s, acks)
+            await uow.outbox.settle(acks)
         inputs = await progress.load_for_scores(s, [item.answer_id for item in batch], now)
         for i in sorted(range(len(batch)), key=lambda i: batch[i].member_id):
             item = batch[i]

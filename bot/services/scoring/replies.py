@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import render
 from bot.messages import Message, user_text
 from bot.services.context import Context
 from bot.services.scoring.lease import LEASE
-from bot.store.models import Answer, Channel, Member, Round, Score
-from bot.store.queries import reply_unsent
+from bot.store.models import Score
 
 
 @dataclass(frozen=True)
@@ -62,19 +58,15 @@ async def build_reply(ctx: Context, answer_id: int, score: Score, display_name: 
     # Practice: after the score, show the model answer and what the interviewer was probing for.
     if not practice:
         return ScoreReply(view, text, None)
-    async with ctx.sessions() as s:  # the catalog caches it: no query once seen
-        question = await ctx.catalog.question_for_row(s, question_row)
+    async with ctx.uow() as uow:  # the catalog caches it: no query once seen
+        question = await ctx.catalog.question_for_row(uow.session, question_row)
     return ScoreReply(view, text, render.practice_reveal(question))
 
 
 async def stored_reply(ctx: Context, answer_id: int) -> ScoreReply | None:
     """The reply for an already stored score (the resend path)."""
-    async with ctx.sessions() as s:
-        row = (await s.execute(
-            select(Answer.practice_id, Answer.question_id, Score, Member.display_name)
-            .join(Score, Score.answer_id == Answer.id)
-            .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
-        )).first()
+    async with ctx.uow() as uow:
+        row = await uow.outbox.stored_score(answer_id)
     if row is None:
         return None
     practice_id, question_row, score, name = row
@@ -82,14 +74,8 @@ async def stored_reply(ctx: Context, answer_id: int) -> ScoreReply | None:
 
 
 async def route_of(ctx: Context, answer_id: int) -> Route | None:
-    async with ctx.sessions() as s:
-        row = (await s.execute(
-            select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
-            .join(Member, Member.id == Answer.member_id)
-            .outerjoin(Round, Round.id == Answer.round_id)
-            .outerjoin(Channel, Channel.id == Round.channel_id)
-            .where(Answer.id == answer_id)
-        )).first()
+    async with ctx.uow() as uow:
+        row = await uow.outbox.route(answer_id)
     if row is None:
         return None
     return Route(row.thread_key, row.message_key, row.user_key, row.feedback_mode)
@@ -97,56 +83,35 @@ async def route_of(ctx: Context, answer_id: int) -> Route | None:
 
 async def who_answered(ctx: Context, answer_id: int) -> str:
     """The name a notice about a channel answer addresses; practice notices address no one."""
-    async with ctx.sessions() as s:
-        row = (await s.execute(select(Member.display_name, Answer.practice_id).join(Answer)
-                               .where(Answer.id == answer_id))).first()
+    async with ctx.uow() as uow:
+        row = await uow.outbox.author(answer_id)
     return user_text(row.display_name, 80) if row and row.practice_id is None else ""
 
 
 async def claim_reply(ctx: Context, answer_id: int) -> bool:
     """Only one process sends a given score reply; a claim older than the lease may be retaken."""
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as s:
-        res = await s.execute(
-            update(Answer).where(Answer.id == answer_id, Answer.reply_sent.is_(False),
-                                 or_(Answer.reply_claimed_at.is_(None), Answer.reply_claimed_at <= now - LEASE))
-            .values(reply_claimed_at=now).execution_options(synchronize_session=False)
-        )
-        return res.rowcount == 1  # type: ignore[attr-defined]
+    async with ctx.uow() as uow:
+        return await uow.outbox.claim(answer_id, now, now - LEASE)
 
 
 # Replies posted and not yet recorded: answer id -> True if the reply was sent, False if posting failed.
 Acks = dict[int, bool]
 
 
-async def store_acks(s: AsyncSession, acks: Acks) -> None:
-    """Record a set of posted replies in at most two statements: sent ones are done; a failed one's claim
-    is released so the unsent-reply sweep tries again."""
-    sent = [answer_id for answer_id, ok in acks.items() if ok]
-    failed = [answer_id for answer_id, ok in acks.items() if not ok]
-    for ids, values in ((sent, {"reply_sent": True}), (failed, {"reply_claimed_at": None})):
-        if ids:
-            await s.execute(update(Answer).where(Answer.id.in_(ids)).values(**values)
-                            .execution_options(synchronize_session=False))
-
-
 async def finish_reply(ctx: Context, answer_id: int, sent: bool) -> None:
     """Record one sent reply, or release its claim, in its own transaction."""
-    async with ctx.sessions.begin() as s:
-        await store_acks(s, {answer_id: sent})
+    async with ctx.uow() as uow:
+        await uow.outbox.settle({answer_id: sent})
 
 
 async def unsent(ctx: Context, limit: int) -> list[int]:
     """Scored answers whose reply was never sent (platform down, process died while posting)."""
-    async with ctx.sessions() as s:
-        return list((await s.scalars(
-            select(Answer.id).where(*reply_unsent()).limit(limit)
-        )).all())
+    async with ctx.uow() as uow:
+        return await uow.outbox.unsent(limit)
 
 
 async def reply_settled(ctx: Context, answer_id: int) -> bool:
     """An answer has a sent reply or a sent "score coming" notice (or is gone)."""
-    async with ctx.sessions() as s:
-        row = (await s.execute(select(Answer.reply_sent, Answer.pending_notice_sent)
-                               .where(Answer.id == answer_id))).first()
-    return row is None or bool(row.reply_sent or row.pending_notice_sent)
+    async with ctx.uow() as uow:
+        return await uow.outbox.settled(answer_id)

@@ -1,0 +1,539 @@
+"""Repositories: the named queries services ask the store, one method per question, over one session.
+
+A rule a query filters by ("a counted answer", "pending work", "a round open for a thread") is a
+condition in `bot.store.queries`; the statement that asks it lives here, once. Services reach them through
+a unit of work (`bot.store.uow`), never by writing SQL of their own. Hot-path statements are built once
+(`@cache`) and bound to their values: building one costs about as much as running it on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+
+from bot.store.models import (
+    Answer,
+    CategoryStatRow,
+    Channel,
+    InboxEvent,
+    Member,
+    Notification,
+    PracticeSession,
+    QuestionRow,
+    ReviewItem,
+    Round,
+    RoundPoints,
+    Score,
+)
+from bot.store.queries import (
+    counted,
+    due_for_scoring,
+    first_channel_zone,
+    received_since,
+    reply_unsent,
+    review_due,
+    round_due_to_close,
+    round_open_at,
+    scoring_work,
+)
+
+SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
+
+# Columns an intake insert sets, in the order `insert_within_limit` binds them.
+ANSWER_COLUMNS = ("message_key", "member_id", "round_id", "practice_id", "question_id", "thread_key", "text",
+                  "revision_of", "day", "submitted_at", "received_at", "status", "attempts", "next_attempt_at",
+                  "pending_notice_sent", "reply_sent", "deleted")
+
+
+@cache
+def _round_and_seen() -> Select[tuple[Round, int | None]]:
+    seen = select(Answer.id).where(Answer.message_key == bindparam("message_key")).limit(1).scalar_subquery()
+    return select(Round, seen).where(Round.thread_key == bindparam("thread_key"))
+
+
+@cache
+def _insert_within_limit() -> ReturningInsert[tuple[int]]:
+    """INSERT … SELECT the answer's values WHERE the person has fewer than `limit` answers received since
+    `since`, RETURNING its id: the hourly limit checked by the insert itself."""
+    table = Answer.__table__
+    cols = table.c
+    recent = (select(cols.id)
+              .where(*received_since(bindparam("member_id"), bindparam("since", type_=cols.received_at.type)))
+              .limit(bindparam("limit", type_=Integer)).subquery())
+    under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
+    row = select(*(bindparam(name, type_=cols[name].type) for name in ANSWER_COLUMNS)).where(under_limit)
+    # The table, not the mapped class: a core statement, so the session sends it as it is (no ORM bulk path).
+    return insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False).returning(cols.id)
+
+
+@cache
+def _claim() -> ReturningUpdate[Any]:
+    """Built once (bound to now, the lease's end and the batch size): it runs on every pass."""
+    now = bindparam("now", type_=Answer.next_attempt_at.type)
+    due = (
+        select(Answer.id)
+        .where(*due_for_scoring(now))
+        .order_by(Answer.next_attempt_at, Answer.id)
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(Answer).where(Answer.id.in_(due.scalar_subquery()))
+        .values(status="scoring", next_attempt_at=bindparam("until", type_=Answer.next_attempt_at.type))
+        .returning(Answer.id, Answer.member_id, Answer.question_id, Answer.text)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _shown() -> Select[Any]:
+    """Built once (bound to a list of answer ids): building it costs more than running it."""
+    target, target_q = aliased(Answer), aliased(QuestionRow)
+    newest = func.row_number().over(partition_by=target.id, order_by=Score.id.desc()).label("n")
+    tries = (
+        select(target.id.label("for_id"), Score.feedback, Score.follow_up, newest)
+        .join(target_q, target_q.id == target.question_id)
+        .join(QuestionRow, QuestionRow.qid == target_q.qid)
+        .join(Answer, and_(Answer.question_id == QuestionRow.id, Answer.member_id == target.member_id,
+                           Answer.id != target.id))
+        .join(Score, Score.answer_id == Answer.id)
+        .where(target.id.in_(bindparam("answer_ids", expanding=True)))
+        .subquery()
+    )
+    return (select(tries.c.for_id, tries.c.feedback, tries.c.follow_up)
+            .where(tries.c.n <= SHOWN_TRIES).order_by(tries.c.for_id, tries.c.n))
+
+
+@cache
+def _lock_member() -> ReturningUpdate[tuple[Member]]:
+    return (update(Member).where(Member.user_key == bindparam("key"))
+            .values(display_name=Member.display_name).returning(Member)
+            .execution_options(synchronize_session=False))
+
+
+@dataclass
+class Repository:
+    session: AsyncSession
+
+
+class Answers(Repository):
+    """Stored answers: intake's lookups and insert, the scoring queue (pending work, leases), revisions."""
+
+    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Round | None, bool | None]:
+        """The round whose thread this is and whether this message is stored already, in one statement;
+        (None, None) when no round has this thread (then ask `seen`)."""
+        found = (await self.session.execute(_round_and_seen(), {"message_key": message_key,
+                                                                 "thread_key": thread_key})).first()
+        return (found[0], found[1] is not None) if found else (None, None)
+
+    async def seen(self, message_key: str) -> bool:
+        return await self.session.scalar(select(Answer.id).where(Answer.message_key == message_key)) is not None
+
+    async def by_message_key(self, message_key: str) -> Answer | None:
+        return await self.session.scalar(select(Answer).where(Answer.message_key == message_key))
+
+    async def revision_texts(self, original_id: int) -> list[str]:
+        return list((await self.session.scalars(select(Answer.text).where(Answer.revision_of == original_id))).all())
+
+    async def revision_count(self, original_id: int) -> int:
+        return await self.session.scalar(
+            select(func.count(Answer.id)).where(Answer.revision_of == original_id)) or 0
+
+    async def with_revisions(self, original_id: int) -> list[Answer]:
+        return list((await self.session.scalars(select(Answer).where(
+            (Answer.id == original_id) | (Answer.revision_of == original_id)))).all())
+
+    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int) -> int | None:
+        """Store an answer (`ANSWER_COLUMNS`) unless its person already has `limit` answers received since
+        `since`; its id, or None when the limit refused it. One statement: the hourly limit cannot be
+        passed by two answers arriving together (the caller holds the person's lock)."""
+        return await self.session.scalar(_insert_within_limit(), {**values, "since": since, "limit": limit})
+
+    async def received_since(self, member_id: int, since: datetime, limit: int) -> list[datetime]:
+        """Arrival times of the person's answers received after `since`, newest first, at most `limit`."""
+        return list((await self.session.scalars(
+            select(Answer.received_at).where(*received_since(member_id, since))
+            .order_by(Answer.received_at.desc()).limit(limit)
+        )).all())
+
+    async def counted_round_bests(self, member_id: int, round_id: int | None = None) -> Sequence[Row[Any]]:
+        """The person's counted round answers (of one round, or all), best first per round: highest total,
+        then the earliest submitted. Rows: round_id, id, total, submitted_at."""
+        query = (select(Answer.round_id, Answer.id, Score.total, Answer.submitted_at)
+                 .join(Score, Score.answer_id == Answer.id)
+                 .where(Answer.member_id == member_id, Answer.round_id.is_not(None), *counted())
+                 .order_by(Score.total.desc(), Answer.submitted_at.asc(), Answer.id.asc()))
+        if round_id is not None:
+            query = query.where(Answer.round_id == round_id)
+        return (await self.session.execute(query)).all()
+
+    async def counted_totals_by_question(self) -> dict[str, list[float]]:
+        """The totals of every counted answer, per question id (all versions of a question together)."""
+        rows = (await self.session.execute(
+            select(QuestionRow.qid, Score.total)
+            .join(Answer, Answer.question_id == QuestionRow.id)
+            .join(Score, Score.answer_id == Answer.id)
+            .where(*counted())
+        )).all()
+        out: dict[str, list[float]] = {}
+        for qid, total in rows:
+            out.setdefault(qid, []).append(float(total))
+        return out
+
+    async def claim_due(self, now: datetime, until: datetime, limit: int) -> Sequence[Row[Any]]:
+        """Lease up to `limit` answers due for the judge until `until`, in one statement; on PostgreSQL
+        FOR UPDATE SKIP LOCKED lets processes claim disjoint batches. Rows: id, member_id, question_id, text."""
+        return (await self.session.execute(_claim(), {"now": now, "until": until, "limit": limit})).all()
+
+    async def claimed(self, answer_id: int) -> Answer | None:
+        """The answer if it is still leased for scoring (by us: a lease is only re-read by its holder)."""
+        row = await self.session.get(Answer, answer_id)
+        return row if row is not None and row.status == "scoring" else None
+
+    async def release_expired(self, now: datetime, *, all_claims: bool = False) -> int:
+        """Leases that ran out (or all of them) go back to pending; with `all_claims`, reply claims too."""
+        stale = Answer.status == "scoring"
+        if not all_claims:
+            stale = stale & (Answer.next_attempt_at <= now)
+        result = await self.session.execute(
+            update(Answer).where(stale)
+            .values(status="pending", next_attempt_at=now).execution_options(synchronize_session=False)
+        )
+        if all_claims:
+            await self.session.execute(
+                update(Answer).where(Answer.reply_sent.is_(False), Answer.reply_claimed_at.is_not(None))
+                .values(reply_claimed_at=None).execution_options(synchronize_session=False))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def has_score(self, answer_id: int) -> bool:
+        return await self.session.scalar(select(Score.id).where(Score.answer_id == answer_id)) is not None
+
+    async def requeue(self, answer_id: int, now: datetime) -> None:
+        """A leased answer goes straight back to pending."""
+        await self.session.execute(update(Answer).where(Answer.id == answer_id, Answer.status == "scoring")
+                                   .values(status="pending", next_attempt_at=now)
+                                   .execution_options(synchronize_session=False))
+
+    async def retry_failed(self, now: datetime) -> int:
+        res = await self.session.execute(update(Answer).where(Answer.status == "failed")
+                                         .values(status="pending", attempts=0, next_attempt_at=now)
+                                         .execution_options(synchronize_session=False))
+        return res.rowcount or 0  # type: ignore[attr-defined]
+
+    async def pending_work(self) -> int:
+        """How many live answers are not scored yet (waiting for the judge or being scored)."""
+        return await self.session.scalar(select(func.count(Answer.id)).where(*scoring_work())) or 0
+
+    async def shown_before(self, answer_ids: Sequence[int]) -> dict[int, list[str]]:
+        """For each answer, the feedback and follow-ups of its person's latest SHOWN_TRIES scored tries at
+        the same question (any version of it), newest first: one statement for a whole batch."""
+        if not answer_ids:
+            return {}
+        rows = (await self.session.execute(_shown(), {"answer_ids": list(answer_ids)})).all()
+        out: dict[int, list[str]] = {answer_id: [] for answer_id in answer_ids}
+        for row in rows:
+            out[row.for_id].extend(text for text in (row.feedback, row.follow_up) if text)
+        return out
+
+
+class Rounds(Repository):
+    async def get(self, round_id: int) -> Round | None:
+        return await self.session.get(Round, round_id)
+
+    async def on_day(self, channel_id: int, day: date) -> Round | None:
+        """The channel's round of a local day (at most one: unique per channel and day)."""
+        return await self.session.scalar(select(Round).where(Round.channel_id == channel_id, Round.local_date == day))
+
+    async def asked(self, channel_id: int) -> Sequence[Row[Any]]:
+        """Every question the channel was asked. Rows: qid, category, local_date."""
+        return (await self.session.execute(
+            select(QuestionRow.qid, QuestionRow.category, Round.local_date)
+            .join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(Round.channel_id == channel_id)
+        )).all()
+
+    async def category_means(self, channel_id: int) -> Sequence[Row[Any]]:
+        """The channel's mean round points per category. Rows: category, mean."""
+        return (await self.session.execute(
+            select(QuestionRow.category, func.avg(RoundPoints.points))
+            .join(Round, Round.id == RoundPoints.round_id)
+            .join(QuestionRow, QuestionRow.id == Round.question_id)
+            .where(RoundPoints.channel_id == channel_id)
+            .group_by(QuestionRow.category)
+        )).all()
+
+    async def reserve(self, channel_id: int, question_row: int, day: date, opens_at: datetime,
+                      closes_at: datetime) -> int:
+        """Insert the day's round before it is posted (status `posting`); raises IntegrityError if the
+        channel has one for that day already."""
+        rnd = Round(channel_id=channel_id, question_id=question_row, local_date=day, status="posting",
+                    opens_at=opens_at, closes_at=closes_at)
+        self.session.add(rnd)
+        await self.session.flush()
+        return rnd.id
+
+    async def answers_to(self, round_id: int) -> int:
+        """How many answers the round got (revisions not counted again)."""
+        return await self.session.scalar(select(func.count(Answer.id)).where(
+            Answer.round_id == round_id, Answer.revision_of.is_(None))) or 0
+
+    async def open_with_reminders(self, now: datetime) -> Sequence[Row[Any]]:
+        """Rounds open at `now` and their channel's reminder lead. Rows: id, channel_id, thread_key,
+        closes_at, reminder_minutes."""
+        return (await self.session.execute(
+            select(Round.id, Round.channel_id, Round.thread_key, Round.closes_at, Channel.reminder_minutes)
+            .join(Channel, Channel.id == Round.channel_id)
+            .where(*round_open_at(now))
+        )).all()
+
+    async def due_to_close(self, now: datetime) -> list[int]:
+        return list((await self.session.scalars(select(Round.id).where(*round_due_to_close(now)))).all())
+
+    async def open_for_channel(self, channel_key: str, at: datetime) -> Round | None:
+        """The newest round of the channel still taking answers at `at`."""
+        return await self.session.scalar(
+            select(Round).join(Channel, Channel.id == Round.channel_id)
+            .where(Channel.key == channel_key, *round_open_at(at))
+            .order_by(Round.local_date.desc()).limit(1)
+        )
+
+
+class Notices(Repository):
+    async def reserve(self, kind: str, key: str, member_id: int) -> None:
+        """Reserve a notice before sending it; raises IntegrityError if it was reserved before."""
+        self.session.add(Notification(kind=kind, key=key, member_id=member_id))
+        await self.session.flush()
+
+    async def mark_sent(self, kind: str, key: str, at: datetime) -> None:
+        row = await self.session.scalar(select(Notification).where(Notification.kind == kind,
+                                                                    Notification.key == key))
+        if row is not None:
+            row.sent_at = at
+
+
+class Practice(Repository):
+    async def open_for_thread(self, thread_key: str) -> PracticeSession | None:
+        """The newest practice session waiting for an answer in this thread."""
+        return await self.session.scalar(
+            select(PracticeSession)
+            .where(PracticeSession.thread_key == thread_key, PracticeSession.status == "open")
+            .order_by(PracticeSession.id.desc()).limit(1)
+        )
+
+    async def mark_answered(self, practice_id: int) -> None:
+        await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id)
+                                   .values(status="answered").execution_options(synchronize_session=False))
+
+    async def supersede_open(self, member_id: int) -> None:
+        """The person's open practice questions are done: a new one replaces them."""
+        await self.session.execute(update(PracticeSession).where(PracticeSession.member_id == member_id,
+                                                                 PracticeSession.status == "open")
+                                   .values(status="done"))
+
+    async def reserve(self, member_id: int, question_row: int, category: str | None, at: datetime) -> int:
+        """Store a practice question before its DM goes out (status `sending`): a `next` pressed meanwhile
+        already sees it as the latest."""
+        row = PracticeSession(member_id=member_id, question_id=question_row, thread_key="", status="sending",
+                              started_at=at, category=category)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def drop(self, practice_id: int) -> None:
+        await self.session.execute(delete(PracticeSession).where(PracticeSession.id == practice_id))
+
+    async def open_sent(self, practice_id: int, member_id: int, thread_key: str) -> None:
+        """The DM went out: open the question in its thread, unless a newer one superseded it meanwhile.
+        One statement: a read-then-write transaction would have to upgrade its SQLite lock, which fails at
+        once when busy."""
+        other = aliased(PracticeSession)  # another row of the table being updated, not the row itself
+        newer = exists().where(other.member_id == member_id, other.id > practice_id)
+        await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id).values(
+            thread_key=thread_key, status=case((newer, "done"), else_="open")))
+
+    async def latest_category(self, user_key: str) -> str | None:
+        """The category the person chose for their latest practice question (None: any, or no practice yet)."""
+        return await self.session.scalar(
+            select(PracticeSession.category).join(Member, Member.id == PracticeSession.member_id)
+            .where(Member.user_key == user_key).order_by(PracticeSession.id.desc()).limit(1))
+
+    async def seen_questions(self, member_id: int) -> list[str]:
+        """Question ids the person has answered (in rounds or practice)."""
+        return list((await self.session.scalars(
+            select(QuestionRow.qid).join(Answer, Answer.question_id == QuestionRow.id)
+            .where(Answer.member_id == member_id).distinct()
+        )).all())
+
+    async def recent_questions(self, member_id: int, limit: int) -> list[str]:
+        """Question ids of the person's latest `limit` practice questions, newest first."""
+        return list((await self.session.scalars(
+            select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
+            .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc())
+            .limit(limit))).all())
+
+    async def category_stats(self, member_id: int) -> list[CategoryStatRow]:
+        return list((await self.session.scalars(
+            select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all())
+
+
+class People(Repository):
+    async def lock(self, user_key: str) -> Member | None:
+        """The person's row, locked for this transaction (PostgreSQL: the row; SQLite: the write lock), so
+        their hourly count and the insert after it are one step; None if the person is new."""
+        return await self.session.scalar(_lock_member(), {"key": user_key})
+
+    async def to_remind(self, round_id: int, channel_id: int) -> Sequence[Row[Any]]:
+        """People who opted in to reminders, answered a round of the channel before and not this one.
+        Rows: id, user_key."""
+        return (await self.session.execute(
+            select(Member.id, Member.user_key).where(
+                Member.reminders_opt_in.is_(True),
+                exists().where(Answer.member_id == Member.id, Answer.round_id.in_(
+                    select(Round.id).where(Round.channel_id == channel_id))),
+                ~exists().where(Answer.member_id == Member.id, Answer.round_id == round_id),
+            )
+        )).all()
+
+    async def weekly_summary_readers(self, channel_id: int) -> Sequence[Row[Any]]:
+        """People of the channel (they have round points in it) who opted in to the weekly summary.
+        Rows: id, user_key."""
+        return (await self.session.execute(
+            select(Member.id, Member.user_key).where(
+                Member.weekly_summary_opt_in.is_(True),
+                Member.id.in_(select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)))
+        )).all()
+
+    async def channel_zone(self, member_id: int) -> str | None:
+        """The time zone of the first channel (lowest id) this person answered a round in: the local-day
+        fallback after their own zone (`bot.services.days`)."""
+        return await self.session.scalar(first_channel_zone(member_id))
+
+
+class Outbox(Repository):
+    """Score replies waiting to be sent: each answer's reply is claimed by one sender, marked sent, or
+    found again by the unsent-reply sweep."""
+
+    async def claim(self, answer_id: int, now: datetime, stale_before: datetime) -> bool:
+        """Claim an unsent reply (a claim made before `stale_before` may be retaken); True if ours."""
+        res = await self.session.execute(
+            update(Answer).where(Answer.id == answer_id, Answer.reply_sent.is_(False),
+                                 or_(Answer.reply_claimed_at.is_(None), Answer.reply_claimed_at <= stale_before))
+            .values(reply_claimed_at=now).execution_options(synchronize_session=False)
+        )
+        return res.rowcount == 1  # type: ignore[attr-defined]
+
+    async def settle(self, acks: Mapping[int, bool]) -> None:
+        """Record posted replies (answer id -> sent) in at most two statements: sent ones are done; a
+        failed one's claim is released so the sweep tries again."""
+        sent = [answer_id for answer_id, ok in acks.items() if ok]
+        failed = [answer_id for answer_id, ok in acks.items() if not ok]
+        for ids, values in ((sent, {"reply_sent": True}), (failed, {"reply_claimed_at": None})):
+            if ids:
+                await self.session.execute(update(Answer).where(Answer.id.in_(ids)).values(**values)
+                                           .execution_options(synchronize_session=False))
+
+    async def unsent(self, limit: int) -> list[int]:
+        """Scored answers whose reply was never sent (platform down, process died while posting)."""
+        return list((await self.session.scalars(select(Answer.id).where(*reply_unsent()).limit(limit))).all())
+
+    async def settled(self, answer_id: int) -> bool:
+        """The answer has a sent reply or a sent "score coming" notice (or is gone)."""
+        row = (await self.session.execute(select(Answer.reply_sent, Answer.pending_notice_sent)
+                                          .where(Answer.id == answer_id))).first()
+        return row is None or bool(row.reply_sent or row.pending_notice_sent)
+
+    async def route(self, answer_id: int) -> Row[Any] | None:
+        """Where replies about the answer go. Row: thread_key, message_key, user_key, feedback_mode (None
+        outside a channel round)."""
+        return (await self.session.execute(
+            select(Answer.thread_key, Answer.message_key, Member.user_key, Channel.feedback_mode)
+            .join(Member, Member.id == Answer.member_id)
+            .outerjoin(Round, Round.id == Answer.round_id)
+            .outerjoin(Channel, Channel.id == Round.channel_id)
+            .where(Answer.id == answer_id)
+        )).first()
+
+    async def stored_score(self, answer_id: int) -> Row[Any] | None:
+        """What a resent reply is built from. Row: practice_id, question_id, Score, display_name."""
+        return (await self.session.execute(
+            select(Answer.practice_id, Answer.question_id, Score, Member.display_name)
+            .join(Score, Score.answer_id == Answer.id)
+            .join(Member, Member.id == Answer.member_id).where(Answer.id == answer_id)
+        )).first()
+
+    async def author(self, answer_id: int) -> Row[Any] | None:
+        """Row: display_name, practice_id."""
+        return (await self.session.execute(select(Member.display_name, Answer.practice_id).join(Answer)
+                                           .where(Answer.id == answer_id))).first()
+
+
+class Reviews(Repository):
+    """The person's spaced-review items."""
+
+    async def due(self, member_id: int, today: date) -> list[str]:
+        """Question ids due for review on `today`, soonest first (leeches excluded)."""
+        return list((await self.session.scalars(
+            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, *review_due(today))
+            .order_by(ReviewItem.due, ReviewItem.qid)
+        )).all())
+
+    async def leeches(self, member_id: int) -> list[str]:
+        """Question ids the person keeps failing: review no longer brings them back."""
+        return list((await self.session.scalars(
+            select(ReviewItem.qid).where(ReviewItem.member_id == member_id, ReviewItem.leech.is_(True))
+        )).all())
+
+
+class Inbox(Repository):
+    async def add(self, key: str, kind: str, payload: dict[str, Any], at: datetime) -> int:
+        """Store an event; raises IntegrityError when this platform id was stored before."""
+        row = InboxEvent(key=key[:300], kind=kind, payload=payload, received_at=at)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def get(self, inbox_id: int) -> InboxEvent | None:
+        return await self.session.get(InboxEvent, inbox_id)
+
+    async def mark_done(self, inbox_id: int) -> None:
+        """Processed: the text now lives in the answer (or was refused), so the row keeps only the key."""
+        await self.session.execute(update(InboxEvent).where(InboxEvent.id == inbox_id)
+                                   .values(done=True, payload={}).execution_options(synchronize_session=False))
+
+    async def unprocessed_ids(self, received_by: datetime | None, limit: int) -> list[int]:
+        """Ids of rows not processed yet, oldest first (only those received by `received_by`, if given)."""
+        query = select(InboxEvent.id).where(InboxEvent.done.is_(False))
+        if received_by is not None:
+            query = query.where(InboxEvent.received_at <= received_by)
+        return list((await self.session.scalars(query.order_by(InboxEvent.id).limit(limit))).all())
+
+    async def unprocessed(self) -> list[InboxEvent]:
+        return list((await self.session.scalars(select(InboxEvent).where(InboxEvent.done.is_(False)))).all())
+
+    async def delete(self, row: InboxEvent) -> None:
+        await self.session.delete(row)
+
+
+class Repositories:
+    """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
+    holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.answers = Answers(session)
+        self.rounds = Rounds(session)
+        self.practice = Practice(session)
+        self.people = People(session)
+        self.reviews = Reviews(session)
+        self.notices = Notices(session)
+        self.outbox = Outbox(session)
+        self.inbox = Inbox(session)

@@ -1,0 +1,42 @@
+"""The unit of work: one session and one transaction, with the repositories over it.
+
+    async with ctx.uow() as uow:
+        rnd = await uow.rounds.open_for_channel(key, now)
+        ...
+
+It commits when the block ends normally and rolls back when it raises, so a service's writes land
+together or not at all. Services take a unit of work (or open one with `ctx.uow()`), not sessions; the
+repositories (`bot.store.repositories`) hold every statement they send.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.repositories import Repositories
+
+
+class UnitOfWork(Repositories):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        # The session exists from the start (repositories are plain attributes); its transaction begins
+        # at `__aenter__`, and SQLite takes its write lock only at the first write.
+        super().__init__(sessions())
+        self._transaction: Any = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._transaction = self.session.begin()
+        await self._transaction.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        try:
+            await self._transaction.__aexit__(exc_type, exc, tb)  # commit, or rollback on an error
+        finally:
+            await self.session.close()
+
+    async def flush(self) -> None:
+        await self.session.flush()

@@ -1,0 +1,58 @@
+"""Services moved onto the store port stay on it: they open a unit of work (`ctx.uow()`) and ask
+repositories, so they neither import SQLAlchemy (its exceptions aside) nor open sessions. A service
+added to ON_THE_PORT is held to it from then on."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ON_THE_PORT = (
+    "bot/services/intake.py",
+    "bot/services/inbox.py",
+    "bot/services/calibration.py",
+    "bot/services/rounds.py",
+    "bot/services/notices.py",
+    "bot/services/practice.py",
+    "bot/services/scoring/lease.py",
+    "bot/services/scoring/grading.py",
+    "bot/services/scoring/failure.py",
+    "bot/services/scoring/replies.py",
+)
+
+
+def off_the_port(source: str) -> list[str]:
+    """What in a module reaches past the store port: SQLAlchemy imports other than its exceptions, and
+    any use of `.sessions` (the session factory)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name.split(".")[0] == "sqlalchemy"]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sqlalchemy" \
+                and node.module != "sqlalchemy.exc":
+            found.append(f"{node.lineno}: from {node.module}")
+        elif isinstance(node, ast.Attribute) and node.attr == "sessions":
+            found.append(f"{node.lineno}: .sessions")
+    return found
+
+
+@pytest.mark.parametrize("module", ON_THE_PORT)
+def test_service_uses_the_unit_of_work(module: str) -> None:
+    assert off_the_port((ROOT / module).read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("source, culprit", [
+    ("from sqlalchemy import select\n", "1: from sqlalchemy"),
+    ("import sqlalchemy.orm\n", "1: import sqlalchemy.orm"),
+    ("async def f(ctx):\n    async with ctx.sessions() as s:\n        pass\n", "2: .sessions"),
+])
+def test_the_check_catches_a_session_or_sql(source: str, culprit: str) -> None:
+    assert off_the_port(source) == [culprit]
+
+
+def test_the_check_allows_the_exceptions() -> None:
+    assert off_the_port("from sqlalchemy.exc import IntegrityError\n") == []
