@@ -573,10 +573,12 @@ def _clause_contradiction(
         if clause.plain:
             # The reverse: a plain clause echoing a reference clause that denies what this one asserts ("a
             # stronger prompt reliably stops injection" beside "no prompt reliably stops the injection").
-            for target in clause.affirmed:
+            # Which reference clauses it echoes does not depend on the target: find them once per clause.
+            covered = [r for r in ref if r.denied and _covers(clause, r)] if clause.affirmed else []
+            for target in clause.affirmed if covered else ():
                 if target[0] not in _GENERIC_VERBS and any(
-                    _covers(clause, r) and (target in r.denied or target[:1] in r.denied)
-                    and not (target in r.affirmed or target[:1] in r.affirmed) for r in ref
+                    (target in r.denied or target[:1] in r.denied)
+                    and not (target in r.affirmed or target[:1] in r.affirmed) for r in covered
                 ):
                     return "negation"
         if clause.unlimited and not framed_only and any(
