@@ -697,10 +697,12 @@ def _reference(item: RubricItem, model_answer: str, prompt: str) -> tuple[str, f
 
 
 def given_text(question: Question, shown: Sequence[str] = ()) -> tuple[str, ...]:
-    """Text the person was handed, so copying it earns nothing: the question, the written rubric (never
-    shown on purpose, but feedback has leaked it), and whatever was shown earlier (feedback, hints, a model
-    answer revealed after a previous try). A derived rubric is model-answer prose: not included."""
-    return (question.prompt, *(c.text for c in question.rubric), *(s for s in shown if s.strip()))
+    """Text the person was handed, so copying it earns nothing: the question, its follow-up questions (every
+    reply ends with one, and interviews ask them), the written rubric (never shown on purpose, but feedback
+    has leaked it), and whatever was shown earlier (feedback, hints, a model answer revealed after a previous
+    try). A derived rubric is model-answer prose: not included."""
+    return (question.prompt, *(f.prompt for f in question.follow_ups), *(c.text for c in question.rubric),
+            *(s for s in shown if s.strip()))
 
 
 def relevant(evidence: str, item: RubricItem, question: Question) -> bool:

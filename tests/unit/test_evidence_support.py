@@ -249,3 +249,14 @@ def test_one_side_of_a_with_and_without_comparison_denies_nothing(questions: dic
                        "Cache the stable prefix so repeated calls are cheaper.")
     assert contradicts("Ship prompt changes without running the eval suite.",
                        "Always run the eval suite before shipping a prompt change.")
+
+
+def test_a_follow_up_question_pasted_back_is_copied_text_not_evidence(questions: dict[str, Question]) -> None:
+    # Every reply ends with the question's first follow-up ("Next an interviewer might ask: ..."), so pasting
+    # it back is copying what the person was handed, like pasting the question itself.
+    q = questions["art-long-context-vs-retrieval"]
+    follow_up = q.follow_ups[0].prompt
+    assert any(not supports(follow_up, item, q) for item in rubric_for(q))
+    judge = OfflineJudge()
+    pasted = judge.grade_sync(q, f"{follow_up} {q.follow_ups[1].prompt}")
+    assert all(c.verdict == "missed" for c in pasted.criteria) and pasted.total == 0.0
