@@ -1,14 +1,16 @@
-"""aiosqlite with one thread hop per statement.
+"""aiosqlite with no thread hop per statement: statements run on the event loop's thread, never waiting.
 
-aiosqlite runs every sqlite3 call on its own thread and hands the result back to the event loop: SQLAlchemy's
-adapter makes four such hops per statement (create the cursor, execute, fetch the rows, close the cursor),
-and one per commit or rollback even when no transaction is open. On a busy 2-core machine each hop costs
-0.2-0.3 ms of waiting while the statement itself takes microseconds, so the hops were most of an answer's
-overhead (about 0.9 ms per statement; `drillbot bench --only overhead`). Here a statement is one hop that
-creates, executes, fetches and closes the cursor on aiosqlite's thread, and commit/rollback skip the hop
-when sqlite3 says no transaction is open. The threading model is aiosqlite's (all sqlite3 work on its
-thread, the loop never blocks on a lock); only the number of round trips changes. The result's description,
-rowcount and lastrowid are plain attributes of the closed sqlite3 cursor, read on the loop's thread.
+aiosqlite runs every sqlite3 call on its own thread and hands the result back to the event loop. Each such
+hop costs more than the statement: a queue put, a thread wake-up, a self-pipe write and an event-loop pass,
+plus SQLAlchemy's greenlet switch to await it (about 0.1-0.3 ms on the shared 2-core machine, against a few
+microseconds for a typical statement in WAL mode; `drillbot bench --only overhead`). So here a statement runs
+in place, on the loop's thread, with SQLite's busy timeout at zero: a statement that would wait for another
+connection's lock fails at once with SQLITE_BUSY, having done nothing (SQLite statements are atomic), and is
+run again on aiosqlite's thread with the long busy timeout, where waiting blocks no one. Commit (which may
+checkpoint the WAL: an fsync), rollback and PRAGMAs always go to aiosqlite's thread, so a unit of work makes
+one hop (its commit) instead of one per statement; the loop never blocks on a lock or a sync.
+
+The result's description, rowcount and lastrowid are plain attributes of the closed sqlite3 cursor.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
+BUSY_TIMEOUT_MS = 30_000  # on aiosqlite's thread: how long a statement waits for another writer
+
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
          ) -> tuple[sqlite3.Cursor, list[Any] | None]:
-    """On aiosqlite's thread: the whole statement, rows included."""
+    """The whole statement, rows included, on whichever thread calls it."""
     cur = conn.cursor()
     try:
         if many:
@@ -45,12 +49,45 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
     return cur, rows
 
 
-class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+def _run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
+                 ) -> tuple[sqlite3.Cursor, list[Any] | None]:
+    """On aiosqlite's thread: the statement with the long busy timeout, then back to not waiting."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        return _run(conn, operation, parameters, many)
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+def _commit_waiting(conn: sqlite3.Connection) -> None:
+    """On aiosqlite's thread: a commit may wait for a lock too (outside WAL mode)."""
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    try:
+        conn.commit()
+    finally:
+        conn.execute("PRAGMA busy_timeout=0")
+
+
+async def _done_in_place() -> None:
+    return None
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(error)
+
+
+def _on_thread(operation: str) -> bool:
+    """PRAGMAs (a WAL checkpoint syncs the file) and explicit transaction control never run in place."""
+    head = operation.lstrip()[:8].upper()
+    return head.startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "VACUUM"))
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection):
         # No aiosqlite cursor is made here (that is a hop); `_cursor` is the sqlite3 cursor of the last
-        # statement, already closed on aiosqlite's thread.
+        # statement, already closed.
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -70,34 +107,55 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         return 0 if self._cursor is None else self._cursor.lastrowid  # type: ignore[return-value]
 
     async def _async_soft_close(self) -> None:
-        return None  # closed on aiosqlite's thread already
+        return None  # closed already
 
     def close(self) -> None:
         self._rows.clear()
 
-    async def _run(self, operation: Any, parameters: Any, many: bool) -> None:
+    def _done(self, cur: sqlite3.Cursor, rows: list[Any] | None) -> None:
+        self._cursor = cur  # type: ignore[assignment]
+        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+    async def _run_on_thread(self, operation: Any, parameters: Any, many: bool) -> None:
         async with self._adapt_connection._execute_mutex:
             conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-            cur, rows = await conn._execute(_run, conn._conn, operation, parameters, many)
-            self._cursor = cur  # type: ignore[assignment]
-            self._rows = collections.deque(rows) if rows is not None else collections.deque()
+            self._done(*await conn._execute(_run_waiting, conn._conn, operation, parameters, many))
+
+    def _execute(self, operation: Any, parameters: Any, many: bool) -> None:
+        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        raw = conn._conn
+        if raw is not None and not self._adapt_connection._execute_mutex.locked() and not _on_thread(operation):
+            changes = raw.total_changes
+            try:
+                self._done(*_run(raw, operation, parameters, many))
+            except sqlite3.OperationalError as error:
+                # Retry on the thread only what did nothing: a busy statement, and an executemany
+                # none of whose rows were written before the lock was refused.
+                if not _is_busy(error) or raw.total_changes != changes:
+                    raise
+            else:
+                # SQLAlchemy's AsyncConnection.execute insists the driver awaited something: a
+                # coroutine that finishes at once costs two greenlet switches, no event-loop pass.
+                await_(_done_in_place())
+                return
+        await_(self._run_on_thread(operation, parameters, many))
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         try:
-            return await_(self._run(operation, parameters, False))
+            return self._execute(operation, parameters, False)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         try:
-            return await_(self._run(operation, seq_of_parameters, True))
+            return self._execute(operation, seq_of_parameters, True)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
 
 
-class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+class InlineConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = OneHopCursor
+    _cursor_cls = InlineCursor
 
     def _in_transaction(self) -> bool:
         raw = self._connection._connection  # type: ignore[attr-defined]
@@ -109,15 +167,21 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         if self._in_transaction():
-            super().commit()
+            conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            try:
+                await_(conn._execute(_commit_waiting, conn._conn))
+            except Exception as error:
+                self._handle_exception(error)
 
 
-class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         conn = super().connect(*arg, **kw)
-        return OneHopConnection(self, conn._connection)
+        # Statements in place must not wait: the long timeout is set per statement on aiosqlite's thread.
+        await_(conn._connection.execute("PRAGMA busy_timeout=0"))
+        return InlineConnection(self, conn._connection)
 
 
-def dbapi() -> OneHopDBAPI:
+def dbapi() -> InlineDBAPI:
     """Pass as `module=` to create_async_engine for a sqlite+aiosqlite URL."""
-    return OneHopDBAPI(aiosqlite, sqlite3)
+    return InlineDBAPI(aiosqlite, sqlite3)
