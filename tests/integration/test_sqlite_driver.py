@@ -1,8 +1,12 @@
-"""The SQLite driver makes one thread hop per statement and none for a commit or rollback with no
-transaction open (bot/store/sqlite_driver.py); results, row counts and errors are those of sqlite3."""
+"""The SQLite driver runs statements on the loop's thread without a thread hop and hops once per commit
+(bot/store/sqlite_driver.py); a statement that would wait for another connection's lock waits on
+aiosqlite's thread instead, with the loop free meanwhile; results, row counts and errors are sqlite3's."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -26,7 +30,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-async def test_one_hop_per_statement(tmp_path: Path, hops: list[str]) -> None:
+async def test_statements_run_in_place_and_commit_hops_once(tmp_path: Path, hops: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
     try:
         async with engine.begin() as conn:
@@ -42,16 +46,65 @@ async def test_one_hop_per_statement(tmp_path: Path, hops: list[str]) -> None:
             rows = (await conn.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
             assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
             assert list((await conn.execute(text("SELECT v FROM t WHERE id = 2"))).keys()) == ["v"]
-        # four statements and the commit: one hop each (aiosqlite's adapter made 4 per SELECT, 3 per INSERT)
-        assert len(hops) == 5
+        # four statements in place and the commit on the thread (the hop-per-statement driver made 5 hops;
+        # aiosqlite's own adapter 4 per SELECT and 3 per INSERT)
+        assert hops == ["_commit_waiting"]
         hops.clear()
         async with engine.connect() as conn:  # a read: no transaction is open, so no rollback hop
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
-        assert len(hops) == 1
+        assert hops == []
         with pytest.raises(IntegrityError):
             async with engine.begin() as conn:
                 await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
         async with engine.connect() as conn:  # the failed transaction was rolled back
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
     finally:
+        await engine.dispose()
+
+
+async def test_a_locked_database_waits_on_the_thread_not_the_loop(tmp_path: Path, hops: list[str]) -> None:
+    path = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        other.execute("INSERT INTO t (v) VALUES ('other')")
+        hops.clear()
+        ticks = 0
+
+        async def loop_runs() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async def write() -> float:
+            async with engine.begin() as conn:
+                assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0  # a read never waits
+                started = time.perf_counter()
+                await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+                return time.perf_counter() - started
+
+        ticker = asyncio.create_task(loop_runs())
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writer.done()  # waiting for the lock, not failed with "database is locked"
+        assert ticks >= 10  # and the loop kept running meanwhile
+        await asyncio.to_thread(other.execute, "COMMIT")
+        waited = await asyncio.wait_for(writer, 10)
+        ticker.cancel()
+        assert waited >= 0.25
+        assert hops == ["_run_waiting", "_commit_waiting"]  # only the statement that had to wait hopped
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+        assert rows == ["other", "ours"]
+        # back to not waiting: the next statement runs in place again
+        hops.clear()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('again')"))
+        assert hops == ["_commit_waiting"]
+    finally:
+        other.close()
         await engine.dispose()
