@@ -1,4 +1,4 @@
-"""aiosqlite with no thread hop per statement: statements run on the event loop's thread, never waiting.
+"""aiosqlite with no thread hop: statements and commits run on the event loop's thread, never waiting.
 
 aiosqlite runs every sqlite3 call on its own thread and hands the result back to the event loop. Each such
 hop costs more than the statement: a queue put, a thread wake-up, a self-pipe write and an event-loop pass,
@@ -6,9 +6,11 @@ plus SQLAlchemy's greenlet switch to await it (about 0.1-0.3 ms on the shared 2-
 microseconds for a typical statement in WAL mode; `drillbot bench --only overhead`). So here a statement runs
 in place, on the loop's thread, with SQLite's busy timeout at zero: a statement that would wait for another
 connection's lock fails at once with SQLITE_BUSY, having done nothing (SQLite statements are atomic), and is
-run again on aiosqlite's thread with the long busy timeout, where waiting blocks no one. Commit (which may
-checkpoint the WAL: an fsync), rollback and PRAGMAs always go to aiosqlite's thread, so a unit of work makes
-one hop (its commit) instead of one per statement; the loop never blocks on a lock or a sync.
+run again on aiosqlite's thread with the long busy timeout, where waiting blocks no one. A commit in WAL mode
+(synchronous=NORMAL) writes the WAL without a sync and waits for no lock, so it runs in place too; the
+automatic checkpoint, which would sync the file inside the commit that fills the WAL, is off, and a
+`Checkpointer` thread checkpoints every `CHECKPOINT_EVERY` commits instead. PRAGMAs (an explicit checkpoint
+syncs) go to aiosqlite's thread. A unit of work makes no hop; the loop never blocks on a lock or a sync.
 
 The result's description, rowcount and lastrowid are plain attributes of the closed sqlite3 cursor.
 """
@@ -16,9 +18,12 @@ The result's description, rowcount and lastrowid are plain attributes of the clo
 from __future__ import annotations
 
 import collections
+import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -30,6 +35,7 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 BUSY_TIMEOUT_MS = 30_000  # on aiosqlite's thread: how long a statement waits for another writer
+CHECKPOINT_EVERY = 100  # commits between two WAL checkpoints (SQLite's automatic one: about 1000 pages)
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
@@ -153,9 +159,60 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
 
+class Checkpointer:
+    """Copies a database's WAL into its file on a thread of its own, every `every` commits. Commits run on
+    the loop's thread with SQLite's automatic checkpoint off: that checkpoint runs inside the commit that
+    fills the WAL and syncs the file, which would stall the loop. A passive checkpoint waits for no lock
+    and blocks no reader or writer; its own connection opens the file read-write, never creating it."""
+
+    def __init__(self, path: str, every: int | None = None) -> None:
+        self.uri = f"file:{quote(path)}?mode=rw"
+        self.every = every or CHECKPOINT_EVERY
+        self.commits = 0
+        self._pending = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def committed(self) -> None:
+        self.commits += 1
+        if self.commits % self.every == 0:
+            self.kick()
+
+    def kick(self) -> None:
+        self._pending.set()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="drillbot-sqlite-checkpoint", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while self._pending.wait(timeout=60):
+            self._pending.clear()
+            try:
+                conn = sqlite3.connect(self.uri, uri=True, timeout=0, check_same_thread=False)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    conn.close()
+            except sqlite3.Error:  # the file is gone or busy: the next kick (or the last close) checkpoints
+                pass
+
+
+_checkpointers: dict[str, Checkpointer] = {}
+
+
+def checkpointer(path: str) -> Checkpointer:
+    found = _checkpointers.get(path)
+    if found is None:
+        found = _checkpointers[path] = Checkpointer(path)
+    return found
+
+
 class InlineConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("checkpoints",)
     _cursor_cls = InlineCursor
+
+    def __init__(self, dbapi: Any, connection: Any, checkpoints: Checkpointer | None) -> None:
+        super().__init__(dbapi, connection)
+        self.checkpoints = checkpoints
 
     def _in_transaction(self) -> bool:
         raw = self._connection._connection  # type: ignore[attr-defined]
@@ -166,20 +223,47 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             super().rollback()
 
     def commit(self) -> None:
-        if self._in_transaction():
-            conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        """In place when no checkpoint can run in it (automatic checkpoints off): in WAL mode a commit
+        writes the WAL with no sync (synchronous=NORMAL) and waits for no lock. Otherwise, or if it was
+        refused as busy, on aiosqlite's thread with the long busy timeout."""
+        if not self._in_transaction():
+            return
+        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        if self.checkpoints is not None and not self._execute_mutex.locked():
             try:
-                await_(conn._execute(_commit_waiting, conn._conn))
-            except Exception as error:
-                self._handle_exception(error)
+                conn._conn.commit()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    self._handle_exception(error)
+            else:
+                self.checkpoints.committed()
+                return
+        try:
+            await_(conn._execute(_commit_waiting, conn._conn))
+        except Exception as error:
+            self._handle_exception(error)
+
+
+def _no_auto_checkpoint(conn: sqlite3.Connection) -> bool:
+    """On aiosqlite's thread: WAL mode, with automatic checkpoints off; False if not a WAL file."""
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        return False
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    return True
 
 
 class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         conn = super().connect(*arg, **kw)
+        aio: aiosqlite.Connection = conn._connection  # type: ignore[assignment]
         # Statements in place must not wait: the long timeout is set per statement on aiosqlite's thread.
-        await_(conn._connection.execute("PRAGMA busy_timeout=0"))
-        return InlineConnection(self, conn._connection)
+        await_(aio.execute("PRAGMA busy_timeout=0"))
+        path = str(arg[0] if arg else kw.get("database", ""))
+        checkpoints = None
+        if path and path != ":memory:" and not kw.get("uri") and await_(aio._execute(_no_auto_checkpoint, aio._conn)):
+            checkpoints = checkpointer(os.path.abspath(path))
+        return InlineConnection(self, aio, checkpoints)
 
 
 def dbapi() -> InlineDBAPI:

@@ -1,6 +1,7 @@
-"""The SQLite driver runs statements on the loop's thread without a thread hop and hops once per commit
+"""The SQLite driver runs statements and commits on the loop's thread without a thread hop
 (bot/store/sqlite_driver.py); a statement that would wait for another connection's lock waits on
-aiosqlite's thread instead, with the loop free meanwhile; results, row counts and errors are sqlite3's."""
+aiosqlite's thread instead, with the loop free meanwhile; the WAL is checkpointed off the loop; results,
+row counts and errors are sqlite3's."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from bot.store import sqlite_driver
 from bot.store.db import create_engine
 
 
@@ -30,7 +32,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-async def test_statements_run_in_place_and_commit_hops_once(tmp_path: Path, hops: list[str]) -> None:
+async def test_statements_and_commits_run_in_place(tmp_path: Path, hops: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
     try:
         async with engine.begin() as conn:
@@ -46,9 +48,9 @@ async def test_statements_run_in_place_and_commit_hops_once(tmp_path: Path, hops
             rows = (await conn.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
             assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
             assert list((await conn.execute(text("SELECT v FROM t WHERE id = 2"))).keys()) == ["v"]
-        # four statements in place and the commit on the thread (the hop-per-statement driver made 5 hops;
-        # aiosqlite's own adapter 4 per SELECT and 3 per INSERT)
-        assert hops == ["_commit_waiting"]
+        # four statements and the commit in place (the hop-per-statement driver made 5 hops; aiosqlite's
+        # own adapter 4 per SELECT and 3 per INSERT)
+        assert hops == []
         hops.clear()
         async with engine.connect() as conn:  # a read: no transaction is open, so no rollback hop
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
@@ -96,7 +98,7 @@ async def test_a_locked_database_waits_on_the_thread_not_the_loop(tmp_path: Path
         waited = await asyncio.wait_for(writer, 10)
         ticker.cancel()
         assert waited >= 0.25
-        assert hops == ["_run_waiting", "_commit_waiting"]  # only the statement that had to wait hopped
+        assert hops == ["_run_waiting"]  # only the statement that had to wait hopped
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
         assert rows == ["other", "ours"]
@@ -104,7 +106,35 @@ async def test_a_locked_database_waits_on_the_thread_not_the_loop(tmp_path: Path
         hops.clear()
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO t (v) VALUES ('again')"))
-        assert hops == ["_commit_waiting"]
+        assert hops == []
     finally:
         other.close()
         await engine.dispose()
+
+
+async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(sqlite_driver, "_checkpointers", {})
+    path = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            # the commit in place must not run SQLite's own checkpoint (it syncs the file)
+            assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+        done = sqlite_driver.checkpointer(str(path))
+        assert done.every == 5
+        for i in range(9):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": "x" * 3000 + str(i)})
+        assert done.commits == 9  # one per insert (the table was created outside a transaction)
+        for _ in range(100):  # the checkpoint thread copied the WAL into the file after the 5th commit
+            if path.stat().st_size > 5 * 3000:
+                break
+            await asyncio.sleep(0.02)
+        assert path.stat().st_size > 5 * 3000
+    finally:
+        await engine.dispose()
+    done.kick()  # the file's WAL is gone with the last connection; the thread opens nothing new
+    await asyncio.sleep(0.1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.db"]
