@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 10
+# While intake hands answers over (`adopt`), the queue in the database is still claimed at least this often
+# (retries, answers stored while every slot was busy, another process's released claims).
+CLAIM_EVERY = timedelta(seconds=1)
 
 
 class ScoringWorker:
@@ -48,6 +51,9 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._last_sweep: datetime | None = None
         self._claimed: dict[int, Claimed] = {}  # claimed by this worker, not yet picked up for grading
+        self._adopted: list[int] = []  # claimed at intake (`adopt`), not started yet, oldest first
+        self._last_claim: datetime | None = None  # when the queue in the database was last claimed from
+        self.adopting = True  # False once run_forever has stopped: intake then stores answers unclaimed
         # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
         # ("alert", kind and error text) when an operator must act, or ("recorded", user key) once a
         # score and its effects are stored.
@@ -74,12 +80,30 @@ class ScoringWorker:
     async def deliver_unsent(self, limit: int = 100) -> None:
         await self.delivery.deliver_unsent(limit)
 
+    def can_adopt(self) -> bool:
+        """A grading slot is free for an answer intake would claim for this worker (`adopt`)."""
+        return self.adopting and len(self._adopted) + self._grading < self.concurrency
+
+    def adopt(self, answer: Claimed) -> None:
+        """Take an answer intake stored already claimed (leased) for this worker: it is graded on the next
+        pass without a claim transaction. The interactive path's claim, saved: one transaction and two
+        statements per answer."""
+        self._claimed[answer.id] = answer
+        self._adopted.append(answer.id)
+        self._wake.set()
+
     async def _claim(self, limit: int) -> list[int]:
-        """Claim due answers and keep what grading needs, so grading reads no answer row again."""
-        claimed = await lease.claim(self.ctx, limit)
-        for answer in claimed:
-            self._claimed[answer.id] = answer
-        return sorted(answer.id for answer in claimed)
+        """The answers adopted from intake, then (when none were, or CLAIM_EVERY has passed) due answers
+        claimed from the database; keeps what grading needs, so grading reads no answer row again."""
+        ids, self._adopted = self._adopted[:limit], self._adopted[limit:]
+        now = self.ctx.clock.now()
+        if len(ids) < limit and (not ids or self._last_claim is None or now - self._last_claim >= CLAIM_EVERY):
+            self._last_claim = now
+            claimed = await lease.claim(self.ctx, limit - len(ids))
+            for answer in claimed:
+                self._claimed[answer.id] = answer
+            ids += [answer.id for answer in claimed]
+        return sorted(ids)
 
     async def run_once(self, limit: int = 200) -> int:
         """Score what is due now; returns how many answers were scored."""
@@ -141,8 +165,15 @@ class ScoringWorker:
             except Exception:  # never let one bad pass stop scoring for good
                 log.exception("scoring pass failed")
             self._wake.clear()
+            if self._adopted and self._grading < self.concurrency:
+                continue  # adopted while this pass claimed: its wake-up was just cleared
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle_s)
+        self.adopting = False  # answers arriving from now on wait in the database for the next process
+        for answer_id in self._adopted:  # adopted but never started: back in the queue at once
+            self._claimed.pop(answer_id, None)
+            await lease.requeue_unless_scored(self.ctx, answer_id)
+        self._adopted = []
         if running:
             await asyncio.wait(set(running))
 
