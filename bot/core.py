@@ -66,13 +66,7 @@ class Core:
         released = await self.worker.release_expired_claims(all_claims=db.is_sqlite(self.settings.database_url))
         # Events acknowledged but not processed when a process died: now at start, and by the worker's
         # recovery sweep (another process of a PostgreSQL deployment may have died).
-        # Not claimed at intake: this core's worker may never run (a one-off command); the queue's
-        # answers go to whichever worker claims first.
-        adopting, self.worker.adopting = self.worker.adopting, False
-        try:
-            leftover = await self.process_leftover()
-        finally:
-            self.worker.adopting = adopting
+        leftover = await self.process_leftover()
         self.worker.sweeps.append(lambda: self.process_leftover(timedelta(minutes=1)))
         log.info("core started", extra={"questions": len(self.ctx.catalog.bank), "new_versions": added,
                                         "released_claims": released,

@@ -1,7 +1,8 @@
-"""An answer that arrives while the local worker has a free grading slot is stored already claimed (leased)
-and handed to the worker, so scoring it needs no claim transaction; without a free slot it waits in the
-queue as before, the queue is still claimed from while answers are handed over, and a worker that stops
-puts what it was handed but never started back in the queue."""
+"""An answer that arrives while the local worker runs and has a free grading slot is stored already claimed
+(leased) and handed to the worker, so scoring it needs no claim transaction; otherwise (no free slot, a
+worker that has not run: a core used for intake alone) it waits in the queue as before. The queue is still
+claimed from while answers are handed over, an answer handed over half a lease ago is left to the queue
+(never graded twice), and a worker that stops puts what it was handed but never started back in the queue."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ async def test_an_answer_with_a_free_slot_is_scored_without_a_claim(core: Core, 
 async def test_without_a_free_slot_the_answer_waits_in_the_queue(make_core, platform: FakePlatform) -> None:  # type: ignore[no-untyped-def]
     core: Core = await make_core(judge_concurrency=1)
     thread = await setup_round(core)
+    await core.worker.run_once()
     await core.answer(answer(thread, "m1", ALICE, "a great answer", core))  # takes the one slot
     await core.answer(answer(thread, "m2", BOB, "a great answer", core))
     assert await count(core, Answer, Answer.status == "scoring") == 1
@@ -53,8 +55,33 @@ async def test_without_a_free_slot_the_answer_waits_in_the_queue(make_core, plat
     assert await count(core, Score) == 2 and len(platform.of_kind("score")) == 2
 
 
+async def test_a_worker_that_has_not_run_is_handed_nothing(core: Core) -> None:
+    """A core used for intake alone (another process grades): its answers must stay claimable."""
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    assert await count(core, Answer, Answer.status == "pending") == 1
+    await core.worker.run_once()
+    await core.answer(answer(thread, "m2", ALICE, "a great answer again", core))
+    assert await count(core, Answer, Answer.status == "scoring") == 1  # ran just now: handed over
+    await core.worker.run_once()
+    core.ctx.clock.advance(worker_module.CLAIM_EVERY)  # no pass for a while: no longer counts as running
+    await core.answer(answer(thread, "m3", BOB, "a great answer", core))
+    assert await count(core, Answer, Answer.status == "pending") == 1
+
+
+async def test_an_answer_handed_over_long_ago_is_graded_once(core: Core, judge) -> None:  # type: ignore[no-untyped-def]
+    thread = await setup_round(core)
+    await core.worker.run_once()
+    await core.answer(answer(thread, "m1", ALICE, "a great answer", core))  # handed over, lease 5 min
+    core.ctx.clock.advance(timedelta(minutes=6))  # the next pass comes after the lease ran out
+    await core.worker.run_once()  # the sweep returns it to the queue; the pass claims it from there
+    await core.worker.drain()
+    assert judge.calls == 1 and await count(core, Score) == 1
+
+
 async def test_the_queue_is_still_claimed_while_answers_are_handed_over(core: Core) -> None:
     thread = await setup_round(core)
+    await core.worker.run_once()
     core.worker.adopting = False
     await core.answer(answer(thread, "m1", ALICE, "a great answer", core))  # waits in the queue
     core.worker.adopting = True
@@ -73,9 +100,11 @@ async def test_the_queue_is_still_claimed_while_answers_are_handed_over(core: Co
 
 async def test_a_stopping_worker_requeues_what_it_was_handed(core: Core) -> None:
     thread = await setup_round(core)
+    await core.worker.run_once()
     stop = asyncio.Event()
     stop.set()  # stops at once, before starting anything handed over
     await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
+    assert await count(core, Answer, Answer.status == "scoring") == 1
     await core.worker.run_forever(stop)
     assert await count(core, Answer, Answer.status == "pending") == 1
     assert not core.worker.can_adopt()  # later answers wait in the queue for the next process

@@ -55,8 +55,7 @@ async def test_answer_is_stored_scored_and_replied_in_thread(core: Core, platfor
     thread = await setup_round(core)
     result = await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
     assert result.outcome == "accepted"
-    # stored claimed for this process's worker (a grading slot was free): no claim transaction needed
-    assert await count(core, Answer, Answer.status == "scoring") == 1
+    assert await count(core, Answer, Answer.status == "pending") == 1
     await core.worker.drain()
     replies = [s for s in platform.sent if s.kind == "reply"]
     assert len(replies) == 1 and replies[0].target == thread and replies[0].reply_to == "test:W1:C1:m1"
@@ -195,7 +194,7 @@ async def test_an_event_stored_but_never_processed_is_processed_at_the_next_star
     assert await count(core, Answer) == 0  # ...and the process dies here
     restarted: Core = await make_core(judge)
     assert await count(restarted, Answer) == 1
-    # stored for the queue, not claimed for this core's worker (a one-off command's core never runs one)
+    # stored for the queue, not claimed for this core's worker (it has not run; a command's core never does)
     assert await count(restarted, Answer, Answer.status == "pending") == 1
     await restarted.worker.drain()
     assert await count(restarted, Score) == 1
