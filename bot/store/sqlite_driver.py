@@ -244,26 +244,27 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             self._handle_exception(error)
 
 
-def _no_auto_checkpoint(conn: sqlite3.Connection) -> bool:
-    """On aiosqlite's thread: WAL mode, with automatic checkpoints off; False if not a WAL file."""
-    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-    if str(mode).lower() != "wal":
-        return False
-    conn.execute("PRAGMA wal_autocheckpoint=0")
-    return True
+def _set_up(conn: sqlite3.Connection, wal: bool) -> bool:
+    """On aiosqlite's thread, with the connection's long busy timeout still set (switching to WAL may wait
+    for another connection): WAL mode with automatic checkpoints off, then no busy waiting for statements
+    run in place. False if the file is not in WAL mode."""
+    in_wal = False
+    if wal:
+        in_wal = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower() == "wal"
+        if in_wal:
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+    conn.execute("PRAGMA busy_timeout=0")
+    return in_wal
 
 
 class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         conn = super().connect(*arg, **kw)
         aio: aiosqlite.Connection = conn._connection  # type: ignore[assignment]
-        # Statements in place must not wait: the long timeout is set per statement on aiosqlite's thread.
-        await_(aio.execute("PRAGMA busy_timeout=0"))
         path = str(arg[0] if arg else kw.get("database", ""))
-        checkpoints = None
-        if path and path != ":memory:" and not kw.get("uri") and await_(aio._execute(_no_auto_checkpoint, aio._conn)):
-            checkpoints = checkpointer(os.path.abspath(path))
-        return InlineConnection(self, aio, checkpoints)
+        on_disk = bool(path) and path != ":memory:" and not kw.get("uri")
+        in_wal = await_(aio._execute(_set_up, aio._conn, on_disk))
+        return InlineConnection(self, aio, checkpointer(os.path.abspath(path)) if in_wal else None)
 
 
 def dbapi() -> InlineDBAPI:

@@ -138,3 +138,22 @@ async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch:
     done.kick()  # the file's WAL is gone with the last connection; the thread opens nothing new
     await asyncio.sleep(0.1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.db"]
+
+
+async def test_connecting_waits_for_a_writer_before_switching_to_wal(tmp_path: Path) -> None:
+    """A new file is not in WAL mode yet, and switching needs the lock another connection may hold: the
+    connection waits for it (on aiosqlite's thread) instead of failing with "database is locked"."""
+    path = tmp_path / "d.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT INTO t DEFAULT VALUES")
+    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+    finally:
+        other.close()
+        await engine.dispose()
