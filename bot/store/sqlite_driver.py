@@ -6,7 +6,10 @@ plus SQLAlchemy's greenlet switch to await it (about 0.1-0.3 ms on the shared 2-
 microseconds for a typical statement in WAL mode; `drillbot bench --only overhead`). So here a statement runs
 in place, on the loop's thread, with SQLite's busy timeout at zero: a statement that would wait for another
 connection's lock fails at once with SQLITE_BUSY, having done nothing (SQLite statements are atomic), and is
-run again on aiosqlite's thread with the long busy timeout, where waiting blocks no one. A commit in WAL mode
+run again on aiosqlite's thread with the long busy timeout, where waiting blocks no one. A SELECT that runs
+longer than `READ_BUDGET_S` in place (a report over a large history) is interrupted by SQLite's progress
+handler and run again on aiosqlite's thread, so no read holds the loop for long (writes are not interrupted:
+SQLite would roll back their whole transaction; drillbot's touch a few rows by index). A commit in WAL mode
 (synchronous=NORMAL) writes the WAL without a sync and waits for no lock, so it runs in place too; the
 automatic checkpoint, which would sync the file inside the commit that fills the WAL, is off, and a
 `Checkpointer` thread checkpoints every `CHECKPOINT_EVERY` commits instead. PRAGMAs (an explicit checkpoint
@@ -21,6 +24,7 @@ import collections
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +40,10 @@ from sqlalchemy.util.concurrency import await_
 
 BUSY_TIMEOUT_MS = 30_000  # on aiosqlite's thread: how long a statement waits for another writer
 CHECKPOINT_EVERY = 100  # commits between two WAL checkpoints (SQLite's automatic one: about 1000 pages)
+# A read run in place that takes longer than this is interrupted and run again on aiosqlite's thread: a
+# report over a large history must not hold the loop (an answer's reads take tens of microseconds).
+READ_BUDGET_S = 0.005
+PROGRESS_EVERY = 2000  # SQLite VM steps between two looks at the clock during a read in place
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool
@@ -80,6 +88,23 @@ async def _done_in_place() -> None:
 
 def _is_busy(error: sqlite3.Error) -> bool:
     return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "locked" in str(error)
+
+
+class ReadBudget:
+    """The deadline of the read running in place on a connection (0: none), checked by SQLite's progress
+    handler; interrupting a SELECT ends only that statement, never the transaction."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self) -> None:
+        self.deadline = 0.0
+
+    def __call__(self) -> int:
+        return 1 if self.deadline and time.perf_counter() > self.deadline else 0
+
+
+def _is_read(operation: str) -> bool:
+    return operation.lstrip()[:6].upper() == "SELECT"
 
 
 def _on_thread(operation: str) -> bool:
@@ -130,20 +155,28 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     def _execute(self, operation: Any, parameters: Any, many: bool) -> None:
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         raw = conn._conn
-        if raw is not None and not self._adapt_connection._execute_mutex.locked() and not _on_thread(operation):
+        adapt: InlineConnection = self._adapt_connection  # type: ignore[assignment]
+        if raw is not None and not adapt._execute_mutex.locked() and not _on_thread(operation):
             changes = raw.total_changes
+            budget = adapt.budget if not many and _is_read(operation) else None
+            if budget is not None:
+                budget.deadline = time.perf_counter() + READ_BUDGET_S
             try:
                 self._done(*_run(raw, operation, parameters, many))
             except sqlite3.OperationalError as error:
-                # Retry on the thread only what did nothing: a busy statement, and an executemany
-                # none of whose rows were written before the lock was refused.
-                if not _is_busy(error) or raw.total_changes != changes:
+                # Retry on the thread only what did nothing: a read that ran out of time, a busy
+                # statement, and an executemany none of whose rows were written before the lock was refused.
+                interrupted = budget is not None and "interrupted" in str(error)
+                if not interrupted and (not _is_busy(error) or raw.total_changes != changes):
                     raise
             else:
                 # SQLAlchemy's AsyncConnection.execute insists the driver awaited something: a
                 # coroutine that finishes at once costs two greenlet switches, no event-loop pass.
                 await_(_done_in_place())
                 return
+            finally:
+                if budget is not None:
+                    budget.deadline = 0.0
         await_(self._run_on_thread(operation, parameters, many))
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
@@ -207,11 +240,12 @@ def checkpointer(path: str) -> Checkpointer:
 
 
 class InlineConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("checkpoints",)
+    __slots__ = ("budget", "checkpoints")
     _cursor_cls = InlineCursor
 
-    def __init__(self, dbapi: Any, connection: Any, checkpoints: Checkpointer | None) -> None:
+    def __init__(self, dbapi: Any, connection: Any, budget: ReadBudget, checkpoints: Checkpointer | None) -> None:
         super().__init__(dbapi, connection)
+        self.budget = budget
         self.checkpoints = checkpoints
 
     def _in_transaction(self) -> bool:
@@ -244,10 +278,11 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             self._handle_exception(error)
 
 
-def _set_up(conn: sqlite3.Connection, wal: bool) -> bool:
+def _set_up(conn: sqlite3.Connection, wal: bool, budget: ReadBudget) -> bool:
     """On aiosqlite's thread, with the connection's long busy timeout still set (switching to WAL may wait
-    for another connection): WAL mode with automatic checkpoints off, then no busy waiting for statements
-    run in place. False if the file is not in WAL mode."""
+    for another connection): WAL mode with automatic checkpoints off, the read budget's progress handler,
+    then no busy waiting for statements run in place. False if the file is not in WAL mode."""
+    conn.set_progress_handler(budget, PROGRESS_EVERY)
     in_wal = False
     if wal:
         in_wal = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower() == "wal"
@@ -263,8 +298,9 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
         aio: aiosqlite.Connection = conn._connection  # type: ignore[assignment]
         path = str(arg[0] if arg else kw.get("database", ""))
         on_disk = bool(path) and path != ":memory:" and not kw.get("uri")
-        in_wal = await_(aio._execute(_set_up, aio._conn, on_disk))
-        return InlineConnection(self, aio, checkpointer(os.path.abspath(path)) if in_wal else None)
+        budget = ReadBudget()
+        in_wal = await_(aio._execute(_set_up, aio._conn, on_disk, budget))
+        return InlineConnection(self, aio, budget, checkpointer(os.path.abspath(path)) if in_wal else None)
 
 
 def dbapi() -> InlineDBAPI:
