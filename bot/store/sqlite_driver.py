@@ -42,7 +42,7 @@ BUSY_TIMEOUT_MS = 30_000  # on aiosqlite's thread: how long a statement waits fo
 CHECKPOINT_EVERY = 100  # commits between two WAL checkpoints (SQLite's automatic one: about 1000 pages)
 # A read run in place that takes longer than this is interrupted and run again on aiosqlite's thread: a
 # report over a large history must not hold the loop (an answer's reads take tens of microseconds).
-READ_BUDGET_S = 0.005
+READ_BUDGET_S = 0.002
 PROGRESS_EVERY = 2000  # SQLite VM steps between two looks at the clock during a read in place
 
 
