@@ -12,7 +12,7 @@ import math
 import re
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -102,6 +102,8 @@ class _Matcher:
     # Content stems of the model-answer sentences that make this criterion's point: a paraphrase often
     # shares more words with the worked-out sentence than with the terse criterion.
     ref_terms: frozenset[str] = frozenset()
+    # Criterion words no other criterion of the question uses: what makes a sentence about this point.
+    own_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,11 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
                             key=lambda t: (-t[0], t[1]))
             ref_terms = frozenset().union(*(st for n, _, st in scored[:REF_SENTENCES] if n >= 2)) - prompt_stems
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms), ref_terms))
+    if len(matchers) > 1:
+        matchers = [
+            replace(m, own_terms=m.terms - frozenset().union(*(o.terms for o in matchers if o is not m)))
+            for m in matchers
+        ]
     reference: frozenset[str] = frozenset()
     ref_figures: tuple[float, ...] = ()
     if matchers and all(m.item.derived for m in matchers):
@@ -327,13 +334,10 @@ def clip(text: str, limit: int, ellipsis: str = " …") -> str:
     return head + ellipsis if cut < len(text) else head
 
 
-def _grade_item(
-    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
-    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
-) -> tuple[CriterionMark, str, bool]:
-    """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
-    own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
-    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
+def _coverage(m: _Matcher, unit_stems: list[set[str]], strict: bool) -> float:
+    """How much of the criterion the given units cover: key phrases and criterion words, or the words of its
+    model-answer sentence for a paraphrase."""
+    met_at = STRICT_MET_AT if strict else MET_AT
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
     term_cov = len(m.terms & union) / len(m.terms) if m.terms else 0.0
     if m.phrases:
@@ -346,6 +350,17 @@ def _grade_item(
         # Paraphrase credit: the share of the matching model-answer sentences' words, full at REF_MET_SHARE.
         ref_cov = len(m.ref_terms & union) / len(m.ref_terms)
         score = max(score, min(1.0, ref_cov / REF_MET_SHARE) * met_at)
+    return score
+
+
+def _grade_item(
+    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
+    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
+) -> tuple[CriterionMark, str, bool]:
+    """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
+    own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
+    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
+    score = _coverage(m, unit_stems, strict)
 
     def support(i: int) -> float:
         s = unit_stems[i]
@@ -369,6 +384,13 @@ def _grade_item(
     verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
         return "missed", "", False
+    if item.number is None and m.own_terms:
+        # Evidence must be about this point: words the question's other criteria share (its topic words)
+        # make a sentence on-topic, not a statement of this criterion.
+        candidates = [i for i in candidates
+                      if m.own_terms & unit_stems[i] or any(p <= unit_stems[i] for p in m.phrases)]
+        if not candidates:
+            return "missed", "", False
     best = max(candidates, key=lambda i: (support(i), -i))
     if support(best) == 0 and item.number is None:
         return "missed", "", False
