@@ -76,6 +76,8 @@ _DENIED_SENTENCE = re.compile(
 _AUX = wordset("""is are was were be been being am do does did can could should would will shall must may
     might have has
     had need needs there's it's that's what's here's which who""")
+# After a negator these dismiss everything the clause goes on to name ("no need for X", "don't bother Y-ing").
+_DISMISSAL_HEADS = frozenset(stem(w) for w in wordset("""need needs bother point"""))
 _NO_HEADS = wordset("""need point reason benefit value use way real longer""")
 # Words after which a frame word judges the clause: "X is a myth", "it's pointless", "totally irrelevant".
 _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pure simply basically mostly
@@ -354,6 +356,12 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 continue
             if pending and copula_negated and s in _SUBJECT_WEAK and seq and not negated_at and not relative:
                 framed += 1  # "evals aren't needed for prompts": settled here, as for "X isn't a problem"
+                pending = False
+                continue
+            if pending and s in _DISMISSAL_HEADS and prev in _NEGATORS and not relative and not conditional:
+                # "no need for X or Y to Z", "don't bother with X", "no point in X": the rest of the clause is
+                # dismissed, as "X is unnecessary" dismisses X, not just the first word after the negator.
+                framed += 1
                 pending = False
                 continue
             if s in _WEAK or dismissed:

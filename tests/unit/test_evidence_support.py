@@ -82,6 +82,10 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Per-step details such as tool arguments are noise.", "Log the tool arguments of each step."),
         ("Don't bother monitoring the escalation rate.", "Monitor the escalation rate in production."),
         ("The cache uses negligible memory.", "The cache uses memory that grows with context length."),
+        # "no need for X or Y to Z", "no point in Z": everything the clause names is dismissed, not only X.
+        ("There is no need for a cost formula or a labelled set to tune the threshold.",
+         "Tune the threshold on a labelled set."),
+        ("There's no point in a labelled set for the threshold.", "Tune the threshold on a labelled set."),
         # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
         ("Escalate on the model's own self-confidence, which is the most reliable signal.",
          "Self-reported confidence is often poorly calibrated."),
