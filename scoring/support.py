@@ -78,6 +78,7 @@ _AUX = wordset("""is are was were be been being am do does did can could should 
     had need needs there's it's that's what's here's which who""")
 # After a negator these dismiss everything the clause goes on to name ("no need for X", "don't bother Y-ing").
 _DISMISSAL_HEADS = frozenset(stem(w) for w in wordset("""need needs bother point"""))
+_DISMISSAL_WORDS = wordset("""need needs bother point""")
 _NO_HEADS = wordset("""need point reason benefit value use way real longer""")
 # Words after which a frame word judges the clause: "X is a myth", "it's pointless", "totally irrelevant".
 _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pure simply basically mostly
@@ -297,6 +298,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         rejecting = elliptical  # "X, not Y": the clause "not Y" turns Y down
         rejected_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
+        listing = False  # inside the list after "no need for": each thing named is dismissed
         unbounded = bounded = False
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
         prep_since = False
@@ -359,16 +361,19 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 pending = False
                 continue
             if pending and s in _DISMISSAL_HEADS and prev in _NEGATORS and not relative and not conditional:
-                # "no need for X or Y to Z", "don't bother with X", "no point in X": the rest of the clause is
-                # dismissed, as "X is unnecessary" dismisses X, not just the first word after the negator.
-                framed += 1
-                pending = False
+                # "no need for X or Y to Z", "no point in X": every thing listed is dismissed, not only the first
+                # word; the list ends at the next preposition ("... to tune the threshold", "... for batch jobs").
+                listing, pending = True, False
                 continue
+            if listing and (w in _PREPOSITIONS or w == "to"):
+                listing = bool(prev in _DISMISSAL_WORDS)  # "no need for": the object marker, not the list's end
+                if not listing:
+                    continue
             if s in _WEAK or dismissed:
                 weak_denied = weak_denied or pending
                 continue
             if w in content_words(w) or w in _CONCEPT_WORDS:
-                if pending:
+                if pending or listing:
                     negated_at.add(len(seq))
                     pending = False
                 if contrasting:

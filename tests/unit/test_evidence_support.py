@@ -158,6 +158,9 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # "don't bother X-ing" denies X as "do not X" does.
+        ("Users see words sooner; don't bother streaming for background jobs.",
+         "Do not stream for batch jobs or when code consumes the output."),
         # The turned-down alternative named beside the preferred one, or denied, agrees; "instead, Y" chooses Y.
         ("Retrieve the relevant views rather than pasting every table schema into the prompt.",
          "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
