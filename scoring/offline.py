@@ -44,10 +44,18 @@ from scoring.text import (
     units,
     words,
 )
+from scoring.feedback_text import (
+    ABSTAIN_REASON,
+    ARITHMETIC_HINT,
+    DEFAULT_FOLLOW_UP,
+    FLAG_NOTES,
+    GAP_DEFAULT,
+    GAP_KINDS,
+    OFFLINE_NOTE,
+    PARTIAL_HINT,
+)
 from scoring.wrongclaims import costs_points, penalise
 
-OFFLINE_NOTE = "Scored by the offline scorer."
-ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
 # Calibration: a criterion's coverage (0-1) maps to its credit through these steps, a monotone curve fitted
 # to the human scale on the tuning sets only (bank/evals' self-written sets and unseen-tune.yaml, leaving out
 # contradiction, half-wrong and hint-echo answers, whose fix is evidence checking, not calibration): grid
@@ -430,46 +438,16 @@ def _scale_slip(value: float, target: float, tolerance: float) -> bool:
     return abs(ratio - round(ratio)) <= math.log10(1 + tolerance)
 
 
-# What kind of point a criterion makes, read from its wording, so a hint can name the gap ("say how you
-# would check it works") without repeating the criterion's words. First match wins.
-_GAP_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), hint)
-    for pattern, hint in (
-        (r"\b(?:trade-?offs?|downsides?|drawbacks?|risks?|cons|limitations?|pitfalls?|fails?|failure|"
-         r"when not|breaks?|wrong)\b", "Say what it costs you or where it breaks down, not only what it gives."),
-        (r"\b(?:measur\w*|metrics?|evals?|evaluat\w*|test\w*|monitor\w*|track\w*|validat\w*|verif\w*|"
-         r"checks?)\b", "Say how you would check that it works: what you would measure or test."),
-        (r"\b(?:examples?|story|situation|specific|concrete|instance)\b",
-         "Make it concrete with a specific example or situation."),
-        (r"\b(?:safe\w*|secur\w*|privacy|pii|inject\w*|permissions?|abuse|harm\w*|attack\w*|trust\w*)\b",
-         "Cover the safety, security or privacy side."),
-        (r"\b(?:costs?|cheap\w*|pric\w*|budget|tokens?|latency|speed|fast\w*|slow\w*|memory)\b",
-         "Cover the cost, latency or resource side."),
-        (r"\b(?:when|choose|choice|decid\w*|depends?|instead|versus|vs|compar\w*)\b",
-         "Say when you would choose this and when you would not."),
-        (r"\b(?:why|because|reasons?|causes?)\b", "Explain why, not only what."),
-        (r"\b(?:how|steps?|process|rollout|roll\s+out|plan)\b", "Describe how you would actually do it, step by step."),
-    )
-)
-_GAP_DEFAULT = "Another point the question expects is missing: what else would an interviewer want you to cover?"
 
 
 def _hint(item: RubricItem) -> str:
     """Names the kind of gap, never the criterion's words, the model answer or an expected number."""
     if item.number is not None:
-        return "Work the arithmetic through to a final number and state it."
+        return ARITHMETIC_HINT
     text = " ".join(item.terms) if item.derived else item.text
-    return next((hint for pattern, hint in _GAP_KINDS if pattern.search(text)), _GAP_DEFAULT)
+    return next((hint for pattern, hint in GAP_KINDS if pattern.search(text)), GAP_DEFAULT)
 
 
-_FLAG_NOTES = {
-    "empty": "The answer was empty.",
-    "too_short": "The answer is very short; a few full sentences would let you show more.",
-    "off_topic": "The answer does not seem to address this question.",
-    "copied_question": "Text repeated from the question earns no credit.",
-    "injection_suspected": "Instructions addressed to the grader were ignored and earn no credit.",
-    "stuffing": "Keyword lists earn no credit; explain each point in a sentence.",
-}
 
 
 def _feedback(
@@ -480,7 +458,7 @@ def _feedback(
     criterion is a gap, not a success, so no criterion shows in both lists. A step met with a figure carried
     forward from the answer's own earlier slip says so, so the person sees why a wrong-looking number counts."""
     lines = [OFFLINE_NOTE]
-    lines += [_FLAG_NOTES[f] for f in flags if f in _FLAG_NOTES]
+    lines += [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
     good = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict == "met"]
     todo = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict != "met"]
     if good:
@@ -492,7 +470,7 @@ def _feedback(
     if todo:
         lines.append("To strengthen it:")
         if any(r.verdict == "partial" for _, r in todo):
-            lines.append("- You touched on some points without developing them: say how and why.")
+            lines.append(f"- {PARTIAL_HINT}")
         hints: list[str] = []
         for item, _ in sorted(todo, key=lambda p: -p[0].weight):
             hint = SLIP_HINT if item.id in slipped else _hint(item)
@@ -505,7 +483,7 @@ def _feedback(
 def _follow_up(question: Question) -> str:
     if question.follow_ups:
         return question.follow_ups[0].prompt
-    return "What would you measure to know this works in production?"
+    return DEFAULT_FOLLOW_UP
 
 
 class OfflineJudge:

@@ -28,6 +28,7 @@ from itertools import groupby
 
 from bank.schema import Question
 from scoring.conditionals import reversed_conditional
+from scoring.feedback_text import BOILERPLATE
 from scoring.rubric import RubricItem
 from scoring.text import VERBS, clean, content_words, is_verb, stem, unmark, words, wordset
 
@@ -713,9 +714,10 @@ def given_text(question: Question, shown: Sequence[str] = ()) -> tuple[str, ...]
     """Text the person was handed, so copying it earns nothing: the question, its follow-up questions (every
     reply ends with one, and interviews ask them), the written rubric (never shown on purpose, but feedback
     has leaked it), and whatever was shown earlier (feedback, hints, a model answer revealed after a previous
-    try). A derived rubric is model-answer prose: not included."""
+    try), and the bot's own fixed feedback sentences, which every reply shows (scoring/feedback_text.py). A
+    derived rubric is model-answer prose: not included."""
     return (question.prompt, *(f.prompt for f in question.follow_ups), *(c.text for c in question.rubric),
-            *(s for s in shown if s.strip()))
+            *BOILERPLATE, *(s for s in shown if s.strip()))
 
 
 def relevant(evidence: str, item: RubricItem, question: Question) -> bool:

@@ -8,6 +8,7 @@ from bank.loader import load_bank
 from bank.schema import Question
 from scoring.offline import OfflineJudge
 from scoring.rubric import rubric_for
+from scoring.feedback_text import BOILERPLATE, OFFLINE_NOTE
 from scoring.support import contradicts, copied_from, supports
 
 # The opposite of every point of sd-workflow-or-agent's rubric (invoices into the ERP).
@@ -267,3 +268,19 @@ def test_a_follow_up_question_pasted_back_is_copied_text_not_evidence(questions:
     judge = OfflineJudge()
     pasted = judge.grade_sync(q, f"{follow_up} {q.follow_ups[1].prompt}")
     assert all(c.verdict == "missed" for c in pasted.criteria) and pasted.total == 0.0
+
+
+def test_the_bots_own_feedback_pasted_back_earns_nothing_on_any_question(questions: dict[str, Question]) -> None:
+    # Every reply shows the same fixed hint sentences to everyone, so they are text the person was handed even
+    # without this person's earlier feedback in `shown`: pasted back for every bank question, a weak answer's
+    # whole reply averaged 0.76 and reached 4.2 (evidence "Scored by the offline scorer.", "Cover the cost,
+    # latency or resource side.").
+    judge = OfflineJudge()
+    totals = []
+    for q in questions.values():
+        weak = judge.grade_sync(q, "I am not sure, maybe add some monitoring.")
+        pasted = judge.grade_sync(q, f"{weak.feedback}\n{weak.follow_up}")
+        quoted = [c.evidence for c in pasted.criteria if c.verdict != "missed"]
+        assert not any(e in BOILERPLATE or e.startswith(OFFLINE_NOTE) for e in quoted), (q.id, quoted)
+        totals.append(pasted.total)
+    assert sum(totals) / len(totals) <= 0.2
