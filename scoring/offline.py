@@ -19,6 +19,16 @@ from functools import lru_cache
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.chains import CARRIED_NOTE, SLIP_HINT, carried_units, chain_links
+from scoring.feedback_text import (
+    ABSTAIN_REASON,
+    ARITHMETIC_HINT,
+    DEFAULT_FOLLOW_UP,
+    FLAG_NOTES,
+    GAP_DEFAULT,
+    GAP_KINDS,
+    OFFLINE_NOTE,
+    PARTIAL_HINT,
+)
 from scoring.flags import detect_flags, injection_in
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
@@ -43,16 +53,6 @@ from scoring.text import (
     stem,
     units,
     words,
-)
-from scoring.feedback_text import (
-    ABSTAIN_REASON,
-    ARITHMETIC_HINT,
-    DEFAULT_FOLLOW_UP,
-    FLAG_NOTES,
-    GAP_DEFAULT,
-    GAP_KINDS,
-    OFFLINE_NOTE,
-    PARTIAL_HINT,
 )
 from scoring.wrongclaims import costs_points, penalise
 

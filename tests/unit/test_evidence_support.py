@@ -6,9 +6,9 @@ import pytest
 
 from bank.loader import load_bank
 from bank.schema import Question
+from scoring.feedback_text import BOILERPLATE, OFFLINE_NOTE
 from scoring.offline import OfflineJudge
 from scoring.rubric import rubric_for
-from scoring.feedback_text import BOILERPLATE, OFFLINE_NOTE
 from scoring.support import contradicts, copied_from, supports
 
 # The opposite of every point of sd-workflow-or-agent's rubric (invoices into the ERP).
