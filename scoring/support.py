@@ -20,6 +20,7 @@ Lexicons are generic English and field vocabulary, not tuned to particular answe
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -662,9 +663,12 @@ def copied_from(evidence: str, sources: Iterable[str]) -> bool:
     if len(ev) < COPY_MIN_WORDS:
         return False
     need = COPY_SHARE * len(ev)
+    counts = Counter(ev)
     for source in sources:
         src = _source_words(source)
-        if sum(w in src[1] for w in ev) < need:
+        # How many of the evidence's words the source has (a set intersection, then a short sum): most
+        # sources share too few words for a run, and this spares the alignment for them.
+        if sum(counts[w] for w in src[1].intersection(counts)) < need:
             continue
         match = SequenceMatcher(None, ev, src[0], autojunk=False).find_longest_match(0, len(ev), 0, len(src[0]))
         if match.size >= need:
