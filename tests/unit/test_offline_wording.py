@@ -66,6 +66,23 @@ def test_notes_are_structured_but_a_comma_bag_is_not() -> None:
     assert "stuffing" in v.flags and v.total <= 1.5
 
 
+def test_bullets_that_read_as_clauses_are_notes_not_a_keyword_bag() -> None:
+    # Half the bullets carry a note mark, the rest are short clauses: a person who knows the answer wrote
+    # this, and it was flagged as stuffing and held for review instead of scored.
+    notes = (
+        "- hybrid: BM25 + dense, merged w/ RRF\n"
+        "- error codes -> exact keyword match\n"
+        "- rerank the top results with a cross-encoder\n"
+        "- measure recall@k on labelled queries\n"
+        "- fix chunking so one page is one topic"
+    )
+    bulleted_bag = "- BM25\n- hybrid search\n- RRF\n- cross-encoder\n- recall@k\n- labelled queries"
+    assert is_notes(notes)
+    assert not is_notes(bulleted_bag)
+    v = JUDGE.grade_sync(RAG_Q, notes)
+    assert "stuffing" not in v.flags and v.status == "scored" and v.total >= 7.5
+
+
 def test_hints_name_the_gap_not_the_criterion() -> None:
     v = JUDGE.grade_sync(RAG_Q, "I would make the chunks smaller so each page is more focused on one topic.")
     hints = v.feedback.split("To strengthen it:")[1]
