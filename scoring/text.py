@@ -103,7 +103,8 @@ RUBRIC_FILLER = wordset(
 STOPWORDS = FUNCTION_WORDS | wordset(
     """s t d ll re ve don doesn didn isn aren wasn weren won wouldn shouldn couldn can't don't i'm i've
     like really well get got one two make made use used using usually often always never maybe probably
-    would much whenever wherever whatever instead rather already still even ever"""
+    would much whenever wherever whatever instead rather already still even ever
+    anything everything something anyone everyone someone anybody everybody somebody"""
 )
 
 _STEMMER = snowballstemmer.stemmer("english")

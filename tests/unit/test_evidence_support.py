@@ -87,6 +87,9 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("There is no need for a cost formula or a labelled set to tune the threshold.",
          "Tune the threshold on a labelled set."),
         ("There's no point in a labelled set for the threshold.", "Tune the threshold on a labelled set."),
+        # "anything", "everything" are not what is denied: "no need to review anything" denies reviewing.
+        ("The canary protects you, so there is no need to review anything.",
+         "Review what the leaked prompt reveals about the controls."),
         # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
         ("Escalate on the model's own self-confidence, which is the most reliable signal.",
          "Self-reported confidence is often poorly calibrated."),
