@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bank.schema import Criterion, Question
 from scoring.lexicon import expand
-from scoring.offline import OfflineJudge, clip
+from scoring.offline import OfflineJudge, _stem_set, clip
 from scoring.text import is_notes
 
 JUDGE = OfflineJudge()
@@ -47,6 +47,15 @@ def test_shorthand_and_abbreviations_map_to_the_words_criteria_use() -> None:
     assert expand("PII scrub").split()[0] == expand("personal data").split()[0]
     assert "context" in expand("ctx window")
     assert set(expand("fp").split()) == {"floatingpoint", "falsepositive"}
+
+
+def test_security_words_people_use_map_to_the_rubrics_words() -> None:
+    # A leak-marker canary is not a canary release; logging in is authenticating; passwords are credentials.
+    assert "canarytoken" in expand("add a canary string to the prompt")
+    assert "gradualrollout" not in expand("add a canary string to the prompt")
+    assert "gradualrollout" in expand("ship it as a canary to 5% of traffic")
+    assert "authentication" in expand("the tools log in on their own from the backend")
+    assert _stem_set("no passwords in prompts") & _stem_set("credentials never go in prompts")
 
 
 def test_terse_shorthand_answer_earns_what_the_spelled_out_answer_earns() -> None:
