@@ -33,6 +33,7 @@ from scoring.flags import detect_flags, injection_in
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import Figure, matches, mentions_number, parse_figures
+from scoring.overclaims import overclaims
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.softmatch import figures_named, reference_figures, typo_of
 from scoring.support import HINT_LABEL, why_not, wrong_claim
@@ -515,11 +516,13 @@ class OfflineJudge:
         slipped_ids: set[str] = set()  # the earlier steps they were carried from
         results = []
         supported: set[int] = set()
-        wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
+        # Absolutes and dismissals the reference never makes, in the confidently-wrong style: wrong claims.
+        wrong: set[int] = overclaims(question, [u.text for u in cunits])  # and sentences that contradict
+        overclaimed = frozenset(wrong)
         for k, m in enumerate(prep.matchers):
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
             reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
-            keep = [i for i, r in enumerate(reasons) if r is None]
+            keep = [i for i, r in enumerate(reasons) if r is None and i not in overclaimed]
             # Only the confident kinds cost points (scoring/wrongclaims.costs_points).
             wrong.update(i for i, r in enumerate(reasons) if r == "contradiction"
                          and costs_points(wrong_claim(cunits[i].text, m.item, question), m.item))
