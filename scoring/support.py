@@ -404,6 +404,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 affirmed.add(t)
                 if len(t) == 2:
                     affirmed.add(t[:1])
+        # "Open weights are not open source": a word the clause also says plainly ("open") is not what it
+        # denies; the denial is about the thing named after it, which shares the word.
+        denied = {t for t in denied if whole_clause or not (t in affirmed or t[:1] in affirmed)}
         signs = set()
         heads: set[tuple[int, str]] = set()
         for i, w in enumerate(seq_words):

@@ -162,6 +162,9 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # A word the clause also says plainly is not what it denies: "not open source" is about open source.
+        ("Open weights are not open source: the training data is usually unpublished.",
+         "Open weights mean you can download the parameters and run the model wherever you like."),
         # "don't bother X-ing" denies X as "do not X" does.
         ("Users see words sooner; don't bother streaming for background jobs.",
          "Do not stream for batch jobs or when code consumes the output."),
