@@ -13,7 +13,7 @@ import re
 
 from bank.schema import Question
 from scoring.lexicon import SYNONYMS
-from scoring.offline import _canon, _stem_set
+from scoring.offline import _canon, _stem_set  # the judge's own reading of a phrase, so lint and judge agree
 from scoring.text import stem
 
 # Words every answer on an AI-engineering question uses whatever it claims. Issue 19 named the first
