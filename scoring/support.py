@@ -226,8 +226,15 @@ class _Clause:
         return not (other.subject in prompt_stems and other.subject not in self.stems)
 
 
+# One scan says whether any rewrite applies: most sentences need none, and 20-odd scans were a tenth of the
+# judge's post-check.
+_ANY_REWRITE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _REWRITES))
+
+
 def _normalise(text: str) -> str:
     text = unmark(clean(text)).lower().replace("’", "'")
+    if not _ANY_REWRITE.search(text):
+        return text
     for pattern, repl in _REWRITES:
         text = pattern.sub(repl, text)
     return text
@@ -778,9 +785,15 @@ def contradiction_kind(evidence: str, item: RubricItem, prompt: str, model_answe
     reference, _ = _reference(item, model_answer, prompt)
     prompt_stems = _prompt_stems(prompt)
     # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
-    return contradiction(evidence, reference, prompt_stems=prompt_stems) or contradiction(
-        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
+    return contradiction(evidence, reference, prompt_stems=prompt_stems) or _against_model_answer(
+        evidence, model_answer, prompt_stems
     )
+
+
+@lru_cache(maxsize=16384)
+def _against_model_answer(evidence: str, model_answer: str, prompt_stems: frozenset[str]) -> str | None:
+    """The same for every criterion of the question: checked once per sentence, not once per criterion."""
+    return contradiction(evidence, model_answer, framed_only=True, prompt_stems=prompt_stems)
 
 
 @lru_cache(maxsize=1024)
