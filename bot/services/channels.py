@@ -9,6 +9,7 @@ from bot.rules import categories
 from bot.services import directory
 from bot.services.context import Context
 from bot.store.models import Channel
+from bot.store.repositories import Repositories
 
 # `{config}` is the config command as the admin types it (bot.syntax); fill it with `setting_help`.
 SETTINGS_HELP = {
@@ -81,7 +82,7 @@ def parse_setting(name: str, value: str) -> dict[str, Any]:
 async def configure(ctx: Context, channel_key: str, channel_name: str, values: dict[str, Any], *,
                     workspace_key: str = "") -> Channel:
     async with ctx.sessions.begin() as s:
-        ch = await directory.channel(ctx, s, channel_key, channel_name, workspace_key=workspace_key)
+        ch = await directory.channel(ctx, Repositories(s), channel_key, channel_name, workspace_key=workspace_key)
         for column, v in values.items():
             setattr(ch, column, v)
     return ch

@@ -20,7 +20,7 @@ from bot.rules.timing import local_date, zone
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.store.models import Member
-from bot.store.repositories import People
+from bot.store.repositories import People, Repositories
 
 
 async def person_zone(ctx: Context, session: AsyncSession, member: Member) -> str:
@@ -54,7 +54,7 @@ async def timezone_command(ctx: Context, user_key: str, display_name: str, arg: 
                            workspace_key: str = "") -> Message:
     """`timezone` shows the zone the person's days follow; `timezone Europe/Berlin` sets it; `reset` clears it."""
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
+        m = await directory.member(ctx, Repositories(s), user_key, display_name, workspace_key)
         if arg is None:
             tz = await person_zone(ctx, s, m)
             why = "set by you" if m.timezone else "your channel's or the server default; set yours to change it"

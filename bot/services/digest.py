@@ -20,6 +20,7 @@ from bot.services.context import Context
 from bot.services.reports import leaderboard_rows, standing_name
 from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints
 from bot.store.queries import live
+from bot.store.repositories import Repositories
 
 
 @dataclass
@@ -171,7 +172,7 @@ class DigestResult:
 async def post_digest(ctx: Context, channel_key: str, *, week_day: date | None = None) -> DigestResult:
     """Post the digest for the week containing `week_day` (default: the week before today)."""
     async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key)
+        ch = await directory.find_channel(Repositories(s), channel_key)
     if ch is None:
         return DigestResult(False, "", reason="channel not configured")
     day = week_day or local_date(ctx.clock.now(), ch.timezone) - timedelta(days=7)

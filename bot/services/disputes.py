@@ -22,6 +22,7 @@ from bot.services import directory, progress
 from bot.services.context import Context
 from bot.store.models import Answer, Channel, Dispute, Member, QuestionRow, Round, Score
 from bot.store.queries import live, possible_id
+from bot.store.repositories import Repositories
 
 # A ruling this far or further from the judge's total upholds the dispute.
 UPHELD_DELTA = 0.5
@@ -35,7 +36,7 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
     reason = user_text(reason, MAX_REASON_CHARS)
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         if m is None or (answer_id is not None and not possible_id(answer_id)):
             return render.error("You have no scored answers to dispute yet." if answer_id is None else
                                 f"Answer #{answer_id} is not one of your scored answers.")
@@ -62,7 +63,7 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
             return render.error(f"You already have {open_now} open dispute(s), the most at a time is {limit}.",
                                 "Wait for an admin to rule on those first.")
         # A practice answer raised in a DM goes to the person's own workspace (they are known: `m` above).
-        ws = await directory.workspace_at(ctx, s, target.channel_key or where, user_key)
+        ws = await directory.workspace_at(ctx, Repositories(s), target.channel_key or where, user_key)
         d = Dispute(answer_id=target.id, member_id=m.id, reason=reason, workspace_key=ws, status="open",
                     judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="",
                     created_at=now)

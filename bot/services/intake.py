@@ -88,7 +88,7 @@ async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of
     # known person with an unchanged name needs no other lookup.
     m = await uow.people.lock(event.user_key)
     if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-        m = await directory.member(ctx, uow.session, event.user_key, event.display_name,
+        m = await directory.member(ctx, uow, event.user_key, event.display_name,
                                    directory.acting_in(ctx, event.workspace_key, event.place_key))
     if rnd is not None:
         question_id, day = rnd.question_id, rnd.local_date

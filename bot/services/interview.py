@@ -82,7 +82,7 @@ async def start(ctx: Context, user_key: str, display_name: str, category: str | 
     """Open a session (ending any active one) and DM its first question."""
     now = ctx.clock.now()
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
+        m = await directory.member(ctx, Repositories(s), user_key, display_name, workspace_key)
         await s.execute(update(InterviewSession).where(InterviewSession.member_id == m.id,
                                                        InterviewSession.status == "active")
                         .values(status="ended", ended_at=now))
@@ -129,7 +129,7 @@ def _prompt_message(ctx: Context, number: int, planned: int, follow_up: int, pro
 # Answers, hints, skips ---------------------------------------------------------------------------------
 
 async def active_for(ctx: Context, s: AsyncSession, user_key: str, thread_key: str) -> InterviewSession | None:
-    m = await directory.find_member(s, user_key)
+    m = await directory.find_member(Repositories(s), user_key)
     if m is None:
         return None
     return await s.scalar(select(InterviewSession).where(
@@ -140,7 +140,7 @@ async def active_for(ctx: Context, s: AsyncSession, user_key: str, thread_key: s
 async def has_active(ctx: Context, user_key: str) -> bool:
     """Whether the person has an interview waiting for them (a terminal restart resumes typing into it)."""
     async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         return m is not None and await s.scalar(select(InterviewSession.id).where(
             InterviewSession.member_id == m.id, InterviewSession.status == "active").limit(1)) is not None
 

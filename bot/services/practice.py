@@ -68,7 +68,7 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     """
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        m = await directory.member(ctx, uow.session, user_key, display_name, workspace_key)
+        m = await directory.member(ctx, uow, user_key, display_name, workspace_key)
         member_id = m.id
         today = await local_day(ctx, uow.session, m, now)
         due = await uow.reviews.due(member_id, today)

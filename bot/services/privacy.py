@@ -22,6 +22,7 @@ from bot.store.models import (
     Score,
     Streak,
 )
+from bot.store.repositories import Repositories
 
 OPTIONS = {"leaderboard": "leaderboard_opt_out", "reminders": "reminders_opt_in", "summary": "weekly_summary_opt_in"}
 
@@ -39,7 +40,7 @@ class Forgotten:
 
 async def forget(ctx: Context, user_key: str) -> Forgotten:
     async with ctx.sessions.begin() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         if m is None:
             return Forgotten()
         answer_ids = select(Answer.id).where(Answer.member_id == m.id).scalar_subquery()
@@ -71,5 +72,5 @@ async def set_option(ctx: Context, user_key: str, display_name: str, option: str
     """`enabled` is what the person wants: True = take part (leaderboard) / receive (reminders, summary)."""
     column = OPTIONS[option]
     async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
+        m = await directory.member(ctx, Repositories(s), user_key, display_name, workspace_key)
         setattr(m, column, (not enabled) if column.endswith("opt_out") else enabled)

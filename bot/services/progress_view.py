@@ -180,7 +180,7 @@ async def open_disputes(s: AsyncSession, member_id: int) -> list[Dispute]:
 async def load(ctx: Context, user_key: str) -> ProgressView | None:
     """The person's progress now, or None if drillbot has never seen them."""
     async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         if m is None:
             return None
         today = await local_day(ctx, s, m)

@@ -59,7 +59,7 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
         return render.error(f"Unknown period “{user_text(period, 20)}”.", "Use `leaderboard week` or "
                             "`leaderboard all`.")
     async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key) if channel_key else None
+        ch = await directory.find_channel(Repositories(s), channel_key) if channel_key else None
     if ch is None:
         return render.error("The leaderboard belongs to a channel with daily questions.",
                             "Run this command in that channel.")
@@ -78,7 +78,7 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
 
 async def streak(ctx: Context, user_key: str) -> Message:
     async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         row = await progress_view.streak(s, m.id) if m else None
     if row is None:
         return Message(title="Streak", text="No streak yet: answer a daily question or a practice question.",
@@ -90,7 +90,7 @@ async def streak(ctx: Context, user_key: str) -> Message:
 
 async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Message:
     async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+        m = await directory.find_member(Repositories(s), user_key)
         # Opting out of the leaderboard makes your results private: others get the reply they would get
         # for someone with no answers, so the opt-out itself is not revealed either.
         if m is None or (m.leaderboard_opt_out and not about_self):
@@ -124,4 +124,4 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
 
 async def channel_of(ctx: Context, channel_key: str) -> Channel | None:
     async with ctx.sessions() as s:
-        return await directory.find_channel(s, channel_key)
+        return await directory.find_channel(Repositories(s), channel_key)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
@@ -33,6 +34,7 @@ from bot.store.models import (
     Round,
     RoundPoints,
     Score,
+    Workspace,
 )
 from bot.store.queries import (
     counted,
@@ -523,6 +525,41 @@ class Inbox(Repository):
         await self.session.delete(row)
 
 
+class Directory(Repository):
+    """Workspaces, channels and people by their platform keys, and their first insert."""
+
+    async def workspace(self, key: str) -> Workspace | None:
+        return await self.session.scalar(select(Workspace).where(Workspace.key == key))
+
+    async def channel(self, key: str) -> Channel | None:
+        return await self.session.scalar(select(Channel).where(Channel.key == key))
+
+    async def member(self, user_key: str) -> Member | None:
+        return await self.session.scalar(select(Member).where(Member.user_key == user_key))
+
+    async def add_unless_taken(self, row: Workspace | Channel | Member) -> bool:
+        """Insert a row in a savepoint; False (and nothing kept) when its key was taken meanwhile by
+        another task, whose row the caller then reads."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+            return True
+        except IntegrityError:
+            return False
+
+    async def home_workspace(self, user_key: str) -> str | None:
+        """The key of the workspace a known person is filed under."""
+        return await self.session.scalar(select(Workspace.key).join(Member, Member.workspace_id == Workspace.id)
+                                         .where(Member.user_key == user_key))
+
+    async def members_named(self, workspace_key: str, name: str, limit: int) -> list[str]:
+        """User keys of the workspace's people with this display name (case-insensitive), oldest first."""
+        return list((await self.session.scalars(
+            select(Member.user_key).join(Workspace, Workspace.id == Member.workspace_id)
+            .where(Workspace.key == workspace_key, func.lower(Member.display_name) == name.lower())
+            .order_by(Member.id).limit(limit))).all())
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -537,3 +574,4 @@ class Repositories:
         self.notices = Notices(session)
         self.outbox = Outbox(session)
         self.inbox = Inbox(session)
+        self.directory = Directory(session)

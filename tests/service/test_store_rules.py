@@ -157,7 +157,7 @@ async def test_due_review_skips_leeches_and_future_items(ctx: Context) -> None:
     qids = [q.id for q in ctx.catalog.current()[:3]]
     today = ctx.clock.now().date()
     async with ctx.uow() as uow:
-        m = await directory.member(ctx, uow.session, ALICE, "alice", "test:W1")
+        m = await directory.member(ctx, uow, ALICE, "alice", "test:W1")
         uow.session.add_all([
             ReviewItem(member_id=m.id, qid=qids[0], due=today - timedelta(days=1)),
             ReviewItem(member_id=m.id, qid=qids[1], due=today + timedelta(days=1)),

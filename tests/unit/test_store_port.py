@@ -18,6 +18,7 @@ ON_THE_PORT = (
     "bot/services/rounds.py",
     "bot/services/notices.py",
     "bot/services/practice.py",
+    "bot/services/directory.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
