@@ -19,6 +19,7 @@ ON_THE_PORT = (
     "bot/services/notices.py",
     "bot/services/practice.py",
     "bot/services/directory.py",
+    "bot/services/channels.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
