@@ -36,6 +36,12 @@ def counted(answer: Any = Answer, score: Any = Score) -> tuple[ColumnElement[boo
     return (answer.status == "scored", live(answer), score.counts.is_(True))
 
 
+def held(score: Any = Score, answer: Any = Answer) -> tuple[ColumnElement[bool], ...]:
+    """A live answer whose score is held for an admin's review (flagged: it earns nothing until cleared).
+    Queries must join `score` to `answer`."""
+    return (score.review_state == "flagged", live(answer))
+
+
 def due_for_scoring(now: Any) -> tuple[ColumnElement[bool], ...]:
     """An answer waiting for the judge whose next attempt is due (`now` may be a bound parameter)."""
     return (Answer.status == "pending", live(), Answer.next_attempt_at <= now)

@@ -40,6 +40,7 @@ from bot.store.queries import (
     counted,
     due_for_scoring,
     first_channel_zone,
+    held,
     received_since,
     reply_unsent,
     review_due,
@@ -560,6 +561,29 @@ class Directory(Repository):
             .order_by(Member.id).limit(limit))).all())
 
 
+def _in_workspace(query: Select[Any], workspace_key: str) -> Select[Any]:
+    """Only answers to rounds of the workspace's channels (admins see their own channels' rounds)."""
+    return (query.join(Round, Round.id == Answer.round_id).join(Channel, Channel.id == Round.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id).where(Workspace.key == workspace_key))
+
+
+class Review(Repository):
+    """Scores held for an admin's review (flagged round answers), scoped to a workspace."""
+
+    async def held_in(self, workspace_key: str, limit: int) -> Sequence[Row[Any]]:
+        """The workspace's held round answers, oldest first. Rows: id, display_name, flags, total, text."""
+        return (await self.session.execute(_in_workspace(
+            select(Answer.id, Member.display_name, Score.flags, Score.total, Answer.text)
+            .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Answer.member_id),
+            workspace_key).where(*held()).order_by(Answer.id).limit(limit))).all()
+
+    async def answer_in(self, answer_id: int, workspace_key: str) -> Row[Any] | None:
+        """A round answer of the workspace with its score. Row: Answer, Score."""
+        return (await self.session.execute(_in_workspace(
+            select(Answer, Score).join(Score, Score.answer_id == Answer.id), workspace_key)
+            .where(Answer.id == answer_id))).first()
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -575,3 +599,4 @@ class Repositories:
         self.outbox = Outbox(session)
         self.inbox = Inbox(session)
         self.directory = Directory(session)
+        self.review = Review(session)

@@ -20,6 +20,7 @@ ON_THE_PORT = (
     "bot/services/practice.py",
     "bot/services/directory.py",
     "bot/services/channels.py",
+    "bot/services/moderation.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
