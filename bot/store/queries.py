@@ -36,10 +36,20 @@ def counted(answer: Any = Answer, score: Any = Score) -> tuple[ColumnElement[boo
     return (answer.status == "scored", live(answer), score.counts.is_(True))
 
 
+def scored(answer: Any = Answer) -> tuple[ColumnElement[bool], ...]:
+    """A live answer with a score, whether or not the score counts (a held one can be disputed)."""
+    return (live(answer), answer.status == "scored")
+
+
 def held(score: Any = Score, answer: Any = Answer) -> tuple[ColumnElement[bool], ...]:
     """A live answer whose score is held for an admin's review (flagged: it earns nothing until cleared).
     Queries must join `score` to `answer`."""
     return (score.review_state == "flagged", live(answer))
+
+
+def scores_since(start: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Scores recorded at or after `start` (judge calls, their cost and tokens)."""
+    return (Score.created_at >= start,)
 
 
 def due_for_scoring(now: Any) -> tuple[ColumnElement[bool], ...]:

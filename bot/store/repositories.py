@@ -25,6 +25,7 @@ from bot.store.models import (
     Answer,
     CategoryStatRow,
     Channel,
+    Dispute,
     InboxEvent,
     Member,
     Notification,
@@ -41,11 +42,14 @@ from bot.store.queries import (
     due_for_scoring,
     first_channel_zone,
     held,
+    live,
     received_since,
     reply_unsent,
     review_due,
     round_due_to_close,
     round_open_at,
+    scored,
+    scores_since,
     scoring_work,
 )
 
@@ -584,6 +588,88 @@ class Review(Repository):
             .where(Answer.id == answer_id))).first()
 
 
+class Disputes(Repository):
+    """Disputed scores: raised by their person, ruled on by their workspace's admins, exported as labels."""
+
+    async def latest_scored(self, member_id: int, answer_id: int | None = None) -> Row[Any] | None:
+        """The person's most recently scored live answer (or the one named, if it is theirs and scored).
+        Row: id, total, judge_id, qid, channel_key (None outside a round)."""
+        query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid, Channel.key.label("channel_key"))
+                 .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+                 .outerjoin(Round, Round.id == Answer.round_id).outerjoin(Channel, Channel.id == Round.channel_id)
+                 .where(Answer.member_id == member_id, *scored()))
+        if answer_id is not None:
+            query = query.where(Answer.id == answer_id)
+        return (await self.session.execute(query.order_by(Score.created_at.desc(), Answer.id.desc()).limit(1))).first()
+
+    async def of_answer(self, answer_id: int) -> Dispute | None:
+        return await self.session.scalar(select(Dispute).where(Dispute.answer_id == answer_id))
+
+    async def open_count(self, member_id: int) -> int:
+        return await self.session.scalar(select(func.count(Dispute.id)).where(Dispute.member_id == member_id,
+                                                                              Dispute.status == "open")) or 0
+
+    async def add(self, row: Dispute) -> int:
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def open_in(self, workspace_key: str, limit: int) -> Sequence[Row[Any]]:
+        """The workspace's open disputes, oldest first. Rows: Dispute, display_name, total, criteria, flags,
+        text, qid."""
+        return (await self.session.execute(
+            select(Dispute, Member.display_name, Score.total, Score.criteria, Score.flags, Answer.text, QuestionRow.qid)
+            .join(Answer, Answer.id == Dispute.answer_id).join(Score, Score.answer_id == Answer.id)
+            .join(Member, Member.id == Dispute.member_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+            .where(Dispute.status == "open", Dispute.workspace_key == workspace_key).order_by(Dispute.id).limit(limit)
+        )).all()
+
+    async def to_rule(self, dispute_id: int, workspace_key: str) -> Row[Any] | None:
+        """A dispute of the workspace with what a ruling changes. Row: Dispute, Answer, Score, user_key."""
+        return (await self.session.execute(
+            select(Dispute, Answer, Score, Member.user_key).join(Answer, Answer.id == Dispute.answer_id)
+            .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Dispute.member_id)
+            .where(Dispute.id == dispute_id, Dispute.workspace_key == workspace_key)
+        )).first()
+
+    async def rulings(self) -> Sequence[Row[Any]]:
+        """Resolved disputes with the admin's score, oldest first. Rows: answer_id, admin_total, text, qid,
+        data (the question as graded)."""
+        return (await self.session.execute(
+            select(Dispute.answer_id, Dispute.admin_total, Answer.text, QuestionRow.qid, QuestionRow.data)
+            .join(Answer, Answer.id == Dispute.answer_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+            .where(Dispute.status != "open", Dispute.admin_total.is_not(None)).order_by(Dispute.id)
+        )).all()
+
+    async def cleared_undisputed(self) -> Sequence[Row[Any]]:
+        """Live answers whose held score an admin cleared outside a dispute. Rows: id, total, text, qid, data."""
+        return (await self.session.execute(
+            select(Answer.id, Score.total, Answer.text, QuestionRow.qid, QuestionRow.data)
+            .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
+            .where(Score.review_state == "cleared", live(),
+                   Answer.id.not_in(select(Dispute.answer_id))).order_by(Answer.id)
+        )).all()
+
+    async def raised_since(self, since: datetime | None) -> Sequence[Row[Any]]:
+        """Disputes created since `since` (all when None), oldest first. Rows: judge_id, status, judge_total,
+        admin_total."""
+        query = select(Dispute.judge_id, Dispute.status, Dispute.judge_total, Dispute.admin_total).order_by(Dispute.id)
+        if since is not None:
+            query = query.where(Dispute.created_at >= since)
+        return (await self.session.execute(query)).all()
+
+
+class Scores(Repository):
+    """Recorded judge calls: counts, tokens and cost since a time."""
+
+    async def count_by_judge(self, since: datetime | None) -> dict[str, int]:
+        """How many scores each judge recorded since `since` (all when None)."""
+        query = select(Score.judge_id, func.count(Score.id)).group_by(Score.judge_id)
+        if since is not None:
+            query = query.where(*scores_since(since))
+        return {judge_id: n for judge_id, n in (await self.session.execute(query)).all()}
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -600,3 +686,5 @@ class Repositories:
         self.inbox = Inbox(session)
         self.directory = Directory(session)
         self.review = Review(session)
+        self.disputes = Disputes(session)
+        self.scores = Scores(session)

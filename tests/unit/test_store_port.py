@@ -21,6 +21,7 @@ ON_THE_PORT = (
     "bot/services/directory.py",
     "bot/services/channels.py",
     "bot/services/moderation.py",
+    "bot/services/disputes.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
