@@ -27,6 +27,8 @@ from bot.store.models import (
     Channel,
     Dispute,
     InboxEvent,
+    InterviewSession,
+    InterviewTurn,
     Member,
     Notification,
     PracticeSession,
@@ -35,6 +37,7 @@ from bot.store.models import (
     Round,
     RoundPoints,
     Score,
+    Streak,
     Workspace,
 )
 from bot.store.queries import (
@@ -670,6 +673,39 @@ class Scores(Repository):
         return {judge_id: n for judge_id, n in (await self.session.execute(query)).all()}
 
 
+class Erasure(Repository):
+    """Forget-me: every row tied to a person, counted and deleted."""
+
+    async def counts(self, member_id: int) -> tuple[int, int, int]:
+        """What the person has stored: (answers, scores, category stats)."""
+        answers = await self.session.scalar(select(func.count(Answer.id)).where(Answer.member_id == member_id)) or 0
+        scores = await self.session.scalar(select(func.count(Score.id)).where(
+            Score.answer_id.in_(_answer_ids(member_id)))) or 0
+        stats = await self.session.scalar(select(func.count(CategoryStatRow.id))
+                                          .where(CategoryStatRow.member_id == member_id)) or 0
+        return answers, scores, stats
+
+    async def erase(self, member_id: int) -> None:
+        """Delete the person and everything of theirs. Explicit deletes in dependency order: SQLite only
+        cascades with foreign keys on."""
+        s = self.session
+        await s.execute(delete(RoundPoints).where(RoundPoints.member_id == member_id))
+        await s.execute(delete(Dispute).where(Dispute.member_id == member_id))
+        await s.execute(delete(InterviewTurn).where(InterviewTurn.session_id.in_(
+            select(InterviewSession.id).where(InterviewSession.member_id == member_id).scalar_subquery())))
+        await s.execute(delete(InterviewSession).where(InterviewSession.member_id == member_id))
+        await s.execute(delete(Score).where(Score.answer_id.in_(_answer_ids(member_id))))
+        await s.execute(delete(Answer).where(Answer.member_id == member_id, Answer.revision_of.is_not(None)))
+        await s.execute(delete(Answer).where(Answer.member_id == member_id))
+        for model in (CategoryStatRow, ReviewItem, PracticeSession, Streak):
+            await s.execute(delete(model).where(model.member_id == member_id))
+        await s.execute(delete(Member).where(Member.id == member_id))
+
+
+def _answer_ids(member_id: int) -> Any:
+    return select(Answer.id).where(Answer.member_id == member_id).scalar_subquery()
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -688,3 +724,4 @@ class Repositories:
         self.review = Review(session)
         self.disputes = Disputes(session)
         self.scores = Scores(session)
+        self.erasure = Erasure(session)

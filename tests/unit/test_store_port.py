@@ -22,6 +22,7 @@ ON_THE_PORT = (
     "bot/services/channels.py",
     "bot/services/moderation.py",
     "bot/services/disputes.py",
+    "bot/services/privacy.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
