@@ -672,6 +672,10 @@ class Scores(Repository):
             query = query.where(*scores_since(since))
         return {judge_id: n for judge_id, n in (await self.session.execute(query)).all()}
 
+    async def cost_since(self, start: datetime) -> float:
+        """What the judge calls recorded since `start` cost, in USD (the daily budget's spend)."""
+        return float(await self.session.scalar(select(func.sum(Score.cost_usd)).where(*scores_since(start))) or 0.0)
+
 
 class Erasure(Repository):
     """Forget-me: every row tied to a person, counted and deleted."""
