@@ -710,6 +710,12 @@ def _answer_ids(member_id: int) -> Any:
     return select(Answer.id).where(Answer.member_id == member_id).scalar_subquery()
 
 
+class Probe(Repository):
+    async def ping(self) -> None:
+        """One round trip to the database (readiness): raises if it does not answer."""
+        await self.session.execute(select(1))
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -729,3 +735,4 @@ class Repositories:
         self.disputes = Disputes(session)
         self.scores = Scores(session)
         self.erasure = Erasure(session)
+        self.probe = Probe(session)
