@@ -243,6 +243,21 @@ class Answers(Repository):
         """How many live answers are not scored yet (waiting for the judge or being scored)."""
         return await self.session.scalar(select(func.count(Answer.id)).where(*scoring_work())) or 0
 
+    async def status_counts(self, submitted_since: datetime) -> dict[str, int]:
+        """How many answers submitted since then are in each status (deleted ones too: an operator view)."""
+        return {status: n for status, n in (await self.session.execute(
+            select(Answer.status, func.count(Answer.id))
+            .where(Answer.submitted_at >= submitted_since).group_by(Answer.status))).all()}
+
+    async def blank_text_before(self, cutoff: datetime) -> int:
+        """Retention: blank the raw text of answers submitted before `cutoff` that are done with (scored or
+        failed); how many were blanked. Their scores and stats stay."""
+        result = await self.session.execute(
+            update(Answer).where(Answer.submitted_at < cutoff, Answer.text != "",
+                                 Answer.status.in_(("scored", "failed")))
+            .values(text="").execution_options(synchronize_session=False))
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
     async def shown_before(self, answer_ids: Sequence[int]) -> dict[int, list[str]]:
         """For each answer, the feedback and follow-ups of its person's latest SHOWN_TRIES scored tries at
         the same question (any version of it), newest first: one statement for a whole batch."""
@@ -671,6 +686,13 @@ class Scores(Repository):
         if since is not None:
             query = query.where(*scores_since(since))
         return {judge_id: n for judge_id, n in (await self.session.execute(query)).all()}
+
+    async def calls_since(self, start: datetime) -> Sequence[Row[Any]]:
+        """Every judge call recorded since `start`. Rows: judge_id, input_tokens, cached_tokens,
+        output_tokens, cost_usd, latency_ms, flags."""
+        return (await self.session.execute(
+            select(Score.judge_id, Score.input_tokens, Score.cached_tokens, Score.output_tokens, Score.cost_usd,
+                   Score.latency_ms, Score.flags).where(*scores_since(start)))).all()
 
     async def cost_since(self, start: datetime) -> float:
         """What the judge calls recorded since `start` cost, in USD (the daily budget's spend)."""

@@ -25,6 +25,7 @@ ON_THE_PORT = (
     "bot/services/privacy.py",
     "bot/budget.py",
     "bot/health.py",
+    "bot/services/operations.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
