@@ -8,7 +8,7 @@ queries that read other rows of the same table.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -92,6 +92,11 @@ def first_channel_zone(member_id: Any, answer: Any = Answer, rnd: Any = Round,
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:
     """A round still taking answers at `at`."""
     return (Round.status == "open", Round.closes_at > at)
+
+
+def round_in_week(monday: date) -> tuple[ColumnElement[bool], ...]:
+    """A round of the local week starting on `monday` (its channel's days: rounds carry their local date)."""
+    return (Round.local_date >= monday, Round.local_date < monday + timedelta(days=7))
 
 
 def round_due_to_close(now: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -25,6 +25,7 @@ from bot.store.models import (
     Answer,
     CategoryStatRow,
     Channel,
+    Digest,
     Dispute,
     InboxEvent,
     InterviewSession,
@@ -50,6 +51,7 @@ from bot.store.queries import (
     reply_unsent,
     review_due,
     round_due_to_close,
+    round_in_week,
     round_open_at,
     scored,
     scores_since,
@@ -320,6 +322,11 @@ class Rounds(Repository):
             .where(*round_open_at(now))
         )).all()
 
+    async def any_in_week(self, channel_id: int, monday: date) -> bool:
+        """Whether the channel had a round in the local week starting on `monday`."""
+        return await self.session.scalar(select(Round.id).where(Round.channel_id == channel_id,
+                                                                 *round_in_week(monday)).limit(1)) is not None
+
     async def due_to_close(self, now: datetime) -> list[int]:
         return list((await self.session.scalars(select(Round.id).where(*round_due_to_close(now)))).all())
 
@@ -560,6 +567,15 @@ class Directory(Repository):
     async def member(self, user_key: str) -> Member | None:
         return await self.session.scalar(select(Member).where(Member.user_key == user_key))
 
+    async def channels(self, key: str | None = None, *, enabled_only: bool = False) -> list[Channel]:
+        """Every channel (or the one with this key), or only those posting rounds."""
+        query = select(Channel)
+        if key is not None:
+            query = query.where(Channel.key == key)
+        if enabled_only:
+            query = query.where(Channel.enabled.is_(True))
+        return list((await self.session.scalars(query)).all())
+
     async def add_unless_taken(self, row: Workspace | Channel | Member) -> bool:
         """Insert a row in a savepoint; False (and nothing kept) when its key was taken meanwhile by
         another task, whose row the caller then reads."""
@@ -738,6 +754,19 @@ class Probe(Repository):
         await self.session.execute(select(1))
 
 
+class Digests(Repository):
+    """One weekly digest per channel and ISO week, reserved before it is posted."""
+
+    async def reserve(self, channel_id: int, week: str) -> None:
+        """Raises IntegrityError if the week's digest was reserved before."""
+        self.session.add(Digest(channel_id=channel_id, iso_week=week))
+        await self.session.flush()
+
+    async def of_week(self, channel_id: int, week: str) -> Digest | None:
+        return await self.session.scalar(select(Digest).where(Digest.channel_id == channel_id,
+                                                              Digest.iso_week == week))
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -758,3 +787,4 @@ class Repositories:
         self.scores = Scores(session)
         self.erasure = Erasure(session)
         self.probe = Probe(session)
+        self.digests = Digests(session)

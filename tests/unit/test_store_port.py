@@ -26,6 +26,7 @@ ON_THE_PORT = (
     "bot/budget.py",
     "bot/health.py",
     "bot/services/operations.py",
+    "bot/scheduler.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
