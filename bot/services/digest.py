@@ -96,7 +96,7 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
         people = sorted(set((await s.scalars(
             select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id))).all()))
         ranked = [(member_id, st.current) for member_id, st in
-                  (await progress_view.streaks(s, people, running_only=True)).items()]
+                  (await progress_view.streaks(Repositories(s), people, running_only=True)).items()]
         ranked.sort(key=lambda r: -r[1])
         if ranked:
             floor = ranked[min(2, len(ranked) - 1)][1]

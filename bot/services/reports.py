@@ -79,7 +79,7 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
 async def streak(ctx: Context, user_key: str) -> Message:
     async with ctx.sessions() as s:
         m = await directory.find_member(Repositories(s), user_key)
-        row = await progress_view.streak(s, m.id) if m else None
+        row = await progress_view.streak(Repositories(s), m.id) if m else None
     if row is None:
         return Message(title="Streak", text="No streak yet: answer a daily question or a practice question.",
                        kind="stats")
@@ -96,14 +96,14 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
         if m is None or (m.leaderboard_opt_out and not about_self):
             return Message(title="Stats", text="No answers yet." if about_self else "No answers from them yet.",
                            kind="stats")
-        st = await progress_view.streak(s, m.id)
-        cats = await progress_view.category_strengths(s, m.id)
+        st = await progress_view.streak(Repositories(s), m.id)
+        cats = await progress_view.category_strengths(Repositories(s), m.id)
         answers = await s.scalar(select(func.count(Answer.id)).where(Answer.member_id == m.id,
                                                                      live())) or 0
         scored = await s.scalar(select(func.count(Score.id)).join(Answer).where(Answer.member_id == m.id,
                                                                                 live())) or 0
         week = iso_week(await local_day(ctx, s, m))
-        week_points = await progress_view.week_points(s, m.id, week)
+        week_points = await progress_view.week_points(Repositories(s), m.id, week)
         leeches = await Repositories(s).reviews.leeches(m.id)
         name, member_id = m.display_name, m.id
     weak = await practice.weak_for(ctx, member_id)

@@ -27,6 +27,7 @@ ON_THE_PORT = (
     "bot/health.py",
     "bot/services/operations.py",
     "bot/scheduler.py",
+    "bot/services/progress_view.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
