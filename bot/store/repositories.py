@@ -798,6 +798,33 @@ class Progress(Repository):
         return list((await self.session.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == member_id)
                                                 .order_by(CategoryStatRow.category))).all())
 
+    async def answer_counts(self, member_id: int) -> tuple[int, int]:
+        """The person's live answers and how many of them have a score: (answers, scored)."""
+        answers = await self.session.scalar(select(func.count(Answer.id)).where(Answer.member_id == member_id,
+                                                                                live())) or 0
+        scored = await self.session.scalar(select(func.count(Score.id)).join(Answer).where(
+            Answer.member_id == member_id, live())) or 0
+        return answers, scored
+
+    async def leaderboard(self, *, channel_id: int | None = None, workspace_id: int | None = None,
+                          week: str | None = None, limit: int = 10) -> Sequence[Row[Any]]:
+        """Each person's sum of best round scores (of a channel, a workspace, an ISO week), highest first;
+        ties go to whoever answered first. Rows: member_id, points, first_at, display_name,
+        leaderboard_opt_out."""
+        q = (select(RoundPoints.member_id, func.sum(RoundPoints.points).label("points"),
+                    func.min(RoundPoints.answered_at).label("first_at"), Member.display_name,
+                    Member.leaderboard_opt_out)
+             .join(Member, Member.id == RoundPoints.member_id)
+             .group_by(RoundPoints.member_id, Member.display_name, Member.leaderboard_opt_out))
+        if channel_id is not None:
+            q = q.where(RoundPoints.channel_id == channel_id)
+        if workspace_id is not None:
+            q = q.where(RoundPoints.workspace_id == workspace_id)
+        if week is not None:
+            q = q.where(RoundPoints.iso_week == week)
+        q = q.order_by(func.sum(RoundPoints.points).desc(), func.min(RoundPoints.answered_at).asc()).limit(limit)
+        return (await self.session.execute(q)).all()
+
     async def counted_days_since(self, member_id: int, since: datetime) -> Sequence[Row[Any]]:
         """The streak day and total of each counted answer submitted since `since` (through the
         (member_id, submitted_at) index). Rows: day, total."""

@@ -28,6 +28,7 @@ ON_THE_PORT = (
     "bot/services/operations.py",
     "bot/scheduler.py",
     "bot/services/progress_view.py",
+    "bot/services/reports.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
