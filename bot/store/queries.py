@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 
 from bot.clock import as_utc
-from bot.store.models import Answer, Channel, ReviewItem, Round, Score
+from bot.store.models import Answer, Channel, ReviewItem, Round, RoundPoints, Score
 
 # Ids are SQL INTEGER columns (32-bit on PostgreSQL); a larger id typed by a person can name no row and
 # would overflow the driver, so lookups treat it as not found before querying.
@@ -92,6 +92,11 @@ def first_channel_zone(member_id: Any, answer: Any = Answer, rnd: Any = Round,
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:
     """A round still taking answers at `at`."""
     return (Round.status == "open", Round.closes_at > at)
+
+
+def channel_people(channel_id: Any) -> Select[tuple[int]]:
+    """The people of a channel: those with round points in it (a counted answer to one of its rounds)."""
+    return select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)
 
 
 def round_in_week(monday: date) -> tuple[ColumnElement[bool], ...]:

@@ -29,6 +29,7 @@ ON_THE_PORT = (
     "bot/scheduler.py",
     "bot/services/progress_view.py",
     "bot/services/reports.py",
+    "bot/services/digest.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
