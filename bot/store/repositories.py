@@ -58,6 +58,7 @@ from bot.store.queries import (
     scores_since,
     scoring_work,
 )
+from bot.store.team_figures import TeamFigures
 
 SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
 
@@ -921,3 +922,4 @@ class Repositories:
         self.probe = Probe(session)
         self.digests = Digests(session)
         self.progress = Progress(session)
+        self.team = TeamFigures(session)

@@ -30,6 +30,7 @@ ON_THE_PORT = (
     "bot/services/progress_view.py",
     "bot/services/reports.py",
     "bot/services/digest.py",
+    "bot/services/team_report.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
