@@ -446,6 +446,9 @@ class People(Repository):
                 Member.id.in_(channel_people(channel_id)))
         )).all()
 
+    async def get(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
     async def names(self, member_ids: Sequence[int]) -> Sequence[Row[Any]]:
         """What others may see of these people. Rows: id, display_name, leaderboard_opt_out."""
         return (await self.session.execute(select(Member.id, Member.display_name, Member.leaderboard_opt_out)
@@ -900,6 +903,97 @@ class Progress(Repository):
             .order_by(Dispute.id.desc()).limit(limit))).all()
 
 
+class Interviews(Repository):
+    """Mock-interview sessions and their turns (prompts and answers, stored before they are sent or graded)."""
+
+    async def get(self, session_id: int) -> InterviewSession | None:
+        return await self.session.get(InterviewSession, session_id)
+
+    async def add(self, row: InterviewSession) -> int:
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def end_active(self, member_id: int, at: datetime) -> None:
+        """The person's active sessions end (a new one replaces them)."""
+        await self.session.execute(update(InterviewSession).where(InterviewSession.member_id == member_id,
+                                                                  InterviewSession.status == "active")
+                                   .values(status="ended", ended_at=at))
+
+    async def active_in(self, member_id: int, thread_key: str) -> InterviewSession | None:
+        """The person's newest active session in this thread."""
+        return await self.session.scalar(select(InterviewSession).where(
+            InterviewSession.member_id == member_id, InterviewSession.thread_key == thread_key,
+            InterviewSession.status == "active").order_by(InterviewSession.id.desc()).limit(1))
+
+    async def has_active(self, member_id: int) -> bool:
+        return await self.session.scalar(select(InterviewSession.id).where(
+            InterviewSession.member_id == member_id, InterviewSession.status == "active").limit(1)) is not None
+
+    async def owner(self, session_id: int) -> int | None:
+        """The id of the person the session belongs to."""
+        return await self.session.scalar(select(InterviewSession.member_id).where(InterviewSession.id == session_id))
+
+    async def user_key(self, session_id: int) -> str | None:
+        """The user key of the person the session belongs to (where its messages go)."""
+        return await self.session.scalar(select(Member.user_key).join(
+            InterviewSession, InterviewSession.member_id == Member.id).where(InterviewSession.id == session_id))
+
+    async def turn(self, turn_id: int) -> InterviewTurn | None:
+        return await self.session.get(InterviewTurn, turn_id)
+
+    async def add_turn(self, row: InterviewTurn) -> None:
+        self.session.add(row)
+
+    async def current_turn(self, session_id: int) -> InterviewTurn | None:
+        """The session's latest turn (the prompt waiting for, or holding, the person's answer)."""
+        return await self.session.scalar(select(InterviewTurn).where(InterviewTurn.session_id == session_id)
+                                         .order_by(InterviewTurn.seq.desc()).limit(1))
+
+    async def take_answer(self, turn_id: int, text: str, message_key: str) -> bool:
+        """Store the answer to a turn still waiting for one; False if it was answered meanwhile (a
+        redelivered or concurrent message). Raises IntegrityError if the message answered another turn."""
+        taken = await self.session.execute(
+            update(InterviewTurn).where(InterviewTurn.id == turn_id, InterviewTurn.status == "asked")
+            .values(status="answered", text=text, message_key=message_key)
+            .execution_options(synchronize_session=False))
+        return taken.rowcount == 1  # type: ignore[attr-defined]
+
+    async def turns(self, session_id: int, number: int | None = None) -> list[InterviewTurn]:
+        """The session's turns (of one question, if `number` is given), in order."""
+        query = select(InterviewTurn).where(InterviewTurn.session_id == session_id)
+        if number is not None:
+            query = query.where(InterviewTurn.number == number)
+        return list((await self.session.scalars(query.order_by(InterviewTurn.seq))).all())
+
+    async def prompts(self, session_id: int, number: int) -> list[str]:
+        """What was asked about one question of the session (its prompt and follow-ups)."""
+        return list((await self.session.scalars(select(InterviewTurn.prompt).where(
+            InterviewTurn.session_id == session_id, InterviewTurn.number == number))).all())
+
+    async def asked_questions(self, session_id: int) -> list[str]:
+        return list((await self.session.scalars(select(InterviewTurn.qid).where(
+            InterviewTurn.session_id == session_id).distinct())).all())
+
+    async def ungraded_answers(self) -> Sequence[Row[Any]]:
+        """Answers stored but not graded in active sessions (a restart grades them). Rows: id, session_id,
+        seq."""
+        return (await self.session.execute(
+            select(InterviewTurn.id, InterviewTurn.session_id, InterviewTurn.seq).join(
+                InterviewSession, InterviewSession.id == InterviewTurn.session_id)
+            .where(InterviewSession.status == "active", InterviewTurn.status == "answered")
+        )).all()
+
+    async def add_scored_answer(self, answer: Answer, score: Score) -> int:
+        """Store an answer scored outside the scoring queue, with its score; the answer's id."""
+        self.session.add(answer)
+        await self.session.flush()
+        score.answer_id = answer.id
+        self.session.add(score)
+        await self.session.flush()
+        return answer.id
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -923,3 +1017,4 @@ class Repositories:
         self.digests = Digests(session)
         self.progress = Progress(session)
         self.team = TeamFigures(session)
+        self.interviews = Interviews(session)
