@@ -97,7 +97,7 @@ async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of
         if practice.member_id != m.id:
             return IntakeResult("ignored")
         question_id = practice.question_id
-        day = await local_day(ctx, uow.session, m, event.at)
+        day = await local_day(ctx, uow, m, event.at)
     if revision_of is not None and (limited := await too_many_revisions(uow, revision_of)) is not None:
         return IntakeResult("rejected", limited)
     values = {

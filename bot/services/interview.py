@@ -347,7 +347,7 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
         existing = await uow.answers.by_message_key(message_key)
         if existing is not None:  # a redelivered message: the first grade stands
             return existing.id
-        day = await local_day(ctx, uow.session, member, now)
+        day = await local_day(ctx, uow, member, now)
         answer = Answer(message_key=message_key, member_id=member.id, round_id=None, practice_id=None,
                         question_id=ctx.catalog.row_id(question.id), thread_key=session.thread_key, text=text,
                         day=day, submitted_at=now, status="scored", next_attempt_at=now, reply_sent=True)

@@ -70,7 +70,7 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     async with ctx.uow() as uow:
         m = await directory.member(ctx, uow, user_key, display_name, workspace_key)
         member_id = m.id
-        today = await local_day(ctx, uow.session, m, now)
+        today = await local_day(ctx, uow, m, now)
         due = await uow.reviews.due(member_id, today)
         leeches = await uow.reviews.leeches(member_id)
         seen = await uow.practice.seen_questions(member_id)

@@ -152,7 +152,7 @@ async def load(ctx: Context, user_key: str) -> ProgressView | None:
         m = await directory.find_member(uow, user_key)
         if m is None:
             return None
-        today = await local_day(ctx, uow.session, m)
+        today = await local_day(ctx, uow, m)
         week = iso_week(today)
         view = ProgressView(m.id, m.user_key, user_text(m.display_name or "you", 80), today, week)
         st = await streak(uow, m.id)

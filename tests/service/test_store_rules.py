@@ -189,4 +189,4 @@ async def test_local_day_falls_back_to_the_first_channel_zone(ctx: Context) -> N
         m = await uow.people.lock(ALICE)
         assert m is not None and m.timezone is None
         assert await uow.people.channel_zone(m.id) == "Asia/Tokyo"
-        assert await days.local_day(ctx, uow.session, m, evening) == evening.date() + timedelta(days=1)
+        assert await days.local_day(ctx, uow, m, evening) == evening.date() + timedelta(days=1)

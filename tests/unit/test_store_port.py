@@ -32,6 +32,7 @@ ON_THE_PORT = (
     "bot/services/digest.py",
     "bot/services/team_report.py",
     "bot/services/interview.py",
+    "bot/services/days.py",
     "bot/services/scoring/lease.py",
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
