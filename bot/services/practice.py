@@ -29,7 +29,7 @@ RECENT_PRACTICE = 10  # `next` does not repeat a question within this many press
 
 async def _category_stats(ctx: Context, member_id: int) -> list[CategoryStat]:
     async with ctx.uow() as uow:
-        rows = await uow.practice.category_stats(member_id)
+        rows = await uow.progress.category_stats(member_id)
     return [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
 
 

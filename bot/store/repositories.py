@@ -414,10 +414,6 @@ class Practice(Repository):
             .where(PracticeSession.member_id == member_id).order_by(PracticeSession.id.desc())
             .limit(limit))).all())
 
-    async def category_stats(self, member_id: int) -> list[CategoryStatRow]:
-        return list((await self.session.scalars(
-            select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all())
-
 
 class People(Repository):
     async def lock(self, user_key: str) -> Member | None:
