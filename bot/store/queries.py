@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 
 from bot.clock import as_utc
-from bot.store.models import Answer, Channel, ReviewItem, Round, RoundPoints, Score
+from bot.store.models import Answer, Channel, Dispute, ReviewItem, Round, RoundPoints, Score
 
 # Ids are SQL INTEGER columns (32-bit on PostgreSQL); a larger id typed by a person can name no row and
 # would overflow the driver, so lookups treat it as not found before querying.
@@ -45,6 +45,11 @@ def held(score: Any = Score, answer: Any = Answer) -> tuple[ColumnElement[bool],
     """A live answer whose score is held for an admin's review (flagged: it earns nothing until cleared).
     Queries must join `score` to `answer`."""
     return (score.review_state == "flagged", live(answer))
+
+
+def dispute_open() -> ColumnElement[bool]:
+    """A dispute waiting for an admin's ruling (upheld and rejected ones are resolved)."""
+    return Dispute.status == "open"
 
 
 def scores_since(start: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -44,6 +44,7 @@ from bot.store.models import (
 from bot.store.queries import (
     channel_people,
     counted,
+    dispute_open,
     due_for_scoring,
     first_channel_zone,
     held,
@@ -651,7 +652,7 @@ class Disputes(Repository):
 
     async def open_count(self, member_id: int) -> int:
         return await self.session.scalar(select(func.count(Dispute.id)).where(Dispute.member_id == member_id,
-                                                                              Dispute.status == "open")) or 0
+                                                                              dispute_open())) or 0
 
     async def add(self, row: Dispute) -> int:
         self.session.add(row)
@@ -665,7 +666,7 @@ class Disputes(Repository):
             select(Dispute, Member.display_name, Score.total, Score.criteria, Score.flags, Answer.text, QuestionRow.qid)
             .join(Answer, Answer.id == Dispute.answer_id).join(Score, Score.answer_id == Answer.id)
             .join(Member, Member.id == Dispute.member_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.status == "open", Dispute.workspace_key == workspace_key).order_by(Dispute.id).limit(limit)
+            .where(dispute_open(), Dispute.workspace_key == workspace_key).order_by(Dispute.id).limit(limit)
         )).all()
 
     async def to_rule(self, dispute_id: int, workspace_key: str) -> Row[Any] | None:
@@ -682,7 +683,7 @@ class Disputes(Repository):
         return (await self.session.execute(
             select(Dispute.answer_id, Dispute.admin_total, Answer.text, QuestionRow.qid, QuestionRow.data)
             .join(Answer, Answer.id == Dispute.answer_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.status != "open", Dispute.admin_total.is_not(None)).order_by(Dispute.id)
+            .where(~dispute_open(), Dispute.admin_total.is_not(None)).order_by(Dispute.id)
         )).all()
 
     async def cleared_undisputed(self) -> Sequence[Row[Any]]:
@@ -895,7 +896,7 @@ class Progress(Repository):
         return (await self.session.execute(
             select(Dispute.id, QuestionRow.qid, Dispute.status)
             .join(Answer, Answer.id == Dispute.answer_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.member_id == member_id, Dispute.status == "open")
+            .where(Dispute.member_id == member_id, dispute_open())
             .order_by(Dispute.id.desc()).limit(limit))).all()
 
 
