@@ -3,7 +3,8 @@
 A key phrase that is one generic word ("cost", "latency", "result") is hit by a wrong answer as easily
 as by a right one, so the offline judge credits a criterion for the topic rather than the idea. Each
 such phrase is reported by `drillbot bank validate` (a failure with --strict, which `make test` uses for
-the bank and the example pack).
+the bank and the example pack). So is a phrase made only of direction or size words ("multiplies", "cut",
+"too big"): the judge reads each through its synonym group, so "Use a bigger model." hits "multiplies".
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import re
 
 from bank.schema import Question
+from scoring.lexicon import SYNONYMS
+from scoring.offline import _canon, _stem_set  # the judge's own reading of a phrase, so lint and judge agree
+from scoring.text import stem
 
 # Words every answer on an AI-engineering question uses whatever it claims. Issue 19 named the first
 # seven; the rest are the same kind of word found in the bank's rubrics.
@@ -36,12 +40,35 @@ def is_generic(phrase: str) -> bool:
     return len(content) == 1 and content[0] in GENERIC_WORDS
 
 
+# Synonym groups that say only which way or how big something goes. The set is taken from the judge's
+# lexicon, not listed here, because the judge matches every word of these groups: a word someone adds to
+# a group (say "slash" to reduce) widens what such a phrase matches, and the rule follows without an edit.
+_DIRECTION_SEEDS = frozenset({"increase", "reduce", "large", "small", "fast", "improve", "cheap"})
+DIRECTION_STEMS = frozenset(_canon(stem(w)) for group in SYNONYMS if _DIRECTION_SEEDS & set(group.split())
+                            for w in group.split())
+
+
+def is_direction_only(phrase: str) -> bool:
+    """Every word the judge reads in the phrase (its own stems and synonyms) only names a direction or size,
+    so any answer saying something grew, shrank or got cheaper meets it, whatever it says grew."""
+    stems = _stem_set(phrase)
+    return bool(stems) and stems <= DIRECTION_STEMS
+
+
+def _problem(phrase: str) -> str | None:
+    if is_generic(phrase):
+        return "is one generic word"
+    if is_direction_only(phrase):
+        return "names only a direction or size, not what changes"
+    return None
+
+
 def generic_key_phrases(question: Question) -> list[str]:
     """One line per generic key phrase, naming the criterion (follow-up criteria included)."""
-    found = [(c.id, p) for c in question.rubric for p in c.key_phrases if is_generic(p)]
-    for n, follow_up in enumerate(question.follow_ups, 1):
-        found += [(f"follow-up {n} {c.id}", p) for c in follow_up.rubric for p in c.key_phrases if is_generic(p)]
-    return [f"{question.id}: criterion {cid}: key phrase {p!r} is one generic word" for cid, p in found]
+    criteria = [(c.id, c) for c in question.rubric]
+    criteria += [(f"follow-up {n} {c.id}", c) for n, f in enumerate(question.follow_ups, 1) for c in f.rubric]
+    found = [(cid, p, why) for cid, c in criteria for p in c.key_phrases if (why := _problem(p))]
+    return [f"{question.id}: criterion {cid}: key phrase {p!r} {why}" for cid, p, why in found]
 
 
 _TODO = re.compile(r"\bTODO\b")

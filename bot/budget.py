@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
-
 from bank.schema import Question
 from bot.clock import Clock
 from bot.ports import Judge, JudgeError, Verdict
 from bot.services.context import Context
-from bot.store.models import Score
 
 
 class DailyBudget:
@@ -33,9 +30,8 @@ class DailyBudget:
     async def load(self, ctx: Context) -> None:
         self._roll()
         start = datetime.combine(self.day, time(0), tzinfo=UTC)
-        async with ctx.sessions() as s:
-            self.spent_usd = float(await s.scalar(select(func.sum(Score.cost_usd)).where(Score.created_at >= start))
-                                   or 0.0)
+        async with ctx.uow() as uow:
+            self.spent_usd = await uow.scores.cost_since(start)
 
     def observe(self, event: str, payload: object) -> None:
         if event == "scored" and isinstance(payload, Verdict):

@@ -43,7 +43,7 @@ def parse(text: str) -> Parsed:
         words = text.split()
     if not words:
         return Parsed("help", [])
-    name = words[0].lower().lstrip("/")
+    name = words[0].lower().lstrip("/") or "help"  # a bare "/" (or "//") asks for help, as an empty command does
     aliases = {"lb": "leaderboard", "forget": "forget-me", "forgetme": "forget-me", "?": "help", "tz": "timezone"}
     return Parsed(aliases.get(name, name), words[1:])
 

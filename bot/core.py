@@ -175,8 +175,8 @@ class Core:
 
     async def ensure_channel(self, channel_key: str, name: str = "") -> None:
         """Enable a channel with the default schedule if it has never been set up; keep it as is otherwise."""
-        async with self.ctx.sessions.begin() as s:
-            await directory.channel(self.ctx, s, channel_key, name)
+        async with self.ctx.uow() as uow:
+            await directory.channel(self.ctx, uow, channel_key, name)
 
     async def configure_channel(self, channel_key: str, name: str = "", **values: object) -> None:
         await channels.configure(self.ctx, channel_key, name, values)

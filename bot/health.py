@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from sqlalchemy import text
-
 from bot.core import Core
 
 PATHS = ("/healthz", "/readyz")
@@ -21,8 +19,8 @@ async def check(core: Core, path: str) -> tuple[int, str]:
         return 200, "ok"
     if path == "/readyz":
         try:
-            async with core.ctx.sessions() as s:
-                await asyncio.wait_for(s.execute(text("SELECT 1")), timeout=5)
+            async with core.ctx.uow() as uow:
+                await asyncio.wait_for(uow.probe.ping(), timeout=5)
         except Exception as exc:
             return 503, f"database unreachable ({type(exc).__name__})"
         return 200, "ready"

@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
 
 from bot.config import WEEKDAYS, parse_weekdays
 from bot.core import Core
 from bot.leader import Leadership, SecondSchedulerError, leadership_for
 from bot.rules.timing import hour_minute, is_post_day, iso_week, local_date, local_datetime, week_start
 from bot.services import notices, operations
-from bot.store.models import Channel, Digest, Round
+from bot.store.models import Channel
 
 log = logging.getLogger(__name__)
 
@@ -108,16 +107,15 @@ class Scheduler:
 
     # jobs -----------------------------------------------------------------------------------------
     async def channels(self) -> list[Channel]:
-        async with self.core.ctx.sessions() as s:
-            return list((await s.scalars(select(Channel).where(Channel.enabled.is_(True)))).all())
+        async with self.core.ctx.uow() as uow:
+            return await uow.directory.channels(enabled_only=True)
 
     async def rebuild(self, channel_key: str | None = None) -> None:
         """(Re)create the cron jobs from the database; called at start and after a config change."""
         if not self.is_leader:
             return
-        async with self.core.ctx.sessions() as s:
-            q = select(Channel) if channel_key is None else select(Channel).where(Channel.key == channel_key)
-            channels = list((await s.scalars(q)).all())
+        async with self.core.ctx.uow() as uow:
+            channels = await uow.directory.channels(channel_key)
         self._schedule(channels)
 
     async def sync_schedules(self) -> None:
@@ -125,8 +123,8 @@ class Scheduler:
         changed it: one SELECT per tick, so a change made elsewhere applies within `tick_s`."""
         if not self.is_leader:
             return
-        async with self.core.ctx.sessions() as s:
-            channels = list((await s.scalars(select(Channel))).all())
+        async with self.core.ctx.uow() as uow:
+            channels = await uow.directory.channels()
         self._schedule([ch for ch in channels if self._built.get(ch.key) != schedule_of(ch)])
 
     def _schedule(self, channels: list[Channel]) -> None:
@@ -152,8 +150,8 @@ class Scheduler:
         return run
 
     async def digest_for(self, channel_key: str) -> None:
-        async with self.core.ctx.sessions() as s:
-            ch = await s.scalar(select(Channel).where(Channel.key == channel_key))
+        async with self.core.ctx.uow() as uow:
+            ch = await uow.directory.channel(channel_key)
         if ch is not None:
             await self._digest_if_due(ch, self.core.ctx.clock.now(), force=True)
 
@@ -162,12 +160,10 @@ class Scheduler:
         if now < due_at and not force:
             return
         last_week_day = week_start(local_date(now, ch.timezone)) - timedelta(days=7)
-        async with self.core.ctx.sessions() as s:
-            done = await s.scalar(select(Digest.id).where(Digest.channel_id == ch.id, Digest.iso_week == week))
-            had_rounds = await s.scalar(select(Round.id).where(
-                Round.channel_id == ch.id, Round.local_date >= last_week_day,
-                Round.local_date < last_week_day + timedelta(days=7)).limit(1))
-        if done is None and had_rounds is not None:
+        async with self.core.ctx.uow() as uow:
+            done = await uow.digests.of_week(ch.id, week) is not None
+            had_rounds = await uow.rounds.any_in_week(ch.id, last_week_day)
+        if not done and had_rounds:
             result = await self.core.post_digest(ch.key, week_day=last_week_day)
             if result.posted:
                 await notices.send_weekly_summaries(self.core.ctx, ch.id, last_week_day,

@@ -56,17 +56,20 @@ def conditionals(text: str) -> tuple[Conditional, ...]:
             condition = ws[j + 1:]
             before = ws[:j]
             if _stems(before, generic=True):  # "fine-tune when X": the consequence comes first
-                consequence = before
+                parts = [before]
             else:  # "if X, Y" and "..., or when X, Y": the following segments, up to the next condition
-                consequence = []
+                parts = []
                 for later in segments[k + 1:]:
                     if any(w in _OPENERS for w in later):
                         break
-                    consequence += later
+                    parts.append(later)
+            consequence = [w for part in parts for w in part]
             cond_stems, cons_stems = _stems(condition), _stems(consequence, generic=True)
             if cond_stems and cons_stems:
-                out.append(Conditional(" ".join(condition), " ".join(consequence), cond_stems, cons_stems,
-                                       ws[j] == "unless"))
+                # The segments keep their breaks: "don't bother with retrieval; put it in the prompt" is two
+                # clauses, and a denial in the first says nothing of the second.
+                out.append(Conditional(" ".join(condition), ", ".join(" ".join(p) for p in parts if p),
+                                       cond_stems, cons_stems, ws[j] == "unless"))
     return tuple(out)
 
 

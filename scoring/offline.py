@@ -12,17 +12,28 @@ import math
 import re
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from bank.schema import Question
 from bot.ports import CREDIT, CriterionMark, CriterionResult, Verdict
 from scoring.chains import CARRIED_NOTE, SLIP_HINT, carried_units, chain_links
+from scoring.feedback_text import (
+    ABSTAIN_REASON,
+    ARITHMETIC_HINT,
+    DEFAULT_FOLLOW_UP,
+    FLAG_NOTES,
+    GAP_DEFAULT,
+    GAP_KINDS,
+    OFFLINE_NOTE,
+    PARTIAL_HINT,
+)
 from scoring.flags import detect_flags, injection_in
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import Figure, matches, mentions_number, parse_figures
+from scoring.overclaims import overclaims
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.softmatch import figures_named, reference_figures, typo_of
 from scoring.support import HINT_LABEL, why_not, wrong_claim
@@ -46,8 +57,6 @@ from scoring.text import (
 )
 from scoring.wrongclaims import costs_points, penalise
 
-OFFLINE_NOTE = "Scored by the offline scorer."
-ABSTAIN_REASON = "The offline scorer grades English answers; ask an admin to enable the LLM judge."
 # Calibration: a criterion's coverage (0-1) maps to its credit through these steps, a monotone curve fitted
 # to the human scale on the tuning sets only (bank/evals' self-written sets and unseen-tune.yaml, leaving out
 # contradiction, half-wrong and hint-echo answers, whose fix is evidence checking, not calibration): grid
@@ -102,6 +111,8 @@ class _Matcher:
     # Content stems of the model-answer sentences that make this criterion's point: a paraphrase often
     # shares more words with the worked-out sentence than with the terse criterion.
     ref_terms: frozenset[str] = frozenset()
+    # Criterion words no other criterion of the question uses: what makes a sentence about this point.
+    own_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,11 @@ def _prepare(prompt: str, model_answer: str, items: tuple[RubricItem, ...]) -> _
                             key=lambda t: (-t[0], t[1]))
             ref_terms = frozenset().union(*(st for n, _, st in scored[:REF_SENTENCES] if n >= 2)) - prompt_stems
         matchers.append(_Matcher(item, tuple(phrases), frozenset(terms), ref_terms))
+    if len(matchers) > 1:
+        matchers = [
+            replace(m, own_terms=m.terms - frozenset().union(*(o.terms for o in matchers if o is not m)))
+            for m in matchers
+        ]
     reference: frozenset[str] = frozenset()
     ref_figures: tuple[float, ...] = ()
     if matchers and all(m.item.derived for m in matchers):
@@ -327,13 +343,10 @@ def clip(text: str, limit: int, ellipsis: str = " …") -> str:
     return head + ellipsis if cut < len(text) else head
 
 
-def _grade_item(
-    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
-    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
-) -> tuple[CriterionMark, str, bool]:
-    """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
-    own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
-    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
+def _coverage(m: _Matcher, unit_stems: list[set[str]], strict: bool) -> float:
+    """How much of the criterion the given units cover: key phrases and criterion words, or the words of its
+    model-answer sentence for a paraphrase."""
+    met_at = STRICT_MET_AT if strict else MET_AT
     union: set[str] = set().union(*unit_stems) if unit_stems else set()
     term_cov = len(m.terms & union) / len(m.terms) if m.terms else 0.0
     if m.phrases:
@@ -346,6 +359,17 @@ def _grade_item(
         # Paraphrase credit: the share of the matching model-answer sentences' words, full at REF_MET_SHARE.
         ref_cov = len(m.ref_terms & union) / len(m.ref_terms)
         score = max(score, min(1.0, ref_cov / REF_MET_SHARE) * met_at)
+    return score
+
+
+def _grade_item(
+    m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
+    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
+) -> tuple[CriterionMark, str, bool]:
+    """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
+    own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
+    met_at, partial_at = (STRICT_MET_AT, STRICT_PARTIAL_AT) if strict else (MET_AT, PARTIAL_AT)
+    score = _coverage(m, unit_stems, strict)
 
     def support(i: int) -> float:
         s = unit_stems[i]
@@ -369,6 +393,13 @@ def _grade_item(
     verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
         return "missed", "", False
+    if item.number is None and m.own_terms:
+        # Evidence must be about this point: words the question's other criteria share (its topic words)
+        # make a sentence on-topic, not a statement of this criterion.
+        candidates = [i for i in candidates
+                      if m.own_terms & unit_stems[i] or any(p <= unit_stems[i] for p in m.phrases)]
+        if not candidates:
+            return "missed", "", False
     best = max(candidates, key=lambda i: (support(i), -i))
     if support(best) == 0 and item.number is None:
         return "missed", "", False
@@ -408,46 +439,16 @@ def _scale_slip(value: float, target: float, tolerance: float) -> bool:
     return abs(ratio - round(ratio)) <= math.log10(1 + tolerance)
 
 
-# What kind of point a criterion makes, read from its wording, so a hint can name the gap ("say how you
-# would check it works") without repeating the criterion's words. First match wins.
-_GAP_KINDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), hint)
-    for pattern, hint in (
-        (r"\b(?:trade-?offs?|downsides?|drawbacks?|risks?|cons|limitations?|pitfalls?|fails?|failure|"
-         r"when not|breaks?|wrong)\b", "Say what it costs you or where it breaks down, not only what it gives."),
-        (r"\b(?:measur\w*|metrics?|evals?|evaluat\w*|test\w*|monitor\w*|track\w*|validat\w*|verif\w*|"
-         r"checks?)\b", "Say how you would check that it works: what you would measure or test."),
-        (r"\b(?:examples?|story|situation|specific|concrete|instance)\b",
-         "Make it concrete with a specific example or situation."),
-        (r"\b(?:safe\w*|secur\w*|privacy|pii|inject\w*|permissions?|abuse|harm\w*|attack\w*|trust\w*)\b",
-         "Cover the safety, security or privacy side."),
-        (r"\b(?:costs?|cheap\w*|pric\w*|budget|tokens?|latency|speed|fast\w*|slow\w*|memory)\b",
-         "Cover the cost, latency or resource side."),
-        (r"\b(?:when|choose|choice|decid\w*|depends?|instead|versus|vs|compar\w*)\b",
-         "Say when you would choose this and when you would not."),
-        (r"\b(?:why|because|reasons?|causes?)\b", "Explain why, not only what."),
-        (r"\b(?:how|steps?|process|rollout|roll\s+out|plan)\b", "Describe how you would actually do it, step by step."),
-    )
-)
-_GAP_DEFAULT = "Another point the question expects is missing: what else would an interviewer want you to cover?"
 
 
 def _hint(item: RubricItem) -> str:
     """Names the kind of gap, never the criterion's words, the model answer or an expected number."""
     if item.number is not None:
-        return "Work the arithmetic through to a final number and state it."
+        return ARITHMETIC_HINT
     text = " ".join(item.terms) if item.derived else item.text
-    return next((hint for pattern, hint in _GAP_KINDS if pattern.search(text)), _GAP_DEFAULT)
+    return next((hint for pattern, hint in GAP_KINDS if pattern.search(text)), GAP_DEFAULT)
 
 
-_FLAG_NOTES = {
-    "empty": "The answer was empty.",
-    "too_short": "The answer is very short; a few full sentences would let you show more.",
-    "off_topic": "The answer does not seem to address this question.",
-    "copied_question": "Text repeated from the question earns no credit.",
-    "injection_suspected": "Instructions addressed to the grader were ignored and earn no credit.",
-    "stuffing": "Keyword lists earn no credit; explain each point in a sentence.",
-}
 
 
 def _feedback(
@@ -458,7 +459,7 @@ def _feedback(
     criterion is a gap, not a success, so no criterion shows in both lists. A step met with a figure carried
     forward from the answer's own earlier slip says so, so the person sees why a wrong-looking number counts."""
     lines = [OFFLINE_NOTE]
-    lines += [_FLAG_NOTES[f] for f in flags if f in _FLAG_NOTES]
+    lines += [FLAG_NOTES[f] for f in flags if f in FLAG_NOTES]
     good = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict == "met"]
     todo = [(i, r) for i, r in zip(items, results, strict=True) if r.verdict != "met"]
     if good:
@@ -470,7 +471,7 @@ def _feedback(
     if todo:
         lines.append("To strengthen it:")
         if any(r.verdict == "partial" for _, r in todo):
-            lines.append("- You touched on some points without developing them: say how and why.")
+            lines.append(f"- {PARTIAL_HINT}")
         hints: list[str] = []
         for item, _ in sorted(todo, key=lambda p: -p[0].weight):
             hint = SLIP_HINT if item.id in slipped else _hint(item)
@@ -483,7 +484,7 @@ def _feedback(
 def _follow_up(question: Question) -> str:
     if question.follow_ups:
         return question.follow_ups[0].prompt
-    return "What would you measure to know this works in production?"
+    return DEFAULT_FOLLOW_UP
 
 
 class OfflineJudge:
@@ -515,11 +516,13 @@ class OfflineJudge:
         slipped_ids: set[str] = set()  # the earlier steps they were carried from
         results = []
         supported: set[int] = set()
-        wrong: set[int] = set()  # sentences that contradict a criterion or the model answer
+        # Absolutes and dismissals the reference never makes, in the confidently-wrong style: wrong claims.
+        wrong: set[int] = overclaims(question, [u.text for u in cunits])  # and sentences that contradict
+        overclaimed = frozenset(wrong)
         for k, m in enumerate(prep.matchers):
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
             reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]
-            keep = [i for i, r in enumerate(reasons) if r is None]
+            keep = [i for i, r in enumerate(reasons) if r is None and i not in overclaimed]
             # Only the confident kinds cost points (scoring/wrongclaims.costs_points).
             wrong.update(i for i, r in enumerate(reasons) if r == "contradiction"
                          and costs_points(wrong_claim(cunits[i].text, m.item, question), m.item))

@@ -20,6 +20,7 @@ Lexicons are generic English and field vocabulary, not tuned to particular answe
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -28,6 +29,7 @@ from itertools import groupby
 
 from bank.schema import Question
 from scoring.conditionals import reversed_conditional
+from scoring.feedback_text import BOILERPLATE
 from scoring.rubric import RubricItem
 from scoring.text import VERBS, clean, content_words, is_verb, stem, unmark, words, wordset
 
@@ -76,6 +78,9 @@ _DENIED_SENTENCE = re.compile(
 _AUX = wordset("""is are was were be been being am do does did can could should would will shall must may
     might have has
     had need needs there's it's that's what's here's which who""")
+# After a negator these dismiss everything the clause goes on to name ("no need for X", "don't bother Y-ing").
+_DISMISSAL_HEADS = frozenset(stem(w) for w in wordset("""need needs bother point"""))
+_DISMISSAL_WORDS = wordset("""need needs bother point""")
 _NO_HEADS = wordset("""need point reason benefit value use way real longer""")
 # Words after which a frame word judges the clause: "X is a myth", "it's pointless", "totally irrelevant".
 _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pure simply basically mostly
@@ -221,8 +226,15 @@ class _Clause:
         return not (other.subject in prompt_stems and other.subject not in self.stems)
 
 
+# One scan says whether any rewrite applies: most sentences need none, and 20-odd scans were a tenth of the
+# judge's post-check.
+_ANY_REWRITE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _REWRITES))
+
+
 def _normalise(text: str) -> str:
     text = unmark(clean(text)).lower().replace("’", "'")
+    if not _ANY_REWRITE.search(text):
+        return text
     for pattern, repl in _REWRITES:
         text = pattern.sub(repl, text)
     return text
@@ -295,6 +307,7 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         rejecting = elliptical  # "X, not Y": the clause "not Y" turns Y down
         rejected_at: set[int] = set()
         limited_at = unlimited_at = -1  # where "only" / "not only" starts, in seq
+        listing = False  # inside the list after "no need for": each thing named is dismissed
         unbounded = bounded = False
         after_prep: set[int] = set()  # content words reached through a preposition ("drops with a second agent")
         prep_since = False
@@ -356,11 +369,20 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 framed += 1  # "evals aren't needed for prompts": settled here, as for "X isn't a problem"
                 pending = False
                 continue
+            if pending and s in _DISMISSAL_HEADS and prev in _NEGATORS and not relative and not conditional:
+                # "no need for X or Y to Z", "no point in X": every thing listed is dismissed, not only the first
+                # word; the list ends at the next preposition ("... to tune the threshold", "... for batch jobs").
+                listing, pending = True, False
+                continue
+            if listing and (w in _PREPOSITIONS or w == "to"):
+                listing = bool(prev in _DISMISSAL_WORDS)  # "no need for": the object marker, not the list's end
+                if not listing:
+                    continue
             if s in _WEAK or dismissed:
                 weak_denied = weak_denied or pending
                 continue
             if w in content_words(w) or w in _CONCEPT_WORDS:
-                if pending:
+                if pending or listing:
                     negated_at.add(len(seq))
                     pending = False
                 if contrasting:
@@ -389,6 +411,9 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
                 affirmed.add(t)
                 if len(t) == 2:
                     affirmed.add(t[:1])
+        # "Open weights are not open source": a word the clause also says plainly ("open") is not what it
+        # denies; the denial is about the thing named after it, which shares the word.
+        denied = {t for t in denied if whole_clause or not (t in affirmed or t[:1] in affirmed)}
         signs = set()
         heads: set[tuple[int, str]] = set()
         for i, w in enumerate(seq_words):
@@ -648,9 +673,12 @@ def copied_from(evidence: str, sources: Iterable[str]) -> bool:
     if len(ev) < COPY_MIN_WORDS:
         return False
     need = COPY_SHARE * len(ev)
+    counts = Counter(ev)
     for source in sources:
         src = _source_words(source)
-        if sum(w in src[1] for w in ev) < need:
+        # How many of the evidence's words the source has (a set intersection, then a short sum): most
+        # sources share too few words for a run, and this spares the alignment for them.
+        if sum(counts[w] for w in src[1].intersection(counts)) < need:
             continue
         match = SequenceMatcher(None, ev, src[0], autojunk=False).find_longest_match(0, len(ev), 0, len(src[0]))
         if match.size >= need:
@@ -700,9 +728,10 @@ def given_text(question: Question, shown: Sequence[str] = ()) -> tuple[str, ...]
     """Text the person was handed, so copying it earns nothing: the question, its follow-up questions (every
     reply ends with one, and interviews ask them), the written rubric (never shown on purpose, but feedback
     has leaked it), and whatever was shown earlier (feedback, hints, a model answer revealed after a previous
-    try). A derived rubric is model-answer prose: not included."""
+    try), and the bot's own fixed feedback sentences, which every reply shows (scoring/feedback_text.py). A
+    derived rubric is model-answer prose: not included."""
     return (question.prompt, *(f.prompt for f in question.follow_ups), *(c.text for c in question.rubric),
-            *(s for s in shown if s.strip()))
+            *BOILERPLATE, *(s for s in shown if s.strip()))
 
 
 def relevant(evidence: str, item: RubricItem, question: Question) -> bool:
@@ -756,9 +785,15 @@ def contradiction_kind(evidence: str, item: RubricItem, prompt: str, model_answe
     reference, _ = _reference(item, model_answer, prompt)
     prompt_stems = _prompt_stems(prompt)
     # A sentence that contradicts the model answer anywhere is a wrong claim: evidence for nothing.
-    return contradiction(evidence, reference, prompt_stems=prompt_stems) or contradiction(
-        evidence, model_answer, framed_only=True, prompt_stems=prompt_stems
+    return contradiction(evidence, reference, prompt_stems=prompt_stems) or _against_model_answer(
+        evidence, model_answer, prompt_stems
     )
+
+
+@lru_cache(maxsize=16384)
+def _against_model_answer(evidence: str, model_answer: str, prompt_stems: frozenset[str]) -> str | None:
+    """The same for every criterion of the question: checked once per sentence, not once per criterion."""
+    return contradiction(evidence, model_answer, framed_only=True, prompt_stems=prompt_stems)
 
 
 @lru_cache(maxsize=1024)

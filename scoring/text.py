@@ -103,7 +103,8 @@ RUBRIC_FILLER = wordset(
 STOPWORDS = FUNCTION_WORDS | wordset(
     """s t d ll re ve don doesn didn isn aren wasn weren won wouldn shouldn couldn can't don't i'm i've
     like really well get got one two make made use used using usually often always never maybe probably
-    would much whenever wherever whatever instead rather already still even ever"""
+    would much whenever wherever whatever instead rather already still even ever
+    anything everything something anyone everyone someone anybody everybody somebody"""
 )
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -327,4 +328,10 @@ def is_notes(text: str) -> bool:
     """An answer written as notes: two or more lines, most of them note lines. A bag of keywords has no
     such structure; a person who knows the answer often writes exactly this."""
     lines = [ln for ln in clean(text).split("\n") if ln.strip()]
-    return len(lines) >= 2 and sum(is_note_line(ln) for ln in lines) >= 0.6 * len(lines)
+    if len(lines) < 2:
+        return False
+    marked = sum(is_note_line(ln) for ln in lines)
+    # A bullet that reads as a clause ("- biz rules enforced in code behind tools") is a note too; a bag of
+    # terms has neither marks nor clauses, and at least one line must carry a note mark.
+    noted = sum(is_note_line(ln) or is_sentence_like(ln.strip(" -*•")) for ln in lines)
+    return marked >= 1 and noted >= 0.6 * len(lines)

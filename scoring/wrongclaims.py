@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from bank.schema import Question
 from bot.ports import CriterionResult, compute_total
+from scoring.overclaims import overclaims
 from scoring.rubric import RubricItem, rubric_for
 from scoring.support import HINT_LABEL, relevant, wrong_claim
 from scoring.text import units
@@ -38,12 +39,12 @@ def count_claims(question: Question, answer: str) -> tuple[int, int]:
     the others that are about some criterion. For a judge whose verdict did not count them itself."""
     items = rubric_for(question)
     wrong = right = 0
-    for u in units(answer):
-        if HINT_LABEL.match(u.text):
-            continue
-        if any(costs_points(wrong_claim(u.text, i, question), i) for i in items):
+    sentences = [u.text for u in units(answer) if not HINT_LABEL.match(u.text)]
+    overclaimed = overclaims(question, sentences)  # the confidently-wrong style (scoring/overclaims.py)
+    for k, text in enumerate(sentences):
+        if k in overclaimed or any(costs_points(wrong_claim(text, i, question), i) for i in items):
             wrong += 1
-        elif any(relevant(u.text, i, question) for i in items):
+        elif any(relevant(text, i, question) for i in items):
             right += 1
     return wrong, right
 

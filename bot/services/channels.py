@@ -80,8 +80,8 @@ def parse_setting(name: str, value: str) -> dict[str, Any]:
 
 async def configure(ctx: Context, channel_key: str, channel_name: str, values: dict[str, Any], *,
                     workspace_key: str = "") -> Channel:
-    async with ctx.sessions.begin() as s:
-        ch = await directory.channel(ctx, s, channel_key, channel_name, workspace_key=workspace_key)
+    async with ctx.uow() as uow:
+        ch = await directory.channel(ctx, uow, channel_key, channel_name, workspace_key=workspace_key)
         for column, v in values.items():
             setattr(ch, column, v)
     return ch

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.events import platform_of
 from bot.ports import Platform
 from bot.services.catalog import Catalog
+from bot.store import db
 from bot.store.uow import UnitOfWork
 
 
@@ -29,6 +30,11 @@ class Context:
     def uow(self) -> UnitOfWork:
         """A unit of work: `async with ctx.uow() as uow:` is one transaction over the repositories."""
         return UnitOfWork(self.sessions)
+
+    async def checkpoint(self) -> None:
+        """Copy SQLite's WAL into the database file and truncate it (after deletes whose text must not
+        live on in the WAL); nothing on PostgreSQL."""
+        await db.checkpoint_sqlite(self.settings.database_url, self.sessions)
 
     def platform_for(self, key: str) -> Platform:
         name = platform_of(key)

@@ -11,8 +11,6 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot import render
 from bot.config import check_timezone
 from bot.messages import Message
@@ -20,18 +18,18 @@ from bot.rules.timing import local_date, zone
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.store.models import Member
-from bot.store.repositories import People
+from bot.store.repositories import Repositories
 
 
-async def person_zone(ctx: Context, session: AsyncSession, member: Member) -> str:
+async def person_zone(ctx: Context, uow: Repositories, member: Member) -> str:
     if member.timezone:
         return member.timezone
-    return zone(None, await People(session).channel_zone(member.id), ctx.settings.timezone)
+    return zone(None, await uow.people.channel_zone(member.id), ctx.settings.timezone)
 
 
-async def local_day(ctx: Context, session: AsyncSession, member: Member, at: datetime | None = None) -> date:
+async def local_day(ctx: Context, uow: Repositories, member: Member, at: datetime | None = None) -> date:
     """The calendar day `at` (default now) falls on for this person."""
-    return local_date(at or ctx.clock.now(), await person_zone(ctx, session, member))
+    return local_date(at or ctx.clock.now(), await person_zone(ctx, uow, member))
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_+\-/]{1,60}")  # shown back only if it cannot ping or format anything
@@ -53,24 +51,24 @@ def canonical_zone(name: str) -> str | None:
 async def timezone_command(ctx: Context, user_key: str, display_name: str, arg: str | None, *,
                            workspace_key: str = "") -> Message:
     """`timezone` shows the zone the person's days follow; `timezone Europe/Berlin` sets it; `reset` clears it."""
-    async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
+    async with ctx.uow() as uow:
+        m = await directory.member(ctx, uow, user_key, display_name, workspace_key)
         if arg is None:
-            tz = await person_zone(ctx, s, m)
+            tz = await person_zone(ctx, uow, m)
             why = "set by you" if m.timezone else "your channel's or the server default; set yours to change it"
             return render.info(f"Your days follow {tz} ({why}): it is {_now_in(ctx, tz)} there.", "Time zone")
         if arg.lower() in ("reset", "clear", "none"):
             m.timezone = None
-            tz = await person_zone(ctx, s, m)
-            await progress.refresh_streak(ctx, s, m.id)
+            tz = await person_zone(ctx, uow, m)
+            await progress.refresh_streak(ctx, uow.session, m.id)
             return render.info(f"Your own time zone is cleared; your days follow {tz} again.", "Time zone")
         zone_name = canonical_zone(arg)
         if zone_name is None:
             shown = f" “{arg}”" if _SAFE_NAME.fullmatch(arg) else ""
             return render.error(f"I don't know the time zone{shown}.", EXAMPLES)
         m.timezone = zone_name
-        await s.flush()
-        await progress.refresh_streak(ctx, s, m.id)  # "today" for the streak moved with the zone
+        await uow.flush()
+        await progress.refresh_streak(ctx, uow.session, m.id)  # "today" for the streak moved with the zone
     return render.info(f"Your time zone is now {zone_name}: it is {_now_in(ctx, zone_name)} there. Practice "
                        "answers, your streak and your weekly points follow your local day.", "Time zone")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bank.schema import category_label
@@ -18,8 +18,6 @@ from bot.rules.timing import iso_week, local_date, week_start
 from bot.services import directory, progress_view
 from bot.services.context import Context
 from bot.services.reports import leaderboard_rows, standing_name
-from bot.store.models import Answer, Digest, Member, QuestionRow, Round, RoundPoints
-from bot.store.queries import live
 
 
 @dataclass
@@ -49,27 +47,11 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
     week, prev4 = iso_week(monday), weeks_back(monday, 4)
     data = DigestData(week)
     data.top = [(standing_name(r), r.points) for r in await leaderboard_rows(ctx, channel_id=channel_id, week=week)]
-    async with ctx.sessions() as s:
-        async def participation(w: str) -> tuple[int, int]:
-            row = (await s.execute(
-                select(func.count(func.distinct(Answer.member_id)), func.count(Answer.id))
-                .join(Round, Round.id == Answer.round_id)
-                .where(Round.channel_id == channel_id, live(),
-                       Round.local_date >= week_start_of(w), Round.local_date < week_start_of(w) + timedelta(days=7))
-            )).one()
-            return row[0], row[1]
-
-        data.participants, data.answers = await participation(week)
-        data.participants_prev, data.answers_prev = await participation(prev4[0])
-        cat_rows = (await s.execute(
-            select(RoundPoints.iso_week, QuestionRow.category, func.avg(RoundPoints.points), func.count(RoundPoints.id))
-            .join(Round, Round.id == RoundPoints.round_id).join(QuestionRow, QuestionRow.id == Round.question_id)
-            # The redundant Round.channel_id lets the planner read the channel's rounds by index
-            # instead of hashing every round (7 ms -> 1 ms at 26,000 rounds on PostgreSQL).
-            .where(RoundPoints.channel_id == channel_id, Round.channel_id == channel_id,
-                   RoundPoints.iso_week.in_([week, *prev4]))
-            .group_by(RoundPoints.iso_week, QuestionRow.category)
-        )).all()
+    async with ctx.uow() as uow:
+        data.participants, data.answers = await uow.digests.participation(channel_id, monday)
+        data.participants_prev, data.answers_prev = await uow.digests.participation(channel_id,
+                                                                                    week_start_of(prev4[0]))
+        cat_rows = await uow.digests.category_means(channel_id, [week, *prev4])
         prev_sum: dict[str, list[float]] = defaultdict(list)
         prev_seen: set[str] = set()
         for w, category, mean, n in cat_rows:
@@ -81,47 +63,35 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
                 prev_seen.add(w)
         data.prev_weeks = len(prev_seen)
         data.categories_prev = {c: round(sum(v) / len(v), 2) for c, v in prev_sum.items()}
-        hardest = (await s.execute(
-            select(QuestionRow.qid, func.avg(RoundPoints.points).label("mean"))
-            .join(Round, Round.id == RoundPoints.round_id).join(QuestionRow, QuestionRow.id == Round.question_id)
-            .where(RoundPoints.channel_id == channel_id, Round.channel_id == channel_id, RoundPoints.iso_week == week)
-            .group_by(QuestionRow.qid).order_by(func.avg(RoundPoints.points).asc(), QuestionRow.qid).limit(1)
-        )).first()
+        hardest = await uow.digests.hardest(channel_id, week)
         if hardest:
             data.hardest = (hardest.qid, round(float(hardest.mean), 1))
         # The channel's people, then their running streaks through the progress model's named query (by
         # primary key; a DISTINCT subquery made SQLite walk all of round_points in member order). Names are
         # read only for the top three and anyone tied with them.
-        people = sorted(set((await s.scalars(
-            select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id))).all()))
+        people = await uow.people.of_channel(channel_id)
         ranked = [(member_id, st.current) for member_id, st in
-                  (await progress_view.streaks(s, people, running_only=True)).items()]
+                  (await progress_view.streaks(uow, people, running_only=True)).items()]
         ranked.sort(key=lambda r: -r[1])
         if ranked:
             floor = ranked[min(2, len(ranked) - 1)][1]
             days = {member_id: n for member_id, n in ranked if n >= floor}
-            named = (await s.execute(select(Member.id, Member.display_name, Member.leaderboard_opt_out)
-                                     .where(Member.id.in_(list(days))))).all()
+            named = await uow.people.names(list(days))
             top = sorted(named, key=lambda r: (-days[r.id], r.display_name))[:3]
-            data.streaks = [("(anonymous)" if r.leaderboard_opt_out else user_text(r.display_name, 40), days[r.id])
-                            for r in top]
-        per_member = (await s.execute(
-            select(RoundPoints.member_id, RoundPoints.iso_week, func.avg(RoundPoints.points))
-            .where(RoundPoints.channel_id == channel_id, RoundPoints.iso_week.in_([week, prev4[0]]))
-            .group_by(RoundPoints.member_id, RoundPoints.iso_week)
-        )).all()
+            data.streaks = [(_shown_name(r), days[r.id]) for r in top]
         means: dict[int, dict[str, float]] = defaultdict(dict)
-        for member_id, w, mean in per_member:
+        for member_id, w, mean in await uow.digests.member_means(channel_id, [week, prev4[0]]):
             means[member_id][w] = float(mean)
         gains = [(m, v[week] - v[prev4[0]]) for m, v in means.items() if week in v and prev4[0] in v]
         if gains:
             member_id, gain = max(gains, key=lambda g: (g[1], -g[0]))
-            if gain > 0:
-                m = await s.get(Member, member_id)
-                if m is not None:
-                    name = "(anonymous)" if m.leaderboard_opt_out else user_text(m.display_name, 40)
-                    data.most_improved = (name, round(gain, 1))
+            if gain > 0 and (found := await uow.people.names([member_id])):
+                data.most_improved = (_shown_name(found[0]), round(gain, 1))
     return data
+
+
+def _shown_name(row: Any) -> str:
+    return "(anonymous)" if row.leaderboard_opt_out else user_text(row.display_name, 40)
 
 
 def week_start_of(week: str) -> date:
@@ -170,15 +140,15 @@ class DigestResult:
 
 async def post_digest(ctx: Context, channel_key: str, *, week_day: date | None = None) -> DigestResult:
     """Post the digest for the week containing `week_day` (default: the week before today)."""
-    async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key)
+    async with ctx.uow() as uow:
+        ch = await directory.find_channel(uow, channel_key)
     if ch is None:
         return DigestResult(False, "", reason="channel not configured")
     day = week_day or local_date(ctx.clock.now(), ch.timezone) - timedelta(days=7)
     week = iso_week(day)
     try:
-        async with ctx.sessions.begin() as s:
-            s.add(Digest(channel_id=ch.id, iso_week=week))
+        async with ctx.uow() as uow:
+            await uow.digests.reserve(ch.id, week)
     except IntegrityError:
         return DigestResult(False, week, reason="already posted")
     data = await build(ctx, ch.id, day)
@@ -188,8 +158,8 @@ async def post_digest(ctx: Context, channel_key: str, *, week_day: date | None =
     chart = category_chart(data.categories, data.categories_prev, chart_title(week), counts=data.category_counts,
                            previous_label=previous_label(data.prev_weeks))
     posted = await ctx.platform_for(channel_key).post(channel_key, render_digest(data, chart))
-    async with ctx.sessions.begin() as s:
-        row = await s.scalar(select(Digest).where(Digest.channel_id == ch.id, Digest.iso_week == week))
+    async with ctx.uow() as uow:
+        row = await uow.digests.of_week(ch.id, week)
         if row is not None:
             row.posted_at, row.thread_key = ctx.clock.now(), posted.thread_key
     return DigestResult(True, week, chart)

@@ -1,41 +1,39 @@
-"""Get-or-create for workspaces, channels and members, safe under concurrent first contact."""
+"""Get-or-create for workspaces, channels and members, safe under concurrent first contact.
+
+The functions take the caller's unit of work (or `Repositories` over a session it holds), so a person or
+channel created here lands in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.events import CommandContext, platform_of
 from bot.messages import user_text
 from bot.services.context import Context
 from bot.store.models import Channel, Member, Workspace
+from bot.store.repositories import Repositories
 
 T = TypeVar("T", Workspace, Channel, Member)
 
 
-async def _get_or_create(session: AsyncSession, model: type[T], where: Any, make: Any) -> T:
-    found = await session.scalar(select(model).where(where))
+async def _get_or_create(uow: Repositories, find: Callable[[], Awaitable[T | None]], make: Callable[[], T]) -> T:
+    found = await find()
     if found is not None:
         return found
-    try:
-        async with session.begin_nested():
-            obj = make()
-            session.add(obj)
+    obj = make()
+    if await uow.directory.add_unless_taken(obj):
         return obj
-    except IntegrityError:  # another task created it first
-        found = await session.scalar(select(model).where(where))
-        assert found is not None
-        return found
+    found = await find()  # another task created it first
+    assert found is not None
+    return found
 
 
-async def workspace(ctx: Context, session: AsyncSession, key: str) -> Workspace:
+async def workspace(ctx: Context, uow: Repositories, key: str) -> Workspace:
     """The workspace named `key` (as its platform's `workspace_of` or an adapter names it)."""
     return await _get_or_create(
-        session, Workspace, Workspace.key == key,
+        uow, lambda: uow.directory.workspace(key),
         lambda: Workspace(key=key, platform=platform_of(key), created_at=ctx.clock.now()),
     )
 
@@ -54,25 +52,25 @@ def channel_defaults(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def find_channel(session: AsyncSession, key: str) -> Channel | None:
-    return await session.scalar(select(Channel).where(Channel.key == key))
+async def find_channel(uow: Repositories, key: str) -> Channel | None:
+    return await uow.directory.channel(key)
 
 
-async def channel(ctx: Context, session: AsyncSession, key: str, name: str = "", *, workspace_key: str = "",
+async def channel(ctx: Context, uow: Repositories, key: str, name: str = "", *, workspace_key: str = "",
                   **overrides: Any) -> Channel:
     """Get or create a channel, filed under `workspace_key` when the caller knows it (a command names the
     workspace it came from), else the workspace its platform says the key belongs to."""
     name = clean_name(name)
-    ws = await workspace(ctx, session, workspace_key or ctx.workspace_of(key))
+    ws = await workspace(ctx, uow, workspace_key or ctx.workspace_of(key))
     values = channel_defaults(ctx.settings) | overrides
     return await _get_or_create(
-        session, Channel, Channel.key == key,
+        uow, lambda: uow.directory.channel(key),
         lambda: Channel(workspace_id=ws.id, key=key, name=name, enabled=True, created_at=ctx.clock.now(), **values),
     )
 
 
-async def find_member(session: AsyncSession, user_key: str) -> Member | None:
-    return await session.scalar(select(Member).where(Member.user_key == user_key))
+async def find_member(uow: Repositories, user_key: str) -> Member | None:
+    return await uow.directory.member(user_key)
 
 
 def clean_name(name: str) -> str:
@@ -80,17 +78,17 @@ def clean_name(name: str) -> str:
     return user_text(name, 200)
 
 
-async def member(ctx: Context, session: AsyncSession, user_key: str, display_name: str = "",
+async def member(ctx: Context, uow: Repositories, user_key: str, display_name: str = "",
                  workspace_key: str = "") -> Member:
     """Get or create a person. A new person is filed under `workspace_key`, the workspace they act in
     (`acting_in`). Only someone first seen in a DM, with no workspace known, is filed where their platform
     puts their user key (the Slack team; Discord, whose user keys name no server, has a bucket for that)."""
     display_name = clean_name(display_name)
-    found = await find_member(session, user_key)
+    found = await find_member(uow, user_key)
     if found is None:
-        ws = await workspace(ctx, session, workspace_key or ctx.workspace_of(user_key))
+        ws = await workspace(ctx, uow, workspace_key or ctx.workspace_of(user_key))
         found = await _get_or_create(
-            session, Member, Member.user_key == user_key,
+            uow, lambda: uow.directory.member(user_key),
             lambda: Member(workspace_id=ws.id, user_key=user_key, display_name=display_name[:200],
                            created_at=ctx.clock.now()),
         )
@@ -99,10 +97,9 @@ async def member(ctx: Context, session: AsyncSession, user_key: str, display_nam
     return found
 
 
-async def home_workspace(session: AsyncSession, user_key: str) -> str | None:
+async def home_workspace(uow: Repositories, user_key: str) -> str | None:
     """The key of the workspace a known person is filed under."""
-    return await session.scalar(select(Workspace.key).join(Member, Member.workspace_id == Workspace.id)
-                                .where(Member.user_key == user_key))
+    return await uow.directory.home_workspace(user_key)
 
 
 def acting_in(ctx: Context, named: str, place_key: str | None) -> str:
@@ -111,30 +108,24 @@ def acting_in(ctx: Context, named: str, place_key: str | None) -> str:
     return named or (ctx.workspace_of(place_key) if place_key else "")
 
 
-async def workspace_at(ctx: Context, session: AsyncSession, place_key: str | None, user_key: str) -> str:
+async def workspace_at(ctx: Context, uow: Repositories, place_key: str | None, user_key: str) -> str:
     """The workspace of a channel or thread as its platform says; with no place (a DM), the person's own."""
     if place_key:
         return ctx.workspace_of(place_key)
-    return await home_workspace(session, user_key) or ctx.workspace_of(user_key)
+    return await home_workspace(uow, user_key) or ctx.workspace_of(user_key)
 
 
 async def workspace_for(ctx: Context, cc: CommandContext) -> str:
     """Where a command acts: the workspace of its channel (or the adapter's), else in a DM the person's own."""
     if here := acting_in(ctx, cc.workspace_key, cc.channel_key):
         return here
-    async with ctx.sessions() as s:
-        return await workspace_at(ctx, s, None, cc.user_key)
+    async with ctx.uow() as uow:
+        return await workspace_at(ctx, uow, None, cc.user_key)
 
 
 async def key_by_name(ctx: Context, workspace_key: str, name: str) -> str | None:
     """The member of a workspace with this display name (case-insensitive); a mention of someone by their
     platform id arrives already resolved (CommandContext.mentions)."""
-    from sqlalchemy import func
-
-    async with ctx.sessions() as s:
-        rows = (await s.scalars(
-            select(Member.user_key).join(Workspace, Workspace.id == Member.workspace_id)
-            .where(Workspace.key == workspace_key,
-                   func.lower(Member.display_name) == name.lower())
-            .order_by(Member.id).limit(2))).all()
+    async with ctx.uow() as uow:
+        rows = await uow.directory.members_named(workspace_key, name, limit=2)
     return rows[0] if len(rows) == 1 else None

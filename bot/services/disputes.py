@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bot import render, syntax
 from bot.messages import Message, user_text
 from bot.ports import CREDIT, CriterionResult, compute_total
-from bot.services import directory, progress
+from bot.services import directory, moderation, progress
 from bot.services.context import Context
-from bot.store.models import Answer, Channel, Dispute, Member, QuestionRow, Round, Score
-from bot.store.queries import live, possible_id
+from bot.store.models import Dispute
+from bot.store.queries import possible_id
 
 # A ruling this far or further from the judge's total upholds the dispute.
 UPHELD_DELTA = 0.5
@@ -34,41 +32,31 @@ async def open_dispute(ctx: Context, user_key: str, reason: str, *, answer_id: i
     channel it was raised in: its workspace's admins rule on answers that belong to no round."""
     reason = user_text(reason, MAX_REASON_CHARS)
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as s:
-        m = await directory.find_member(s, user_key)
+    async with ctx.uow() as uow:
+        m = await directory.find_member(uow, user_key)
         if m is None or (answer_id is not None and not possible_id(answer_id)):
             return render.error("You have no scored answers to dispute yet." if answer_id is None else
                                 f"Answer #{answer_id} is not one of your scored answers.")
-        query = (select(Answer.id, Score.total, Score.judge_id, QuestionRow.qid, Channel.key.label("channel_key"))
-                 .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-                 .outerjoin(Round, Round.id == Answer.round_id).outerjoin(Channel, Channel.id == Round.channel_id)
-                 .where(Answer.member_id == m.id, live(), Answer.status == "scored"))
-        if answer_id is not None:
-            query = query.where(Answer.id == answer_id)
-        target = (await s.execute(query.order_by(Score.created_at.desc(), Answer.id.desc()).limit(1))).first()
+        target = await uow.disputes.latest_scored(m.id, answer_id)
         if target is None:
             return render.error("There is no scored answer of yours to dispute." if answer_id is None else
                                 f"Answer #{answer_id} is not one of your scored answers.")
-        existing = await s.scalar(select(Dispute).where(Dispute.answer_id == target.id))
+        existing = await uow.disputes.of_answer(target.id)
         if existing is not None:
             if existing.status == "open" and reason:  # e.g. a button first, the reason afterwards
                 existing.reason = reason
                 return render.info(f"Dispute #{existing.id}: reason saved. An admin will rule on it.")
             return render.info(f"Your answer to {target.qid} is already disputed; an admin will rule on it.")
-        open_now = await s.scalar(select(func.count(Dispute.id)).where(Dispute.member_id == m.id,
-                                                                       Dispute.status == "open")) or 0
+        open_now = await uow.disputes.open_count(m.id)
         limit = ctx.settings.disputes_open_max
         if open_now >= limit:
             return render.error(f"You already have {open_now} open dispute(s), the most at a time is {limit}.",
                                 "Wait for an admin to rule on those first.")
         # A practice answer raised in a DM goes to the person's own workspace (they are known: `m` above).
-        ws = await directory.workspace_at(ctx, s, target.channel_key or where, user_key)
-        d = Dispute(answer_id=target.id, member_id=m.id, reason=reason, workspace_key=ws, status="open",
-                    judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="",
-                    created_at=now)
-        s.add(d)
-        await s.flush()
-        dispute_id = d.id
+        ws = await directory.workspace_at(ctx, uow, target.channel_key or where, user_key)
+        dispute_id = await uow.disputes.add(Dispute(
+            answer_id=target.id, member_id=m.id, reason=reason, workspace_key=ws, status="open",
+            judge_id=target.judge_id, judge_total=target.total, admin_criteria=[], resolved_by="", created_at=now))
     more = "" if reason else \
         f" Add a reason with `{syntax.usage_for(ctx, user_key, f'dispute #{target.id} your reason')}`."
     return render.info(f"Dispute #{dispute_id} received: your {target.total:.1f}/10 on {target.qid} goes to the "
@@ -89,13 +77,8 @@ class OpenDispute:
 
 
 async def open_disputes(ctx: Context, workspace_key: str, limit: int = 10) -> list[OpenDispute]:
-    async with ctx.sessions() as s:
-        rows = (await s.execute(
-            select(Dispute, Member.display_name, Score.total, Score.criteria, Score.flags, Answer.text, QuestionRow.qid)
-            .join(Answer, Answer.id == Dispute.answer_id).join(Score, Score.answer_id == Answer.id)
-            .join(Member, Member.id == Dispute.member_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.status == "open", Dispute.workspace_key == workspace_key).order_by(Dispute.id).limit(limit)
-        )).all()
+    async with ctx.uow() as uow:
+        rows = await uow.disputes.open_in(workspace_key, limit)
     return [OpenDispute(d.id, d.answer_id, name, qid, total, d.reason, text[:300], list(criteria), list(flags))
             for d, name, total, criteria, flags, text, qid in rows]
 
@@ -155,12 +138,8 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
     now = ctx.clock.now()
     if not possible_id(dispute_id):
         return f"No dispute {dispute_id} in this workspace."
-    async with ctx.sessions.begin() as s:
-        row = (await s.execute(
-            select(Dispute, Answer, Score, Member.user_key).join(Answer, Answer.id == Dispute.answer_id)
-            .join(Score, Score.answer_id == Answer.id).join(Member, Member.id == Dispute.member_id)
-            .where(Dispute.id == dispute_id, Dispute.workspace_key == workspace_key)
-        )).first()
+    async with ctx.uow() as uow:
+        row = await uow.disputes.to_rule(dispute_id, workspace_key)
         if row is None:
             return f"No dispute {dispute_id} in this workspace."
         d, answer, sc, user_key = row
@@ -184,9 +163,9 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
         d.admin_total, d.admin_criteria, d.resolved_by, d.resolved_at = score, criteria, admin_key, now
         sc.total, sc.criteria = score, criteria
         if sc.review_state == "flagged":  # an admin's score on a held answer is also its review
-            sc.review_state, sc.counts = "cleared", True
-        await s.flush()
-        await progress.refresh_member(ctx, s, answer.member_id, round_id=answer.round_id)
+            moderation.review(sc, clear=True)
+        await uow.flush()
+        await progress.refresh_member(ctx, uow.session, answer.member_id, round_id=answer.round_id)
         ruling = Ruling(d.id, d.judge_total, score, d.status == "upheld")
     outcome = (f"Your dispute #{ruling.dispute_id} was upheld: your score is now {score:.1f}/10 (was "
                f"{ruling.judge_total:.1f}); points, streak and stats are updated." if ruling.upheld else
@@ -205,18 +184,9 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
 async def export(ctx: Context, name: str = "team-evals") -> dict[str, Any]:
     """Resolved disputes (admin score) and admin-cleared flags (the stored score, which the admin accepted)
     as an eval set: the questions as graded, each answer with its human score."""
-    async with ctx.sessions() as s:
-        disputed = (await s.execute(
-            select(Dispute.answer_id, Dispute.admin_total, Answer.text, QuestionRow.qid, QuestionRow.data)
-            .join(Answer, Answer.id == Dispute.answer_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Dispute.status != "open", Dispute.admin_total.is_not(None)).order_by(Dispute.id)
-        )).all()
-        cleared = (await s.execute(
-            select(Answer.id, Score.total, Answer.text, QuestionRow.qid, QuestionRow.data)
-            .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-            .where(Score.review_state == "cleared", live(),
-                   Answer.id.not_in(select(Dispute.answer_id))).order_by(Answer.id)
-        )).all()
+    async with ctx.uow() as uow:
+        disputed = await uow.disputes.rulings()
+        cleared = await uow.disputes.cleared_undisputed()
     questions: dict[str, dict[str, Any]] = {}
     answers: list[dict[str, Any]] = []
     for tag, rows in (("dispute", disputed), ("cleared-flag", cleared)):
@@ -256,14 +226,9 @@ class JudgeDisputes:
 
 async def by_judge(ctx: Context, since: datetime | None = None) -> list[JudgeDisputes]:
     """Scores and disputes created since `since` (all when None), grouped by the judge that scored."""
-    scored_q = select(Score.judge_id, func.count(Score.id)).group_by(Score.judge_id)
-    disputes_q = select(Dispute.judge_id, Dispute.status, Dispute.judge_total, Dispute.admin_total).order_by(Dispute.id)
-    if since is not None:
-        scored_q = scored_q.where(Score.created_at >= since)
-        disputes_q = disputes_q.where(Dispute.created_at >= since)
-    async with ctx.sessions() as s:
-        scored = dict((await s.execute(scored_q)).all())
-        rows = (await s.execute(disputes_q)).all()
+    async with ctx.uow() as uow:
+        scored = await uow.scores.count_by_judge(since)
+        rows = await uow.disputes.raised_since(since)
     out = []
     for judge_id in sorted(set(scored) | {r.judge_id for r in rows}):
         mine = [r for r in rows if r.judge_id == judge_id]

@@ -112,7 +112,7 @@ async def _store(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of:
     # known person with an unchanged name needs no other lookup.
     m = await uow.people.lock(event.user_key)
     if m is None or (event.display_name and m.display_name != event.display_name[:200]):
-        m = await directory.member(ctx, uow.session, event.user_key, event.display_name,
+        m = await directory.member(ctx, uow, event.user_key, event.display_name,
                                    directory.acting_in(ctx, event.workspace_key, event.place_key))
     if rnd is not None:
         question_id, day = rnd.question_id, rnd.local_date
@@ -121,7 +121,7 @@ async def _store(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of:
         if practice.member_id != m.id:
             return IntakeResult("ignored")
         question_id = practice.question_id
-        day = await local_day(ctx, uow.session, m, event.at)
+        day = await local_day(ctx, uow, m, event.at)
     if revision_of is not None and (limited := await too_many_revisions(uow, revision_of)) is not None:
         return IntakeResult("rejected", limited)
     values = {

@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bank.schema import FollowUp, Question, category_label
 from bot import render, syntax
@@ -29,7 +27,7 @@ from bot.services import directory, intake, practice, progress
 from bot.services.context import Context
 from bot.services.days import local_day
 from bot.store.models import Answer, InterviewSession, InterviewTurn, Score
-from bot.store.repositories import Repositories
+from bot.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +79,9 @@ async def start(ctx: Context, user_key: str, display_name: str, category: str | 
                 workspace_key: str = "") -> Message:
     """Open a session (ending any active one) and DM its first question."""
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as s:
-        m = await directory.member(ctx, s, user_key, display_name, workspace_key)
-        await s.execute(update(InterviewSession).where(InterviewSession.member_id == m.id,
-                                                       InterviewSession.status == "active")
-                        .values(status="ended", ended_at=now))
+    async with ctx.uow() as uow:
+        m = await directory.member(ctx, uow, user_key, display_name, workspace_key)
+        await uow.interviews.end_active(m.id, now)
         member_id = m.id
     first = await practice.pick(ctx, user_key, display_name, category)
     if first.question is None:
@@ -98,13 +94,11 @@ async def start(ctx: Context, user_key: str, display_name: str, category: str | 
                          "shows the summary.")
     platform = ctx.platform_for(user_key)
     posted = await platform.dm(user_key, intro)
-    async with ctx.sessions.begin() as s:
-        session = InterviewSession(member_id=member_id, thread_key=posted.thread_key, category=category,
-                                   planned=planned, status="active", started_at=now, last_activity_at=now)
-        s.add(session)
-        await s.flush()
-        turn = _question_turn(session.id, 1, 1, first.question.id, first.question.prompt, now)
-        s.add(turn)
+    async with ctx.uow() as uow:
+        session_id = await uow.interviews.add(InterviewSession(
+            member_id=member_id, thread_key=posted.thread_key, category=category, planned=planned, status="active",
+            started_at=now, last_activity_at=now))
+        await uow.interviews.add_turn(_question_turn(session_id, 1, 1, first.question.id, first.question.prompt, now))
     await platform.dm(user_key, _prompt_message(ctx, 1, planned, 0, first.question.prompt,
                                                 category_label(first.question.category), first.reason))
     return render.info("I started a mock interview in a direct message. Answer there.")
@@ -128,28 +122,25 @@ def _prompt_message(ctx: Context, number: int, planned: int, follow_up: int, pro
 
 # Answers, hints, skips ---------------------------------------------------------------------------------
 
-async def active_for(ctx: Context, s: AsyncSession, user_key: str, thread_key: str) -> InterviewSession | None:
-    m = await directory.find_member(s, user_key)
+async def active_for(ctx: Context, uow: UnitOfWork, user_key: str, thread_key: str) -> InterviewSession | None:
+    m = await directory.find_member(uow, user_key)
     if m is None:
         return None
-    return await s.scalar(select(InterviewSession).where(
-        InterviewSession.member_id == m.id, InterviewSession.thread_key == thread_key,
-        InterviewSession.status == "active").order_by(InterviewSession.id.desc()).limit(1))
+    return await uow.interviews.active_in(m.id, thread_key)
 
 
 async def has_active(ctx: Context, user_key: str) -> bool:
     """Whether the person has an interview waiting for them (a terminal restart resumes typing into it)."""
-    async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
-        return m is not None and await s.scalar(select(InterviewSession.id).where(
-            InterviewSession.member_id == m.id, InterviewSession.status == "active").limit(1)) is not None
+    async with ctx.uow() as uow:
+        m = await directory.find_member(uow, user_key)
+        return m is not None and await uow.interviews.has_active(m.id)
 
 
 async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | None:
     """A DM in a thread with an active interview; None when there is none (the caller carries on)."""
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        session = await active_for(ctx, s, event.user_key, event.thread_key)
+    async with ctx.uow() as uow:
+        session = await active_for(ctx, uow, event.user_key, event.thread_key)
         if session is None:
             return None
         session_id = session.id
@@ -173,45 +164,32 @@ async def on_message(ctx: Context, judge: Judge, event: AnswerEvent) -> Reply | 
         return await _send(ctx, event.user_key, Reply([render.error(
             f"That answer is {len(text):,} characters; the limit is {ctx.settings.max_answer_chars:,}.",
             "Trim it to the key points, as you would in an interview.")]))
-    async with ctx.sessions() as s:  # the same hourly cap as every answer, counted by arrival
-        owner = await s.scalar(select(InterviewSession.member_id).where(InterviewSession.id == session_id))
-        limited = None if owner is None else await intake.rate_limited(ctx, Repositories(s), owner, now)
+    async with ctx.uow() as uow:  # the same hourly cap as every answer, counted by arrival
+        owner = await uow.interviews.owner(session_id)
+        limited = None if owner is None else await intake.rate_limited(ctx, uow, owner, now)
     if limited is not None:
         return await _send(ctx, event.user_key, Reply([limited]))
     # Store before grading: a crash from here on leaves an `answered` turn that `resume` grades. The
     # conditional update and the unique message key make a redelivered or concurrent message a no-op.
     try:
-        async with ctx.sessions.begin() as s:
-            turn = await _current(s, session_id)
+        async with ctx.uow() as uow:
+            turn = await uow.interviews.current_turn(session_id)
             if turn is None:
                 return Reply([])
-            taken = await s.execute(
-                update(InterviewTurn).where(InterviewTurn.id == turn.id, InterviewTurn.status == "asked")
-                .values(status="answered", text=text, message_key=event.message_key)
-                .execution_options(synchronize_session=False))
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
+            if not await uow.interviews.take_answer(turn.id, text, event.message_key):
                 return Reply([])
-            (await s.get(InterviewSession, session_id)).last_activity_at = now  # type: ignore[union-attr]
+            (await uow.interviews.get(session_id)).last_activity_at = now  # type: ignore[union-attr]
             turn_id = turn.id
     except IntegrityError:
         return Reply([])  # this platform message already answered an earlier prompt
     return await _grade_and_advance(ctx, judge, turn_id, event.message_key)
 
 
-async def _current(s: AsyncSession, session_id: int) -> InterviewTurn | None:
-    return await s.scalar(select(InterviewTurn).where(InterviewTurn.session_id == session_id)
-                          .order_by(InterviewTurn.seq.desc()).limit(1))
-
-
 async def _user_of(ctx: Context, session_id: int) -> str:
-    async with ctx.sessions() as s:
-        session = await s.get(InterviewSession, session_id)
-        assert session is not None
-        from bot.store.models import Member
-
-        member = await s.get(Member, session.member_id)
-        assert member is not None
-        return member.user_key
+    async with ctx.uow() as uow:
+        user_key = await uow.interviews.user_key(session_id)
+    assert user_key is not None
+    return user_key
 
 
 async def _send(ctx: Context, user_key: str, reply: Reply) -> Reply:
@@ -223,12 +201,12 @@ async def _send(ctx: Context, user_key: str, reply: Reply) -> Reply:
 
 async def _hint(ctx: Context, session_id: int) -> Reply:
     """A nudge towards the shape of a good answer; it never quotes the rubric."""
-    async with ctx.sessions.begin() as s:
-        turn = await _current(s, session_id)
+    async with ctx.uow() as uow:
+        turn = await uow.interviews.current_turn(session_id)
         if turn is None or turn.status != "asked":
             return Reply([])
         turn.hints += 1
-        (await s.get(InterviewSession, session_id)).last_activity_at = ctx.clock.now()  # type: ignore[union-attr]
+        (await uow.interviews.get(session_id)).last_activity_at = ctx.clock.now()  # type: ignore[union-attr]
         question = ctx.catalog.get(turn.qid)
         follow_up, hints = turn.follow_up, turn.hints
     penalty = ctx.settings.interview_hint_penalty
@@ -246,8 +224,8 @@ async def _hint(ctx: Context, session_id: int) -> Reply:
 
 
 async def _skip(ctx: Context, session_id: int) -> Reply:
-    async with ctx.sessions.begin() as s:
-        turn = await _current(s, session_id)
+    async with ctx.uow() as uow:
+        turn = await uow.interviews.current_turn(session_id)
         if turn is None:
             return Reply([])
         if turn.status == "asked":
@@ -288,10 +266,10 @@ def focus(reference: str, about: str, sentences: int = 4) -> str:
 
 
 async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_key: str) -> Reply:
-    async with ctx.sessions() as s:
-        turn = await s.get(InterviewTurn, turn_id)
+    async with ctx.uow() as uow:
+        turn = await uow.interviews.turn(turn_id)
         assert turn is not None
-        session = await s.get(InterviewSession, turn.session_id)
+        session = await uow.interviews.get(turn.session_id)
         assert session is not None
         parent = ctx.catalog.get(turn.qid)
         text, hints, follow_up, number, session_id = turn.text, turn.hints, turn.follow_up, turn.number, session.id
@@ -312,8 +290,8 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
             log.error("operator alert: judge failure will not pass on its own", extra=fields)
         else:
             log.warning("interview grading failed", extra=fields)
-        async with ctx.sessions.begin() as s:
-            row = await s.get(InterviewTurn, turn_id)
+        async with ctx.uow() as uow:
+            row = await uow.interviews.turn(turn_id)
             row.status = "asked"  # type: ignore[union-attr]
         when = "tomorrow, when today's grading budget is fresh" if kind is failures.Kind.BUDGET else "in a minute"
         return await _send(ctx, user_key, Reply([render.error(
@@ -350,10 +328,8 @@ async def _grade_and_advance(ctx: Context, judge: Judge, turn_id: int, message_k
 
 async def _unprobed_gaps(ctx: Context, session_id: int, number: int) -> list[CriterionResult]:
     """The first answer's criteria for a question, minus the ones a follow-up already pushed on."""
-    async with ctx.sessions() as s:
-        turns = (await s.scalars(select(InterviewTurn).where(InterviewTurn.session_id == session_id,
-                                                             InterviewTurn.number == number)
-                                 .order_by(InterviewTurn.seq))).all()
+    async with ctx.uow() as uow:
+        turns = await uow.interviews.turns(session_id, number)
     probed = {t.probe for t in turns}
     return [CriterionResult(c["id"], c["verdict"], c.get("evidence", ""), int(c.get("weight", 1)), c.get("text", ""))
             for c in turns[0].criteria if (c.get("text") or c.get("id")) not in probed]
@@ -363,43 +339,39 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
                          text: str, verdict: Verdict, penalty: float) -> int:
     """The first answer to a question becomes a scored Answer, counted through the one progress path."""
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as s:
-        session = await s.get(InterviewSession, session_id)
+    async with ctx.uow() as uow:
+        session = await uow.interviews.get(session_id)
         assert session is not None
-        from bot.store.models import Member
-
-        member = await s.get(Member, session.member_id)
+        member = await uow.people.get(session.member_id)
         assert member is not None
-        existing = await s.scalar(select(Answer.id).where(Answer.message_key == message_key))
+        existing = await uow.answers.by_message_key(message_key)
         if existing is not None:  # a redelivered message: the first grade stands
-            return existing
+            return existing.id
+        day = await local_day(ctx, uow, member, now)
         answer = Answer(message_key=message_key, member_id=member.id, round_id=None, practice_id=None,
                         question_id=ctx.catalog.row_id(question.id), thread_key=session.thread_key, text=text,
-                        day=await local_day(ctx, s, member, now), submitted_at=now,
-                        status="scored", next_attempt_at=now, reply_sent=True)
-        s.add(answer)
-        await s.flush()
+                        day=day, submitted_at=now, status="scored", next_attempt_at=now, reply_sent=True)
         flags = sorted(set(verdict.flags))
         held = bool(flags) or verdict.status == "held"  # held: kept out of stats until an admin decides
         total = round(verdict.total - penalty, 1)
-        s.add(Score(answer_id=answer.id, total=total, criteria=[asdict(c) for c in verdict.criteria],
-                    feedback=verdict.feedback, follow_up=verdict.follow_up, flags=flags,
-                    review_state="flagged" if held else "none", counts=not held,
-                    judge_id=verdict.judge_id, offline=verdict.offline,
-                    input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
-                    output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
-                    latency_ms=verdict.latency_ms, created_at=now))
-        await s.flush()
+        answer_id = await uow.interviews.add_scored_answer(answer, Score(
+            total=total, criteria=[asdict(c) for c in verdict.criteria],
+            feedback=verdict.feedback, follow_up=verdict.follow_up, flags=flags,
+            review_state="flagged" if held else "none", counts=not held,
+            judge_id=verdict.judge_id, offline=verdict.offline,
+            input_tokens=verdict.usage.input_tokens, cached_tokens=verdict.usage.cached_tokens,
+            output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
+            latency_ms=verdict.latency_ms, created_at=now))
         if not held:
-            await progress.record_review(s, member.id, question.id, total, answer.day)
-        await progress.refresh_member(ctx, s, member.id)
-        return answer.id
+            await progress.record_review(uow.session, member.id, question.id, total, day)
+        await progress.refresh_member(ctx, uow.session, member.id)
+        return answer_id
 
 
 async def _record(ctx: Context, turn_id: int, verdict: Verdict, penalty: float, answer_id: int | None, *,
                   ungraded: bool = False) -> None:
-    async with ctx.sessions.begin() as s:
-        turn = await s.get(InterviewTurn, turn_id)
+    async with ctx.uow() as uow:
+        turn = await uow.interviews.turn(turn_id)
         assert turn is not None
         turn.status = "ungraded" if ungraded else "scored"
         turn.total = None if ungraded else round(verdict.total - penalty, 1)
@@ -441,13 +413,12 @@ def choose_follow_up(follow_ups: Sequence[FollowUp], asked: Sequence[str], gap: 
 
 async def _advance(ctx: Context, judge: Judge, turn_id: int, verdict: Verdict, shown: list[Message]) -> Reply:
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        turn = await s.get(InterviewTurn, turn_id)
+    async with ctx.uow() as uow:
+        turn = await uow.interviews.turn(turn_id)
         assert turn is not None
         session_id, number, follow_up, qid = turn.session_id, turn.number, turn.follow_up, turn.qid
-        asked = (await s.scalars(select(InterviewTurn.prompt).where(InterviewTurn.session_id == session_id,
-                                                                    InterviewTurn.number == number))).all()
-        session = await s.get(InterviewSession, session_id)
+        asked = await uow.interviews.prompts(session_id, number)
+        session = await uow.interviews.get(session_id)
         assert session is not None
         planned = session.planned
     parent = ctx.catalog.get(qid)
@@ -456,10 +427,10 @@ async def _advance(ctx: Context, judge: Judge, turn_id: int, verdict: Verdict, s
         chosen = choose_follow_up(parent.follow_ups, asked, gap, verdict.follow_up)
         if chosen is not None:
             prompt, probe = chosen
-            async with ctx.sessions.begin() as s:
-                last = await _current(s, session_id)
+            async with ctx.uow() as uow:
+                last = await uow.interviews.current_turn(session_id)
                 assert last is not None
-                s.add(InterviewTurn(session_id=session_id, seq=last.seq + 1, number=number,
+                await uow.interviews.add_turn(InterviewTurn(session_id=session_id, seq=last.seq + 1, number=number,
                                     follow_up=follow_up + 1, qid=qid, prompt=prompt, probe=probe, status="asked",
                                     text="", hints=0, criteria=[], feedback="", note="", judge_id="",
                                     input_tokens=0, cached_tokens=0, output_tokens=0, cost_usd=0.0, asked_at=now))
@@ -471,12 +442,11 @@ async def _advance(ctx: Context, judge: Judge, turn_id: int, verdict: Verdict, s
 
 async def _next_question(ctx: Context, session_id: int, number: int, shown: list[Message]) -> Reply:
     now = ctx.clock.now()
-    async with ctx.sessions() as s:
-        session = await s.get(InterviewSession, session_id)
+    async with ctx.uow() as uow:
+        session = await uow.interviews.get(session_id)
         assert session is not None
         planned, category = session.planned, session.category
-        asked = list((await s.scalars(select(InterviewTurn.qid).where(InterviewTurn.session_id == session_id)
-                                      .distinct())).all())
+        asked = await uow.interviews.asked_questions(session_id)
     user_key = await _user_of(ctx, session_id)
     if number >= planned:
         await _send(ctx, user_key, Reply(shown))
@@ -485,10 +455,11 @@ async def _next_question(ctx: Context, session_id: int, number: int, shown: list
     if nxt.question is None:
         await _send(ctx, user_key, Reply(shown))
         return await finish(ctx, session_id, "done", "No more questions match this interview.")
-    async with ctx.sessions.begin() as s:
-        last = await _current(s, session_id)
+    async with ctx.uow() as uow:
+        last = await uow.interviews.current_turn(session_id)
         assert last is not None
-        s.add(_question_turn(session_id, last.seq + 1, number + 1, nxt.question.id, nxt.question.prompt, now))
+        await uow.interviews.add_turn(_question_turn(session_id, last.seq + 1, number + 1, nxt.question.id,
+                                                     nxt.question.prompt, now))
     shown.append(_prompt_message(ctx, number + 1, planned, 0, nxt.question.prompt,
                                  category_label(nxt.question.category), nxt.reason))
     return await _send(ctx, user_key, Reply(shown))
@@ -496,12 +467,8 @@ async def _next_question(ctx: Context, session_id: int, number: int, shown: list
 
 async def resume(ctx: Context, judge: Judge) -> int:
     """After a restart: grade answers that were stored but not graded when the process stopped."""
-    async with ctx.sessions() as s:
-        rows = (await s.execute(
-            select(InterviewTurn.id, InterviewTurn.session_id, InterviewTurn.seq).join(
-                InterviewSession, InterviewSession.id == InterviewTurn.session_id)
-            .where(InterviewSession.status == "active", InterviewTurn.status == "answered")
-        )).all()
+    async with ctx.uow() as uow:
+        rows = await uow.interviews.ungraded_answers()
     for turn_id, session_id, seq in rows:
         await _grade_and_advance(ctx, judge, turn_id, f"interview:{session_id}:{seq}")
     return len(rows)
@@ -513,14 +480,12 @@ async def finish(ctx: Context, session_id: int, status: str, note: str) -> Reply
     now = ctx.clock.now()
     user_key = await _user_of(ctx, session_id)
     again = syntax.usage_for(ctx, user_key, "interview CATEGORY")
-    async with ctx.sessions.begin() as s:
-        session = await s.get(InterviewSession, session_id)
+    async with ctx.uow() as uow:
+        session = await uow.interviews.get(session_id)
         assert session is not None
         if session.status == "active":
             session.status, session.ended_at = status, now
-        turns = (await s.scalars(select(InterviewTurn).where(InterviewTurn.session_id == session_id)
-                                 .order_by(InterviewTurn.seq))).all()
-        summary = summarise(ctx, list(turns), note, again=again)
+        summary = summarise(ctx, await uow.interviews.turns(session_id), note, again=again)
     return await _send(ctx, user_key, Reply([summary], finished=True))
 
 

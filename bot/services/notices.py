@@ -91,8 +91,8 @@ async def _send_once(ctx: Context, kind: str, targets: list[tuple[str, int, str]
 async def summary_message(ctx: Context, member_id: int, week: str, *, user_key: str = "") -> Message:
     """`user_key`: whose platform's command syntax the hints use (bot.syntax); `/drill` without one."""
     async with ctx.uow() as uow:  # progress_view still takes the session
-        points = await progress_view.week_points(uow.session, member_id, week)
-        streak = await progress_view.streak(uow.session, member_id)
+        points = await progress_view.week_points(uow, member_id, week)
+        streak = await progress_view.streak(uow, member_id)
     weak = await practice.weak_for(ctx, member_id)
     suggestions: list[str] = []
     for category in weak[:3]:

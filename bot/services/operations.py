@@ -6,10 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
-
 from bot.services.context import Context
-from bot.store.models import Answer, Score
 
 
 @dataclass
@@ -41,13 +38,9 @@ def _percentile(values: list[float], q: float) -> float | None:
 async def activity(ctx: Context, since: timedelta) -> ActivityReport:
     start = ctx.clock.now() - since
     report = ActivityReport(round(since.total_seconds() / 86400, 2))
-    async with ctx.sessions() as s:
-        statuses = (await s.execute(select(Answer.status, func.count(Answer.id))
-                                    .where(Answer.submitted_at >= start).group_by(Answer.status))).all()
-        scores = (await s.execute(select(Score.judge_id, Score.input_tokens, Score.cached_tokens, Score.output_tokens,
-                                         Score.cost_usd, Score.latency_ms, Score.flags)
-                                  .where(Score.created_at >= start))).all()
-    report.by_status = {status: n for status, n in statuses}
+    async with ctx.uow() as uow:
+        report.by_status = await uow.answers.status_counts(start)
+        scores = await uow.scores.calls_since(start)
     report.received = sum(report.by_status.values())
     cost: dict[str, float] = defaultdict(float)
     flags: Counter[str] = Counter()
@@ -68,8 +61,5 @@ async def activity(ctx: Context, since: timedelta) -> ActivityReport:
 async def purge_answer_text(ctx: Context, retention_days: int) -> int:
     """Blank the raw text of answers older than the retention period; scores and stats stay."""
     cutoff = ctx.clock.now() - timedelta(days=retention_days)
-    async with ctx.sessions.begin() as s:
-        result = await s.execute(update(Answer).where(Answer.submitted_at < cutoff, Answer.text != "",
-                                                      Answer.status.in_(("scored", "failed")))
-                                 .values(text="").execution_options(synchronize_session=False))
-        return result.rowcount or 0  # type: ignore[attr-defined]
+    async with ctx.uow() as uow:
+        return await uow.answers.blank_text_before(cutoff)

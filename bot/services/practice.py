@@ -29,7 +29,7 @@ RECENT_PRACTICE = 10  # `next` does not repeat a question within this many press
 
 async def _category_stats(ctx: Context, member_id: int) -> list[CategoryStat]:
     async with ctx.uow() as uow:
-        rows = await uow.practice.category_stats(member_id)
+        rows = await uow.progress.category_stats(member_id)
     return [CategoryStat(r.category, r.attempts, r.mean, r.weighted_mean, r.last_score) for r in rows]
 
 
@@ -68,9 +68,9 @@ async def pick(ctx: Context, user_key: str, display_name: str = "", category: st
     """
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        m = await directory.member(ctx, uow.session, user_key, display_name, workspace_key)
+        m = await directory.member(ctx, uow, user_key, display_name, workspace_key)
         member_id = m.id
-        today = await local_day(ctx, uow.session, m, now)
+        today = await local_day(ctx, uow, m, now)
         due = await uow.reviews.due(member_id, today)
         leeches = await uow.reviews.leeches(member_id)
         seen = await uow.practice.seen_questions(member_id)

@@ -14,17 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.messages import Button, Field, Message, user_text
 from bot.rules.timing import iso_week, week_start
 from bot.services import directory
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, CategoryStatRow, QuestionRow, RoundPoints, Score, Streak
-from bot.store.models import Dispute as DisputeRow
-from bot.store.queries import counted, live
 from bot.store.repositories import Repositories
 
 TREND_WEEKS = 8
@@ -86,11 +80,10 @@ class ProgressView:
 
 
 # Named queries: every view of a person's progress reads these (the card, App Home, `stats`, `streak`,
-# the personal weekly summary, and the channel digest's longest streaks) ---------------------------------
-async def week_points(s: AsyncSession, member_id: int, week: str) -> float:
+# the personal weekly summary, and the channel digest's longest streaks), through `uow.progress` ----------
+async def week_points(uow: Repositories, member_id: int, week: str) -> float:
     """A person's points in an ISO week: the sum of their best counted score per round, all channels."""
-    return float(await s.scalar(select(func.sum(RoundPoints.points)).where(
-        RoundPoints.member_id == member_id, RoundPoints.iso_week == week)) or 0.0)
+    return await uow.progress.week_points(member_id, week)
 
 
 @dataclass
@@ -100,36 +93,25 @@ class StreakNow:
     freezes: int
 
 
-STREAK_CHUNK = 5000  # ids per statement: far below both drivers' bind-parameter limits
+async def streaks(uow: Repositories, member_ids: Sequence[int], *, running_only: bool = False
+                  ) -> dict[int, StreakNow]:
+    """People's streaks by primary key (`running_only`: only streaks above zero)."""
+    return {r.member_id: StreakNow(r.current, r.longest, r.freezes)
+            for r in await uow.progress.streaks(member_ids, running_only=running_only)}
 
 
-async def streaks(s: AsyncSession, member_ids: Sequence[int], *, running_only: bool = False) -> dict[int, StreakNow]:
-    """People's streaks by primary key (`running_only`: only streaks above zero). By key, not by a join:
-    joining streaks made PostgreSQL hash or sort every streak in the database (190 ms at 100,000 people)."""
-    ids = list(member_ids)
-    found: dict[int, StreakNow] = {}
-    for i in range(0, len(ids), STREAK_CHUNK):
-        q = select(Streak.member_id, Streak.current, Streak.longest, Streak.freezes).where(
-            Streak.member_id.in_(ids[i:i + STREAK_CHUNK]))
-        if running_only:
-            q = q.where(Streak.current > 0)
-        found |= {r.member_id: StreakNow(r.current, r.longest, r.freezes) for r in (await s.execute(q)).all()}
-    return found
+async def streak(uow: Repositories, member_id: int) -> StreakNow | None:
+    return (await streaks(uow, [member_id])).get(member_id)
 
 
-async def streak(s: AsyncSession, member_id: int) -> StreakNow | None:
-    return (await streaks(s, [member_id])).get(member_id)
+async def category_strengths(uow: Repositories, member_id: int) -> list[CategoryStrength]:
+    return [CategoryStrength(r.category, r.attempts, r.mean, r.weighted_mean)
+            for r in await uow.progress.category_stats(member_id)]
 
 
-async def category_strengths(s: AsyncSession, member_id: int) -> list[CategoryStrength]:
-    rows = (await s.scalars(select(CategoryStatRow).where(CategoryStatRow.member_id == member_id)
-                            .order_by(CategoryStatRow.category))).all()
-    return [CategoryStrength(r.category, r.attempts, r.mean, r.weighted_mean) for r in rows]
-
-
-async def due_reviews(s: AsyncSession, member_id: int, today: date) -> list[str]:
+async def due_reviews(uow: Repositories, member_id: int, today: date) -> list[str]:
     """Questions due for spaced review today (leeches excluded), soonest first: the same rule `practice` uses."""
-    return await Repositories(s).reviews.due(member_id, today)
+    return await uow.reviews.due(member_id, today)
 
 
 def trend_weeks(today: date, n: int = TREND_WEEKS) -> list[str]:
@@ -138,16 +120,13 @@ def trend_weeks(today: date, n: int = TREND_WEEKS) -> list[str]:
     return [iso_week(monday - timedelta(weeks=i)) for i in range(n - 1, -1, -1)]
 
 
-async def score_trend(s: AsyncSession, member_id: int, today: date, n: int = TREND_WEEKS) -> list[TrendWeek]:
+async def score_trend(uow: Repositories, member_id: int, today: date, n: int = TREND_WEEKS) -> list[TrendWeek]:
     """Mean counted score per ISO week (rounds and practice), by the streak day each answer counts for."""
     first = week_start(today) - timedelta(weeks=n - 1)
     # submitted_at bounds the scan through the (member_id, submitted_at) index; a day can only be a
     # little earlier than the submission instant (time zones), so start a day early and filter by day.
     since = datetime.combine(first - timedelta(days=1), time(0), ZoneInfo("UTC"))
-    rows = (await s.execute(
-        select(Answer.day, Score.total).join(Score, Score.answer_id == Answer.id)
-        .where(Answer.member_id == member_id, Answer.submitted_at >= since, *counted())
-    )).all()
+    rows = await uow.progress.counted_days_since(member_id, since)
     by_week: dict[str, list[float]] = defaultdict(list)
     for day, total in rows:
         if day >= first:
@@ -156,46 +135,36 @@ async def score_trend(s: AsyncSession, member_id: int, today: date, n: int = TRE
             for w in trend_weeks(today, n)]
 
 
-async def recent_feedback(s: AsyncSession, member_id: int, limit: int = RECENT_FEEDBACK) -> list[Feedback]:
-    rows = (await s.execute(
-        select(QuestionRow.qid, Score.total, Answer.day, Score.feedback)
-        .join(Score, Score.answer_id == Answer.id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-        .where(Answer.member_id == member_id, live())
-        .order_by(Answer.submitted_at.desc(), Answer.id.desc()).limit(limit)
-    )).all()
-    return [Feedback(r.qid, r.total, r.day, user_text(r.feedback or "", 280)) for r in rows]
+async def recent_feedback(uow: Repositories, member_id: int, limit: int = RECENT_FEEDBACK) -> list[Feedback]:
+    return [Feedback(r.qid, r.total, r.day, user_text(r.feedback or "", 280))
+            for r in await uow.progress.recent_feedback(member_id, limit)]
 
 
-async def open_disputes(s: AsyncSession, member_id: int) -> list[Dispute]:
+async def open_disputes(uow: Repositories, member_id: int) -> list[Dispute]:
     """The person's disputes still waiting for an admin, newest first."""
-    rows = (await s.execute(
-        select(DisputeRow.id, QuestionRow.qid, DisputeRow.status)
-        .join(Answer, Answer.id == DisputeRow.answer_id).join(QuestionRow, QuestionRow.id == Answer.question_id)
-        .where(DisputeRow.member_id == member_id, DisputeRow.status == "open")
-        .order_by(DisputeRow.id.desc()).limit(10))).all()
-    return [Dispute(r.id, r.qid, r.status) for r in rows]
+    return [Dispute(r.id, r.qid, r.status) for r in await uow.progress.open_disputes(member_id, 10)]
 
 
 # The model ----------------------------------------------------------------------------------------
 async def load(ctx: Context, user_key: str) -> ProgressView | None:
     """The person's progress now, or None if drillbot has never seen them."""
-    async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+    async with ctx.uow() as uow:
+        m = await directory.find_member(uow, user_key)
         if m is None:
             return None
-        today = await local_day(ctx, s, m)
+        today = await local_day(ctx, uow, m)
         week = iso_week(today)
         view = ProgressView(m.id, m.user_key, user_text(m.display_name or "you", 80), today, week)
-        st = await streak(s, m.id)
+        st = await streak(uow, m.id)
         if st is not None:
             view.streak, view.longest, view.freezes = st.current, st.longest, st.freezes
-        view.points_week = await week_points(s, m.id, week)
-        view.categories = await category_strengths(s, m.id)
-        view.trend = await score_trend(s, m.id, today)
-        due = await due_reviews(s, m.id, today)
+        view.points_week = await week_points(uow, m.id, week)
+        view.categories = await category_strengths(uow, m.id)
+        view.trend = await score_trend(uow, m.id, today)
+        due = await due_reviews(uow, m.id, today)
         view.due, view.due_total = due[:DUE_SHOWN], len(due)
-        view.feedback = await recent_feedback(s, m.id)
-        view.disputes = await open_disputes(s, m.id)
+        view.feedback = await recent_feedback(uow, m.id)
+        view.disputes = await open_disputes(uow, m.id)
     return view
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from bank.schema import category_label
 from bot import render
 from bot.clock import as_utc
@@ -15,9 +13,7 @@ from bot.rules.timing import iso_week, local_date
 from bot.services import directory, practice, progress_view
 from bot.services.context import Context
 from bot.services.days import local_day
-from bot.store.models import Answer, Channel, Member, RoundPoints, Score
-from bot.store.queries import live
-from bot.store.repositories import Repositories
+from bot.store.models import Channel
 
 
 @dataclass
@@ -32,20 +28,9 @@ class Standing:
 async def leaderboard_rows(ctx: Context, *, channel_id: int | None = None, workspace_id: int | None = None,
                            week: str | None = None, limit: int = 10) -> list[Standing]:
     """Sum of each person's best round scores; ties go to whoever answered first."""
-    q = (select(RoundPoints.member_id, func.sum(RoundPoints.points).label("points"),
-                func.min(RoundPoints.answered_at).label("first_at"), Member.display_name,
-                Member.leaderboard_opt_out)
-         .join(Member, Member.id == RoundPoints.member_id)
-         .group_by(RoundPoints.member_id, Member.display_name, Member.leaderboard_opt_out))
-    if channel_id is not None:
-        q = q.where(RoundPoints.channel_id == channel_id)
-    if workspace_id is not None:
-        q = q.where(RoundPoints.workspace_id == workspace_id)
-    if week is not None:
-        q = q.where(RoundPoints.iso_week == week)
-    q = q.order_by(func.sum(RoundPoints.points).desc(), func.min(RoundPoints.answered_at).asc()).limit(limit)
-    async with ctx.sessions() as s:
-        rows = (await s.execute(q)).all()
+    async with ctx.uow() as uow:
+        rows = await uow.progress.leaderboard(channel_id=channel_id, workspace_id=workspace_id, week=week,
+                                              limit=limit)
     return [Standing(r.member_id, r.display_name, round(r.points, 1), as_utc(r.first_at), r.leaderboard_opt_out)
             for r in rows]
 
@@ -58,8 +43,8 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
     if period not in ("week", "all"):
         return render.error(f"Unknown period “{user_text(period, 20)}”.", "Use `leaderboard week` or "
                             "`leaderboard all`.")
-    async with ctx.sessions() as s:
-        ch = await directory.find_channel(s, channel_key) if channel_key else None
+    async with ctx.uow() as uow:
+        ch = await directory.find_channel(uow, channel_key) if channel_key else None
     if ch is None:
         return render.error("The leaderboard belongs to a channel with daily questions.",
                             "Run this command in that channel.")
@@ -77,9 +62,9 @@ async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week
 
 
 async def streak(ctx: Context, user_key: str) -> Message:
-    async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
-        row = await progress_view.streak(s, m.id) if m else None
+    async with ctx.uow() as uow:
+        m = await directory.find_member(uow, user_key)
+        row = await progress_view.streak(uow, m.id) if m else None
     if row is None:
         return Message(title="Streak", text="No streak yet: answer a daily question or a practice question.",
                        kind="stats")
@@ -89,22 +74,19 @@ async def streak(ctx: Context, user_key: str) -> Message:
 
 
 async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Message:
-    async with ctx.sessions() as s:
-        m = await directory.find_member(s, user_key)
+    async with ctx.uow() as uow:
+        m = await directory.find_member(uow, user_key)
         # Opting out of the leaderboard makes your results private: others get the reply they would get
         # for someone with no answers, so the opt-out itself is not revealed either.
         if m is None or (m.leaderboard_opt_out and not about_self):
             return Message(title="Stats", text="No answers yet." if about_self else "No answers from them yet.",
                            kind="stats")
-        st = await progress_view.streak(s, m.id)
-        cats = await progress_view.category_strengths(s, m.id)
-        answers = await s.scalar(select(func.count(Answer.id)).where(Answer.member_id == m.id,
-                                                                     live())) or 0
-        scored = await s.scalar(select(func.count(Score.id)).join(Answer).where(Answer.member_id == m.id,
-                                                                                live())) or 0
-        week = iso_week(await local_day(ctx, s, m))
-        week_points = await progress_view.week_points(s, m.id, week)
-        leeches = await Repositories(s).reviews.leeches(m.id)
+        st = await progress_view.streak(uow, m.id)
+        cats = await progress_view.category_strengths(uow, m.id)
+        answers, scored = await uow.progress.answer_counts(m.id)
+        week = iso_week(await local_day(ctx, uow, m))
+        week_points = await progress_view.week_points(uow, m.id, week)
+        leeches = await uow.reviews.leeches(m.id)
         name, member_id = m.display_name, m.id
     weak = await practice.weak_for(ctx, member_id)
     fields = [Field("Streak", f"{st.current if st else 0} day(s), longest {st.longest if st else 0}", True),
@@ -123,5 +105,5 @@ async def stats(ctx: Context, user_key: str, *, about_self: bool = True) -> Mess
 
 
 async def channel_of(ctx: Context, channel_key: str) -> Channel | None:
-    async with ctx.sessions() as s:
-        return await directory.find_channel(s, channel_key)
+    async with ctx.uow() as uow:
+        return await directory.find_channel(uow, channel_key)

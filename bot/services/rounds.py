@@ -41,7 +41,7 @@ async def team_weak_categories(ctx: Context, channel_id: int) -> list[str]:
 async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> PostResult:
     now = ctx.clock.now()
     async with ctx.uow() as uow:
-        ch = await directory.find_channel(uow.session, channel_key)
+        ch = await directory.find_channel(uow, channel_key)
         if ch is None or not ch.enabled:
             return PostResult(False, "channel not configured")
         today = local_date(now, ch.timezone)
@@ -113,7 +113,7 @@ async def close_due_rounds(ctx: Context) -> int:
 async def skip_today(ctx: Context, channel_key: str) -> bool:
     """Close today's round without a reveal (an admin's choice, e.g. a holiday)."""
     async with ctx.uow() as uow:
-        ch = await directory.find_channel(uow.session, channel_key)
+        ch = await directory.find_channel(uow, channel_key)
         if ch is None:
             return False
         rnd = await uow.rounds.on_day(ch.id, local_date(ctx.clock.now(), ch.timezone))

@@ -11,19 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-
-from sqlalchemy import and_, case, exists, func, literal, literal_column, null, select, union_all
 
 from bot.messages import user_text
 from bot.rules.timing import iso_week, local_date, week_start
 from bot.services.context import Context
-from bot.store.models import Answer, Member, QuestionRow, Score
-from bot.store.models import Dispute as DisputeRow
-from bot.store.queries import counted, live
+from bot.store.team_figures import Period
 
-HIT = 7.0  # a score from 7/10 up is a "hit": the answer met most of the rubric
 TOO_EASY, TOO_HARD = 0.85, 0.15  # hit rates that mark a question as not discriminating
 MIN_ANSWERS = 3  # fewer answers say nothing about a question
 ANONYMOUS = "(anonymous)"
@@ -56,82 +51,38 @@ class TeamReport:
                 self.judges, self.disputes]
 
 
-def _week_bucket(weeks: list[str], first_day: date) -> Any:
-    """A SQL expression naming the ISO week of Answer.day (portable across SQLite and PostgreSQL).
-    Rows are already limited to the period, so each branch needs one comparison."""
-    whens = [(Answer.day < first_day + timedelta(weeks=i + 1), w) for i, w in enumerate(weeks[:-1])]
-    return case(*whens, else_=weeks[-1])
-
-
-def _pct_offset(n: int, q: float = 0.95) -> int:
-    """The 0-based position of the q-quantile among n sorted values (nearest rank, Python rounding)."""
-    return max(0, round(q * (n - 1)))
-
-
-def _score_join() -> Any:
-    """Answer -> its score, through ix_scores_answer_report. The always-true `counts IN (true, false)` is
-    an equality on the index's second column: without it SQLite, lacking ANALYZE statistics, prefers the
-    unique answer_id index and then reads every wide score row (3x slower at 300,000 answers)."""
-    return and_(Score.answer_id == Answer.id, Score.counts.in_((True, False)))
-
-
-def _counted_only(value: Any) -> Any:
-    """`value` for answers that earn points (the rule `queries.counted`), NULL otherwise: lets
-    one LEFT JOIN over the period feed both "every answer" and "counted answers" aggregates."""
-    return case((and_(*counted()), value), else_=None)
-
-
 async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     """Two set-based passes over the period's answers (see BENCHMARKS.md, 3b): per day x question x
     judge, and per person x week (participation and most improved); the judges' p95 latencies and the
-    flagged answers read a few rows through their own indexes."""
+    flagged answers read a few rows through their own indexes (`uow.team`)."""
     today = local_date(ctx.clock.now(), ctx.settings.timezone)
     first = week_start(today) - timedelta(weeks=weeks_back - 1)
     weeks = [iso_week(first + timedelta(weeks=i)) for i in range(weeks_back)]
-    bucket = _week_bucket(weeks, first)
-    in_range = (Answer.day >= first, Answer.day <= today, live())
+    period = Period(first, today, tuple(weeks))
 
     async def by_question_and_judge() -> tuple[list[Any], dict[int, tuple[str, str]], dict[str, float],
                                                list[Any], dict[str, int]]:
-        async with ctx.sessions() as s:
-            # Grouped by day (not week: a plain column sorts cheaper than the week CASE; days map to weeks
-            # below) and by whether the answer counts, so the rule is evaluated once per row, not per aggregate.
-            counts = case((and_(*counted()), 1), else_=0)
-            grouped = (await s.execute(
-                select(Answer.day, Answer.question_id, Score.judge_id, counts,
-                       func.count(Answer.id), func.count(Score.id), func.sum(Score.total),
-                       func.sum(Score.total * Score.total), func.count(case((Score.total >= HIT, 1), else_=None)),
-                       func.min(Score.total), func.max(Score.total),
-                       func.sum(Score.cost_usd), func.sum(Score.latency_ms), func.max(Score.latency_ms),
-                       func.sum(Score.input_tokens + Score.output_tokens))
-                .outerjoin(Score, _score_join()).where(*in_range)
-                .group_by(Answer.day, Answer.question_id, Score.judge_id, counts))).all()
-            question_ids = sorted({r[1] for r in grouped})
-            questions = {r.id: (r.qid, r.category) for r in (await s.execute(
-                select(QuestionRow.id, QuestionRow.qid, QuestionRow.category)
-                .where(QuestionRow.id.in_(question_ids)))).all()} if question_ids else {}
+        async with ctx.uow() as uow:
+            grouped = await uow.team.by_day_question_judge(period)
+            questions = await uow.team.questions(sorted({r[1] for r in grouped}))
             judged: dict[str, int] = defaultdict(int)
             for row in grouped:
                 if row[2] is not None:
                     judged[row[2]] += row[5]
-            p95 = await _latency_p95(s, in_range, judged)
-            # Driven from the partial index ix_scores_under_review (the few scores under review), each checked
-            # against its answer by primary key. The constant is inline, not a bound parameter: only then can
-            # SQLite (and PostgreSQL's generic plans) match the index's predicate.
-            flagged = (await s.execute(
-                select(Score.flags, Score.review_state)
-                .where(Score.review_state != literal_column("'none'"),
-                       exists().where(Answer.id == Score.answer_id, *in_range)))).all()
-            return list(grouped), questions, p95, list(flagged), await _disputes(s, first)
+            p95 = await uow.team.latency_p95(period, judged)
+            flagged = await uow.team.under_review(period)
+            return list(grouped), questions, p95, list(flagged), await uow.team.disputes_by_status(first)
 
     async def by_person() -> tuple[dict[str, int], list[tuple[int, str, float, str, float]], dict[int, str]]:
-        async with ctx.sessions() as s:
-            people, gains = await _people(s, bucket, in_range)
+        async with ctx.uow() as uow:
+            rows = await uow.team.people_by_week(period, top=10)
+            people = {r[2]: int(r[1]) for r in rows if r[0] == "active"}
+            gains = [(int(r[1]), r[2], float(r[3]), r[4], float(r[5])) for r in rows if r[0] == "gain"]
+            gains.sort(key=lambda g: (-(g[4] - g[2]), g[0]))
             names = {}
             if gains:
                 names = {r.id: ANONYMOUS if r.leaderboard_opt_out else user_text(r.display_name or "someone", 40)
-                         for r in (await s.execute(select(Member.id, Member.display_name, Member.leaderboard_opt_out)
-                                                   .where(Member.id.in_([g[0] for g in gains])))).all()}
+                         for r in await uow.people.names([g[0] for g in gains])}
             return people, gains, names
 
     # The two passes are independent: each on its own connection, so PostgreSQL (two backends) and SQLite
@@ -198,56 +149,6 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
     dtable = Table("disputes", "Disputes by status", ["status", "count"], [[k, v] for k, v in disputes.items()])
     agreement = _agreement(disputes)
     return TeamReport(first, today, weeks, participation, trend, improved, qtable, ftable, jtable, dtable, agreement)
-
-
-async def _people(s: Any, bucket: Any, in_range: tuple[Any, ...],
-                  top: int = 10) -> tuple[dict[str, int], list[tuple[int, str, float, str, float]]]:
-    """People active per week, and the `top` most improved: each person's first week against their
-    last one, counting only weeks with 2+ counted answers (one answer is not a week's level).
-    Both come from one per-person-per-week grouping (a CTE used twice is computed once)."""
-    mw = (select(Answer.member_id.label("member_id"), bucket.label("week"),
-                 func.count(_counted_only(Score.id)).label("n"), func.avg(_counted_only(Score.total)).label("mean"))
-          .outerjoin(Score, _score_join()).where(*in_range)
-          .group_by(Answer.member_id, bucket)).cte("member_weeks")
-    span = (select(mw.c.member_id, func.min(mw.c.week).label("w0"), func.max(mw.c.week).label("w1"))
-            .where(mw.c.n >= 2).group_by(mw.c.member_id).having(func.count() >= 2).subquery("span"))
-    then, now = mw.alias("then_week"), mw.alias("now_week")
-    gain = (select(literal("gain").label("kind"), span.c.member_id, span.c.w0, then.c.mean.label("then_mean"),
-                   span.c.w1, now.c.mean.label("now_mean"))
-            .select_from(span)
-            .join(then, and_(then.c.member_id == span.c.member_id, then.c.week == span.c.w0))
-            .join(now, and_(now.c.member_id == span.c.member_id, now.c.week == span.c.w1))
-            .where(now.c.mean > then.c.mean)
-            .order_by((now.c.mean - then.c.mean).desc(), span.c.member_id).limit(top).subquery("gain"))
-    active = select(literal("active"), func.count(), mw.c.week, null(), null(), null()).group_by(mw.c.week)
-    rows = (await s.execute(union_all(active, select(gain)))).all()
-    people = {r[2]: int(r[1]) for r in rows if r[0] == "active"}
-    gains = [(int(r[1]), r[2], float(r[3]), r[4], float(r[5])) for r in rows if r[0] == "gain"]
-    gains.sort(key=lambda g: (-(g[4] - g[2]), g[0]))
-    return people, gains
-
-
-async def _latency_p95(s: Any, in_range: tuple[Any, ...], judged: dict[str, int]) -> dict[str, float]:
-    """Each judge's p95 latency over the period (nearest rank), all judges in one statement. Each branch
-    walks ix_scores_judge_latency from the slowest score down, checking the answer by primary key, and
-    stops at the p95 position: about 5 % of the judge's scores are read and nothing is sorted."""
-    if not judged:
-        return {}
-    branches = [
-        select(Score.judge_id, Score.latency_ms)
-        .where(Score.judge_id == judge_id, exists().where(Answer.id == Score.answer_id, *in_range))
-        .order_by(Score.latency_ms.desc()).limit(1).offset(n - 1 - _pct_offset(n)).subquery()
-        for judge_id, n in sorted(judged.items())]
-    rows = (await s.execute(union_all(*(select(b.c.judge_id, b.c.latency_ms) for b in branches)))).all()
-    return {j: 0.0 for j in judged} | {j: float(lat or 0.0) for j, lat in rows}
-
-
-async def _disputes(s: Any, first: date) -> dict[str, int]:
-    """Disputes raised since `first`, counted by status (open, upheld, rejected)."""
-    since = datetime.combine(first, time.min)
-    rows = (await s.execute(select(DisputeRow.status, func.count()).where(DisputeRow.created_at >= since)
-                            .group_by(DisputeRow.status))).all()
-    return {str(k): int(v) for k, v in rows}
 
 
 def _agreement(disputes: dict[str, int]) -> str:

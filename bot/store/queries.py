@@ -8,13 +8,13 @@ queries that read other rows of the same table.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 
 from bot.clock import as_utc
-from bot.store.models import Answer, Channel, ReviewItem, Round, Score
+from bot.store.models import Answer, Channel, Dispute, ReviewItem, Round, RoundPoints, Score
 
 # Ids are SQL INTEGER columns (32-bit on PostgreSQL); a larger id typed by a person can name no row and
 # would overflow the driver, so lookups treat it as not found before querying.
@@ -34,6 +34,27 @@ def counted(answer: Any = Answer, score: Any = Score) -> tuple[ColumnElement[boo
     """An answer that earns points and streak days: scored, live, and a score that counts (not held for
     review or superseded). Queries must join `score` to `answer`."""
     return (answer.status == "scored", live(answer), score.counts.is_(True))
+
+
+def scored(answer: Any = Answer) -> tuple[ColumnElement[bool], ...]:
+    """A live answer with a score, whether or not the score counts (a held one can be disputed)."""
+    return (live(answer), answer.status == "scored")
+
+
+def held(score: Any = Score, answer: Any = Answer) -> tuple[ColumnElement[bool], ...]:
+    """A live answer whose score is held for an admin's review (flagged: it earns nothing until cleared).
+    Queries must join `score` to `answer`."""
+    return (score.review_state == "flagged", live(answer))
+
+
+def dispute_open() -> ColumnElement[bool]:
+    """A dispute waiting for an admin's ruling (upheld and rejected ones are resolved)."""
+    return Dispute.status == "open"
+
+
+def scores_since(start: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Scores recorded at or after `start` (judge calls, their cost and tokens)."""
+    return (Score.created_at >= start,)
 
 
 def due_for_scoring(now: Any) -> tuple[ColumnElement[bool], ...]:
@@ -76,6 +97,16 @@ def first_channel_zone(member_id: Any, answer: Any = Answer, rnd: Any = Round,
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:
     """A round still taking answers at `at`."""
     return (Round.status == "open", Round.closes_at > at)
+
+
+def channel_people(channel_id: Any) -> Select[tuple[int]]:
+    """The people of a channel: those with round points in it (a counted answer to one of its rounds)."""
+    return select(RoundPoints.member_id).where(RoundPoints.channel_id == channel_id)
+
+
+def round_in_week(monday: date) -> tuple[ColumnElement[bool], ...]:
+    """A round of the local week starting on `monday` (its channel's days: rounds carry their local date)."""
+    return (Round.local_date >= monday, Round.local_date < monday + timedelta(days=7))
 
 
 def round_due_to_close(now: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -269,6 +269,7 @@ async def test_a_revision_that_pastes_back_its_hints_earns_nothing_for_them(make
     """Issue 13: the worker passes the feedback and follow-up of the person's earlier tries at the question
     to the judge, so hints pasted back as a revision earn no credit (real offline judge, real question)."""
     from scoring.offline import OfflineJudge
+    from scoring.text import units
 
     core: Core = await make_core(OfflineJudge())
     thread = await setup_round(core)
@@ -282,8 +283,14 @@ async def test_a_revision_that_pastes_back_its_hints_earns_nothing_for_them(make
         first = await s.scalar(select(Score))
         question = await core.ctx.catalog.question_for_row(s, await s.scalar(select(Answer.question_id)))
     assert first is not None and first.total == 0 and first.feedback
-    revision = f"{first.feedback} {first.follow_up}"
-    # Without knowing what was shown, the judge would credit the pasted hints: the test can fail.
+    # The offline judge's own hint sentences earn nothing wherever they come from (scoring/feedback_text.py);
+    # an LLM judge writes its feedback freely, and that can carry the content of an answer. Stand in for such
+    # feedback with the model answer's opening sentences, as shown to Alice after her first try.
+    leaked = " ".join(u.text for u in units(question.model_answer)[:2])
+    async with core.ctx.sessions.begin() as s:
+        await s.execute(update(Score).where(Score.id == first.id).values(feedback=f"{first.feedback}\n{leaked}"))
+    revision = f"{leaked} {first.follow_up}"
+    # Without knowing what was shown, the judge would credit the pasted feedback: the test can fail.
     assert OfflineJudge().grade_sync(question, revision).total > 0.5
     await core.answer(answer(thread, "m2", ALICE, revision, core))
     await core.worker.drain()

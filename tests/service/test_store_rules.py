@@ -157,7 +157,7 @@ async def test_due_review_skips_leeches_and_future_items(ctx: Context) -> None:
     qids = [q.id for q in ctx.catalog.current()[:3]]
     today = ctx.clock.now().date()
     async with ctx.uow() as uow:
-        m = await directory.member(ctx, uow.session, ALICE, "alice", "test:W1")
+        m = await directory.member(ctx, uow, ALICE, "alice", "test:W1")
         uow.session.add_all([
             ReviewItem(member_id=m.id, qid=qids[0], due=today - timedelta(days=1)),
             ReviewItem(member_id=m.id, qid=qids[1], due=today + timedelta(days=1)),
@@ -189,4 +189,4 @@ async def test_local_day_falls_back_to_the_first_channel_zone(ctx: Context) -> N
         m = await uow.people.lock(ALICE)
         assert m is not None and m.timezone is None
         assert await uow.people.channel_zone(m.id) == "Asia/Tokyo"
-        assert await days.local_day(ctx, uow.session, m, evening) == evening.date() + timedelta(days=1)
+        assert await days.local_day(ctx, uow, m, evening) == evening.date() + timedelta(days=1)

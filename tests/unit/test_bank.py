@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bank.lint import generic_key_phrases, is_generic, todo_placeholders
+from bank.lint import generic_key_phrases, is_direction_only, is_generic, todo_placeholders
 from bank.loader import BankError, collect, load_bank
 from bank.schema import Category
 
@@ -42,7 +42,23 @@ def test_words_every_story_or_plan_uses_are_generic() -> None:
     assert not any(is_generic(p) for p in ["i measured", "sample size", "labelled examples", "floating alias"])
 
 
-def test_no_key_phrase_in_the_bank_or_example_pack_is_one_generic_word() -> None:
+def test_a_phrase_of_only_direction_or_size_words_is_generic() -> None:
+    # The judge reads "multiplies" as any word of its synonym group, so "Use a bigger model." met it.
+    assert all(is_direction_only(p) for p in ["multiplies", "too big", "cut down", "cheaper and faster", "dropped it",
+                                              "halve", "doubles", "i improved"])
+    assert not any(is_direction_only(p) for p in ["multiplies token spend", "chunks too small", "cut scope",
+                                                  "smaller model", "shorter outputs", "fewer retries"])
+
+
+def test_a_direction_only_phrase_is_named_with_its_criterion_and_why() -> None:
+    question = load_bank().all()[0].model_copy(deep=True)
+    question.rubric[0].key_phrases = ["grows", "context grows"]
+    assert generic_key_phrases(question) == [
+        f"{question.id}: criterion {question.rubric[0].id}: key phrase 'grows' names only a direction or size, "
+        "not what changes"]
+
+
+def test_no_key_phrase_in_the_bank_or_example_pack_is_generic() -> None:
     # Issue 19: a phrase like "cost" is hit by a wrong answer as easily as a right one.
     bank = load_bank([EXAMPLE_PACK])
     assert len(bank) > len(load_bank())  # the pack really loaded

@@ -6,6 +6,7 @@ import pytest
 
 from bank.loader import load_bank
 from bank.schema import Question
+from scoring.feedback_text import BOILERPLATE, OFFLINE_NOTE
 from scoring.offline import OfflineJudge
 from scoring.rubric import rubric_for
 from scoring.support import contradicts, copied_from, supports
@@ -82,6 +83,13 @@ def test_the_opposite_of_every_rubric_point_scores_low_offline(questions: dict[s
         ("Per-step details such as tool arguments are noise.", "Log the tool arguments of each step."),
         ("Don't bother monitoring the escalation rate.", "Monitor the escalation rate in production."),
         ("The cache uses negligible memory.", "The cache uses memory that grows with context length."),
+        # "no need for X or Y to Z", "no point in Z": everything the clause names is dismissed, not only X.
+        ("There is no need for a cost formula or a labelled set to tune the threshold.",
+         "Tune the threshold on a labelled set."),
+        ("There's no point in a labelled set for the threshold.", "Tune the threshold on a labelled set."),
+        # "anything", "everything" are not what is denied: "no need to review anything" denies reviewing.
+        ("The canary protects you, so there is no need to review anything.",
+         "Review what the leaked prompt reveals about the controls."),
         # ", which is ..." is said of the word before it; "poorly calibrated" reads as "unreliable".
         ("Escalate on the model's own self-confidence, which is the most reliable signal.",
          "Self-reported confidence is often poorly calibrated."),
@@ -154,6 +162,12 @@ def test_contradictions_are_detected(sentence: str, reference: str) -> None:
         # The same conditional in other words, or with a negation the reference does not contradict.
         ("If the documents are small and rarely change, just paste them into the prompt.", SMALL_IN_PROMPT),
         ("If the material is small and stable, don't bother with retrieval; put it in the prompt.", SMALL_IN_PROMPT),
+        # A word the clause also says plainly is not what it denies: "not open source" is about open source.
+        ("Open weights are not open source: the training data is usually unpublished.",
+         "Open weights mean you can download the parameters and run the model wherever you like."),
+        # "don't bother X-ing" denies X as "do not X" does.
+        ("Users see words sooner; don't bother streaming for background jobs.",
+         "Do not stream for batch jobs or when code consumes the output."),
         # The turned-down alternative named beside the preferred one, or denied, agrees; "instead, Y" chooses Y.
         ("Retrieve the relevant views rather than pasting every table schema into the prompt.",
          "Retrieve the few relevant views per question, instead of pasting hundreds of table schemas into the prompt."),
@@ -260,3 +274,19 @@ def test_a_follow_up_question_pasted_back_is_copied_text_not_evidence(questions:
     judge = OfflineJudge()
     pasted = judge.grade_sync(q, f"{follow_up} {q.follow_ups[1].prompt}")
     assert all(c.verdict == "missed" for c in pasted.criteria) and pasted.total == 0.0
+
+
+def test_the_bots_own_feedback_pasted_back_earns_nothing_on_any_question(questions: dict[str, Question]) -> None:
+    # Every reply shows the same fixed hint sentences to everyone, so they are text the person was handed even
+    # without this person's earlier feedback in `shown`: pasted back for every bank question, a weak answer's
+    # whole reply averaged 0.76 and reached 4.2 (evidence "Scored by the offline scorer.", "Cover the cost,
+    # latency or resource side.").
+    judge = OfflineJudge()
+    totals = []
+    for q in questions.values():
+        weak = judge.grade_sync(q, "I am not sure, maybe add some monitoring.")
+        pasted = judge.grade_sync(q, f"{weak.feedback}\n{weak.follow_up}")
+        quoted = [c.evidence for c in pasted.criteria if c.verdict != "missed"]
+        assert not any(e in BOILERPLATE or e.startswith(OFFLINE_NOTE) for e in quoted), (q.id, quoted)
+        totals.append(pasted.total)
+    assert sum(totals) / len(totals) <= 0.2

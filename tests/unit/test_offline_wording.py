@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bank.schema import Criterion, Question
 from scoring.lexicon import expand
-from scoring.offline import OfflineJudge, clip
+from scoring.offline import OfflineJudge, _stem_set, clip
 from scoring.text import is_notes
 
 JUDGE = OfflineJudge()
@@ -49,6 +49,15 @@ def test_shorthand_and_abbreviations_map_to_the_words_criteria_use() -> None:
     assert set(expand("fp").split()) == {"floatingpoint", "falsepositive"}
 
 
+def test_security_words_people_use_map_to_the_rubrics_words() -> None:
+    # A leak-marker canary is not a canary release; logging in is authenticating; passwords are credentials.
+    assert "canarytoken" in expand("add a canary string to the prompt")
+    assert "gradualrollout" not in expand("add a canary string to the prompt")
+    assert "gradualrollout" in expand("ship it as a canary to 5% of traffic")
+    assert "authentication" in expand("the tools log in on their own from the backend")
+    assert _stem_set("no passwords in prompts") & _stem_set("credentials never go in prompts")
+
+
 def test_terse_shorthand_answer_earns_what_the_spelled_out_answer_earns() -> None:
     spelled = JUDGE.grade_sync(LATENCY_Q, "I would separate the time to first token from total generation "
                                           "time, and track the 95th percentile latency instead of the mean.")
@@ -64,6 +73,23 @@ def test_notes_are_structured_but_a_comma_bag_is_not() -> None:
     assert not is_notes(bag)
     v = JUDGE.grade_sync(RAG_Q, bag)
     assert "stuffing" in v.flags and v.total <= 1.5
+
+
+def test_bullets_that_read_as_clauses_are_notes_not_a_keyword_bag() -> None:
+    # Half the bullets carry a note mark, the rest are short clauses: a person who knows the answer wrote
+    # this, and it was flagged as stuffing and held for review instead of scored.
+    notes = (
+        "- hybrid: BM25 + dense, merged w/ RRF\n"
+        "- error codes -> exact keyword match\n"
+        "- rerank the top results with a cross-encoder\n"
+        "- measure recall@k on labelled queries\n"
+        "- fix chunking so one page is one topic"
+    )
+    bulleted_bag = "- BM25\n- hybrid search\n- RRF\n- cross-encoder\n- recall@k\n- labelled queries"
+    assert is_notes(notes)
+    assert not is_notes(bulleted_bag)
+    v = JUDGE.grade_sync(RAG_Q, notes)
+    assert "stuffing" not in v.flags and v.status == "scored" and v.total >= 7.5
 
 
 def test_hints_name_the_gap_not_the_criterion() -> None:

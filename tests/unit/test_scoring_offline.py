@@ -482,3 +482,46 @@ def test_a_slipped_scale_word_is_not_a_wrong_result() -> None:
     # "3,840 tokens" for 3,840 million: the right digits at another power of ten keep the half for the route.
     slipped = "2 GPUs x $2 x 720 h = $2,880 a month, and 2880 / 0.75 per million = 3,840 tokens a month to break even."
     assert _mark("cost-self-host-break-even", "break-even", slipped) != "missed"
+
+
+SQL_Q = Question(
+    id="sd-sql",
+    category="system_design",
+    prompt="Analysts want to ask questions of the warehouse in plain English. How would you build text-to-SQL?",
+    model_answer=(
+        "Ground generation in a curated semantic layer of views and metric definitions. For each question retrieve "
+        "only the few relevant views, metrics and verified example queries instead of the whole schema. Run the SQL "
+        "read-only with a timeout."
+    ),
+    rubric=[
+        Criterion(id="semantic-layer", weight=2,
+                  text="Grounds generation in curated views and metric definitions rather than raw tables",
+                  key_phrases=["semantic layer", "metric definitions", "curated views"]),
+        Criterion(id="retrieval", weight=2,
+                  text="Retrieves only the relevant views, metrics and verified example queries for each question",
+                  key_phrases=["retrieve only the relevant", "verified example queries"]),
+        Criterion(id="read-only", text="Runs SQL read-only with a timeout", weight=1,
+                  key_phrases=["read-only", "timeout"]),
+    ],
+)
+
+
+def test_a_sentence_sharing_only_another_criterions_words_is_not_evidence_for_this_one() -> None:
+    # "views" and "metrics" belong to two criteria: the sentence states the semantic layer, not retrieval.
+    answer = (
+        "I'd keep the model off the raw tables and give it curated views with agreed metric definitions, since most "
+        "mistakes come from using the wrong definition. The SQL runs read-only with a timeout."
+    )
+    marks = {c.id: c.verdict for c in OfflineJudge().grade_sync(SQL_Q, answer).criteria}
+    assert marks == {"semantic-layer": "met", "retrieval": "missed", "read-only": "met"}
+
+
+def test_a_sentence_with_the_criterions_own_words_still_earns_it() -> None:
+    answer = (
+        "Give the model curated views with agreed metric definitions. Per question, retrieve just the relevant "
+        "views plus a few verified example queries. The SQL runs read-only with a timeout."
+    )
+    verdict = OfflineJudge().grade_sync(SQL_Q, answer)
+    retrieval = next(c for c in verdict.criteria if c.id == "retrieval")
+    assert retrieval.verdict == "met"
+    assert "verified example queries" in retrieval.evidence

@@ -19,6 +19,11 @@ def test_user_text_is_bounded_and_printable(text: str) -> None:
     assert all(ch.isprintable() for ch in out)
 
 
+def test_a_bare_slash_is_a_request_for_help() -> None:
+    # Found by the property below: "/" parsed to a command with no name.
+    assert parse("/").name == "help" and parse("// ").name == "help"
+
+
 @given(st.text(max_size=600))
 def test_command_parsing_never_crashes(text: str) -> None:
     parsed = parse(text)

@@ -1,0 +1,54 @@
+"""Overclaims: absolute or dismissive statements the reference never makes.
+
+A confidently wrong answer reads differently from a right one: "X always works", "Y is a waste of time",
+"Z is fine", "no need for W". The model answers and rubrics a person is graded against are hedged; when a
+sentence asserts an absolute or waves a point away in words the reference never uses, it claims more than
+the reference does. One such sentence is ordinary emphasis. When they make up a good part of the answer,
+it is the confidently-wrong style: on the tuning sets, a third or more of the sentences are overclaims in
+62% of contradiction answers and in no correct answer (good, paraphrase or terse), 4% of partial answers
+and 1% of SAF's answers. Those sentences then count as wrong claims (scoring/wrongclaims.py): they earn
+nothing and cost points, for both judges.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from bank.schema import Question
+
+# Generic English absolutes and dismissals; never taken from eval answers.
+_MARKERS = re.compile(
+    r"\b(?:always|never|fully|completely|reliably|guarantee[sd]?|no\s+need|don'?t\s+bother|waste\s+of|overkill|"
+    r"everywhere|strictly|entirely|perfectly|totally|impossible|pointless|unnecessary|myths?|irrelevant|"
+    r"no\s+reason|(?:is|are)\s+fine|nothing\s+to\s+do\s+with|(?:doesn'?t|don'?t)\s+matter|useless|"
+    r"no\s+risk|zero\s+risk)\b",
+    re.IGNORECASE,
+)
+# At least this many overclaiming sentences, making up at least this share of the answer's sentences.
+MIN_OVERCLAIMS, MIN_SHARE = 2, 0.5
+# Quoted words are someone else's ("legal's position was 'it must never say anything wrong'").
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)")
+
+
+@lru_cache(maxsize=8192)
+def _markers(text: str) -> frozenset[str]:
+    text = _QUOTED.sub(" ", text.replace("’", "'"))
+    return frozenset(re.sub(r"\s+", " ", m.group(0).lower().replace("'", "")) for m in _MARKERS.finditer(text))
+
+
+def _reference_markers(question: Question) -> frozenset[str]:
+    parts = [question.model_answer, *(c.text for c in question.rubric),
+             *(p for c in question.rubric for p in c.key_phrases)]
+    return _markers(" ".join(parts))
+
+
+def overclaims(question: Question, sentences: Sequence[str]) -> set[int]:
+    """Indexes of the sentences that overclaim, when the answer is written in the confidently-wrong style;
+    empty otherwise."""
+    allowed = _reference_markers(question)
+    found = {i for i, s in enumerate(sentences) if _markers(s) - allowed}
+    if len(found) >= MIN_OVERCLAIMS and len(found) >= MIN_SHARE * len(sentences):
+        return found
+    return set()

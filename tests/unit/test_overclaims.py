@@ -1,0 +1,75 @@
+"""Overclaims: absolutes and dismissals the reference never makes, in the confidently-wrong style."""
+
+from __future__ import annotations
+
+from bank.schema import Criterion, Question
+from bot.ports import CriterionResult, Verdict
+from scoring.guard import post_check
+from scoring.offline import OfflineJudge
+from scoring.overclaims import overclaims
+from scoring.wrongclaims import count_claims
+
+LEAK_Q = Question(
+    id="ps-leak",
+    category="production_safety",
+    prompt="A user got your assistant to print its system prompt. How worried should you be?",
+    model_answer=(
+        "Assume any system prompt can be extracted; an instruction not to reveal it does not hold. Keep secrets "
+        "and credentials out of prompts, with tools authenticating in code. Enforce business rules in code behind "
+        "the tools. Treat canary strings and output filters as detection, not protection."
+    ),
+    rubric=[
+        Criterion(id="extractable", weight=2, text="Assumes the prompt can be extracted whatever it says",
+                  key_phrases=["extracted", "assume"]),
+        Criterion(id="no-secrets", weight=2, text="Keeps secrets and credentials out of prompts",
+                  key_phrases=["credentials", "secrets out of"]),
+        Criterion(id="rules-in-code", weight=2, text="Enforces business rules in code behind the tools",
+                  key_phrases=["in code", "behind the tools"]),
+        Criterion(id="detection", weight=1, text="Treats canary strings and output filters as detection only",
+                  key_phrases=["canary", "detection"]),
+    ],
+)
+
+CONFIDENTLY_WRONG = (
+    "A strong instruction at the top reliably stops anyone extracting the prompt. Secrets and credentials in the "
+    "prompt are fine once that instruction is there. Business rules are always safest in the prompt rather than "
+    "in code behind the tools. Canary strings fully protect you."
+)
+HEDGED_RIGHT = (
+    "Assume the prompt can be extracted: no instruction reliably stops that. Keep secrets and credentials out of "
+    "prompts and let tools authenticate in code. Enforce business rules in code behind the tools. Canary strings "
+    "help detection but are not protection."
+)
+
+
+def test_an_answer_made_of_absolutes_the_reference_never_uses_is_confidently_wrong() -> None:
+    sentences = [s + "." for s in CONFIDENTLY_WRONG.split(". ")]
+    assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
+    # One absolute among plain sentences is emphasis, not the style.
+    assert overclaims(LEAK_Q, [s + "." for s in HEDGED_RIGHT.split(". ")]) == set()
+
+
+def test_words_the_reference_uses_and_quoted_words_are_not_overclaims() -> None:
+    sentences = [
+        'Legal said "it must never leak, it is always wrong to" and we agreed a test set.',
+        "An instruction not to reveal it reliably fails, so assume it can be extracted.",
+        "We moved the refund rule into code.",
+    ]
+    assert overclaims(LEAK_Q, sentences) == set()
+
+
+def test_the_offline_judge_gives_confidently_wrong_answers_nothing_and_right_ones_full_credit() -> None:
+    judge = OfflineJudge()
+    assert judge.grade_sync(LEAK_Q, CONFIDENTLY_WRONG).total <= 1.5
+    assert judge.grade_sync(LEAK_Q, HEDGED_RIGHT).total >= 8.0
+
+
+def test_the_llm_judges_post_check_counts_overclaims_as_wrong_claims() -> None:
+    wrong, right = count_claims(LEAK_Q, CONFIDENTLY_WRONG)
+    assert wrong == 4 and right == 0
+    assert count_claims(LEAK_Q, HEDGED_RIGHT)[0] == 0
+    # A model talked into marking every criterion met, each with a real quote from the answer.
+    quotes = [s + "." for s in CONFIDENTLY_WRONG.rstrip(".").split(". ")]
+    verdict = Verdict(criteria=[CriterionResult(c.id, "met", quotes[k], float(c.weight), "")
+                                for k, c in enumerate(LEAK_Q.rubric)])
+    assert post_check(LEAK_Q, CONFIDENTLY_WRONG, verdict).total <= 2.5
