@@ -146,7 +146,7 @@ def test_cli_report_to_an_unwritable_place_says_so_without_a_traceback(tmp_path:
 
     (tmp_path / "a-file").write_text("x")
     html = run_cli("report", "--html", str(tmp_path / "missing" / "r.html"), cwd=tmp_path)
-    assert html.returncode == 2 and "cannot write" in html.stderr and "Traceback" not in html.stderr
+    assert html.returncode == 2 and "cannot write" in html.stderr and "Traceback" not in html.stderr, html.stderr
     csv = run_cli("report", "--csv", str(tmp_path / "a-file"), cwd=tmp_path)
     assert csv.returncode == 2 and "cannot write" in csv.stderr and "Traceback" not in csv.stderr
 
