@@ -439,16 +439,12 @@ def _scale_slip(value: float, target: float, tolerance: float) -> bool:
     return abs(ratio - round(ratio)) <= math.log10(1 + tolerance)
 
 
-
-
 def _hint(item: RubricItem) -> str:
     """Names the kind of gap, never the criterion's words, the model answer or an expected number."""
     if item.number is not None:
         return ARITHMETIC_HINT
     text = " ".join(item.terms) if item.derived else item.text
     return next((hint for pattern, hint in GAP_KINDS if pattern.search(text)), GAP_DEFAULT)
-
-
 
 
 def _feedback(
@@ -517,8 +513,8 @@ class OfflineJudge:
         results = []
         supported: set[int] = set()
         # Absolutes and dismissals the reference never makes, in the confidently-wrong style: wrong claims.
-        wrong: set[int] = overclaims(question, [u.text for u in cunits])  # and sentences that contradict
-        overclaimed = frozenset(wrong)
+        overclaimed = frozenset(overclaims(question, [u.text for u in cunits]))
+        wrong: set[int] = set(overclaimed)  # and, below, sentences that contradict a criterion
         for k, m in enumerate(prep.matchers):
             # judge-evidence hook: copied or contradicting sentences count toward nothing (scoring/support.py).
             reasons = [why_not(u.text, m.item, question, shown, check_relevance=False) for u in cunits]

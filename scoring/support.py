@@ -79,8 +79,8 @@ _AUX = wordset("""is are was were be been being am do does did can could should 
     might have has
     had need needs there's it's that's what's here's which who""")
 # After a negator these dismiss everything the clause goes on to name ("no need for X", "don't bother Y-ing").
-_DISMISSAL_HEADS = frozenset(stem(w) for w in wordset("""need needs bother point"""))
 _DISMISSAL_WORDS = wordset("""need needs bother point""")
+_DISMISSAL_HEADS = frozenset(stem(w) for w in _DISMISSAL_WORDS)
 _NO_HEADS = wordset("""need point reason benefit value use way real longer""")
 # Words after which a frame word judges the clause: "X is a myth", "it's pointless", "totally irrelevant".
 _PREDICATIVE = _AUX | wordset("""a an just totally completely entirely really pure simply basically mostly
