@@ -23,7 +23,14 @@ _MARKERS = re.compile(
     r"\b(?:always|never|fully|completely|reliably|guarantee[sd]?|no\s+need|don'?t\s+bother|waste\s+of|overkill|"
     r"everywhere|strictly|entirely|perfectly|totally|impossible|pointless|unnecessary|myths?|irrelevant|"
     r"no\s+reason|(?:is|are)\s+fine|nothing\s+to\s+do\s+with|(?:doesn'?t|don'?t)\s+matter|useless|"
-    r"no\s+risk|zero\s+risk)\b",
+    r"no\s+risk|zero\s+risk|"
+    # Waving a point away: "is just noise", "tells you nothing", "for nothing", "wasted effort", "all you need".
+    r"(?:is|are)\s+(?:just\s+|mostly\s+|only\s+)?noise|tells?\s+you\s+nothing|(?:don'?t|doesn'?t)\s+tell\s+you\s+anything|"
+    r"nothing\s+(?:useful|to\s+(?:measure|worry|gain|fear|lose))|for\s+nothing|wasted\s+(?:money|effort|time|work|compute)|throws?\s+away|"
+    r"all\s+you\s+need|just\s+as\s+well|exactly\s+like|(?:at\s+)?no\s+(?:extra\s+)?cost|no\s+quality\s+loss|"
+    r"(?:adds|saves)\s+no|(?:only|just)\s+adds|(?:mostly\s+)?theoretical|obviously|anyway|negligible|"
+    r"(?:safe|fine|ok|okay|enough)\s+to\s+ignore|only\s+(?:\w+\s+)?(?:that\s+)?matters|can'?t\s+(?:affect|hurt)|"
+    r"cannot\s+(?:affect|hurt)|alone\s+(?:is\s+enough|settles)|(?:is|are)\s+enough)\b",
     re.IGNORECASE,
 )
 # At least this many overclaiming sentences, making up at least this share of the answer's sentences.

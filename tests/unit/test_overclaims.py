@@ -73,3 +73,25 @@ def test_the_llm_judges_post_check_counts_overclaims_as_wrong_claims() -> None:
     verdict = Verdict(criteria=[CriterionResult(c.id, "met", quotes[k], float(c.weight), "")
                                 for k, c in enumerate(LEAK_Q.rubric)])
     assert post_check(LEAK_Q, CONFIDENTLY_WRONG, verdict).total <= 2.5
+
+
+# Dismissals in everyday words: waving each point away rather than asserting an absolute.
+DISMISSIVE_WRONG = (
+    "Prompt leaks are mostly theoretical. An instruction not to reveal it is all you need, and canary strings "
+    "tell you nothing. Moving rules into code behind the tools slows everyone down for nothing. Credentials in "
+    "the prompt can't hurt anyway."
+)
+
+
+def test_everyday_dismissals_read_as_the_confidently_wrong_style() -> None:
+    sentences = [s + "." for s in DISMISSIVE_WRONG.rstrip(".").split(". ")]
+    assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
+    assert OfflineJudge().grade_sync(LEAK_Q, DISMISSIVE_WRONG).total <= 1.5
+
+
+def test_no_waste_and_plain_measured_claims_are_not_dismissals() -> None:
+    sentences = [
+        "Frame bursting sends several frames in a row, so no bandwidth is wasted on padding.",
+        "Keep credentials out of the prompt and assume it can be extracted.",
+    ]
+    assert overclaims(LEAK_Q, sentences) == set()
