@@ -36,6 +36,7 @@ from scoring.numbers import Figure, matches, mentions_number, parse_figures
 from scoring.overclaims import overclaims
 from scoring.rubric import RubricItem, public_text, rubric_for
 from scoring.softmatch import figures_named, reference_figures, typo_of
+from scoring.story import StoryPart, asks_for, shows
 from scoring.support import HINT_LABEL, why_not, wrong_claim
 from scoring.text import (
     CALCULATION,
@@ -364,7 +365,7 @@ def _coverage(m: _Matcher, unit_stems: list[set[str]], strict: bool) -> float:
 
 def _grade_item(
     m: _Matcher, unit_stems: list[set[str]], cunits: list[Unit], strict: bool = False,
-    carried: Collection[int] = (), known: tuple[Figure, ...] = (),
+    carried: Collection[int] = (), known: tuple[Figure, ...] = (), story: StoryPart | None = None,
 ) -> tuple[CriterionMark, str, bool]:
     """The criterion's mark, its evidence, and whether its figure was carried forward from the answer's
     own figure for a missed earlier step (`carried`: indexes of units that state it, scoring/chains.py)."""
@@ -390,6 +391,15 @@ def _grade_item(
             return "missed", "", False
         else:
             score = min(score, partial_at)
+    story_share, story_units = (0.0, []) if story is None else shows(story, [cunits[i].text for i in candidates])
+    if story_share and score < (met_at if story_share >= 1 else partial_at):
+        # A measured outcome or a lesson, recognised by its form (scoring/story.py): that sentence is the
+        # evidence, whatever words the model answer's own story used.
+        score = met_at if story_share >= 1 else partial_at
+        candidates = [candidates[k] for k in story_units]
+        best = candidates[0]
+        verdict = "met" if score >= met_at else "partial"
+        return verdict, _evidence(cunits[best]), False
     verdict: CriterionMark = "met" if score >= met_at else "partial" if score >= partial_at else "missed"
     if verdict == "missed" or not candidates:
         return "missed", "", False
@@ -528,6 +538,7 @@ class OfflineJudge:
             verdict, evidence, was_carried = _grade_item(
                 m, [unit_stems[i] for i in keep], [cunits[i] for i in keep], strict=strict, carried=from_carry,
                 known=_known_figures(question.prompt, question.model_answer, tuple(items)),
+                story=asks_for(m.item.text) if question.category == "behavioural" and not strict else None,
             )
             if carry and was_carried and verdict == "met":
                 carried_ids.add(m.item.id)
