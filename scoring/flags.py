@@ -7,6 +7,7 @@ full-width letters cannot dodge the patterns; the invisible characters themselve
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -27,7 +28,9 @@ from scoring.text import (
     is_keyword_run,
     is_notes,
     is_sentence_like,
+    is_verb,
     stem,
+    units,
     words,
 )
 
@@ -276,10 +279,85 @@ def off_topic(question: Question, answer: str) -> bool:
     return overlap <= len(stems) // 10
 
 
+# "and"/"or" between terms: "focus on noise and precision and callers and linters and ..." is a list too.
+_LIST_JOINER = re.compile(r"\s(?:and|or|plus|&)\s", re.IGNORECASE)
+TEMPLATE_MIN = 3  # sentences sharing one frame ("X is important.") that make a template list
+_LABEL = re.compile(r"^\s*[^\W\d_][\w '-]{0,30}:\s")
+TERM_MAX_WORDS = 4  # a verbless phrase this short can be one term ("precision over recall")
+CHAIN_MIN = 5  # terms joined by "and" in one fragment that make it a list
+
+
+def _frame(sentence: str, vocab: frozenset[str]) -> str:
+    return " ".join(w for w in words(sentence) if stem(w) not in vocab and w not in {"a", "an", "the"})
+
+
+def template_sentences(question: Question, answer: str) -> frozenset[str]:
+    """The same short frame repeated with a different term slotted in ("Noise is important. Callers are
+    important. Linters are important."): three or more sentences, half of the answer or more, whose words
+    outside the question's vocabulary are the same few. Returns those sentences (empty if none)."""
+    # A labelled line ("Think about: drift") is a pasted hint or a note, handled where those are.
+    sentences = [u.text for u in units(answer) if not _LABEL.match(u.text)]
+    if len(sentences) < TEMPLATE_MIN:
+        return frozenset()
+    vocab = question_vocab(question)
+    frames = Counter(_frame(s, vocab) for s in sentences)
+    frame, count = frames.most_common(1)[0]
+    # The frame must say something ("is important"), not just "to": parallel bullets ("To reduce routing
+    # tables. To simplify processing.") share only function words.
+    said = [w for w in words(frame) if w not in FUNCTION_WORDS]
+    if not said or len(words(frame)) > 4:
+        return frozenset()
+    # A slotted term may bring a word of its own ("Per-PR cap is important" leaves "pr is important").
+    padded = f" {frame} "
+    found = frozenset(s for s in sentences
+                      if padded in f" {_frame(s, vocab)} " and len(words(_frame(s, vocab))) <= len(words(frame)) + 2)
+    return found if len(found) >= TEMPLATE_MIN and len(found) >= 0.5 * len(sentences) else frozenset()
+
+
+def _template_list(question: Question, answer: str) -> bool:
+    return bool(template_sentences(question, answer))
+
+
+def listed(question: Question, sentence: str) -> bool:
+    """In an answer flagged as a keyword bag, a unit that is one more item of the list: a term with no
+    verb ("- precision over recall") or of three words or fewer ("- never blocks"), or terms strung
+    together with "and" ("noise and callers and linters and verifier")."""
+    ws = words(sentence)
+    if len(ws) <= 3 or (len(ws) <= 6 and not any(is_verb(w) for w in ws)):
+        return True
+    pieces = [p for f in fragments(sentence) for p in _LIST_JOINER.split(f) if p.strip()]
+    vocab = question_vocab(question)
+    return len(pieces) >= CHAIN_MIN and sum(_is_term(question, vocab, p) for p in pieces) > len(pieces) / 2
+
+
+def _is_term(question: Question, vocab: frozenset[str], fragment: str) -> bool:
+    """Not a clause: a term, or, against a written rubric, a short verbless phrase made only of the question's
+    words ("precision over recall", "beyond the diff") even with a preposition in it. With a model answer
+    alone the question may ask for a list of such things."""
+    if not is_sentence_like(fragment):
+        return True
+    ws = words(fragment)
+    return bool(question.rubric) and len(ws) <= TERM_MAX_WORDS and not any(is_verb(w) for w in ws) and all(
+        w in FUNCTION_WORDS or stem(w) in vocab for w in ws)
+
+
 def stuffing(question: Question, answer: str) -> bool:
     """A bag of keywords: mostly short non-sentence fragments, dense in the question's vocabulary, or
-    long runs of terms with (almost) no function words making up much of the answer."""
-    frags = fragments(answer)
+    long runs of terms with (almost) no function words making up much of the answer, or one frame
+    repeated with a different term in each sentence."""
+    if _template_list(question, answer):
+        return True
+    if _bag(question, answer, fragments(answer)):
+        return True
+    # A list joined with "and" instead of commas reads the same once split there: only a real chain
+    # ("noise and callers and linters and ..."), not the odd "X and Y" of prose.
+    chains = [[p.strip() for p in _LIST_JOINER.split(f) if p.strip()] for f in fragments(answer)]
+    if max((len(c) for c in chains), default=0) < CHAIN_MIN:
+        return False
+    return _bag(question, answer, [p for c in chains for p in c])
+
+
+def _bag(question: Question, answer: str, frags: list[str]) -> bool:
     frag_words = [words(f) for f in frags]
     run_words = [w for ws in frag_words if is_keyword_run(ws) for w in ws]
     all_count = sum(len(ws) for ws in frag_words)
@@ -290,13 +368,13 @@ def stuffing(question: Question, answer: str) -> bool:
             return True
     if len(frags) < 5 or is_notes(answer):  # structured notes are terse, not a bag
         return False
-    bag = [f for f in frags if not is_sentence_like(f)]
+    vocab = question_vocab(question)
+    bag = [f for f in frags if _is_term(question, vocab, f)]
     bag_words = sum(len(words(f)) for f in bag)
     all_words = sum(len(words(f)) for f in frags)
     if all_words == 0 or len(bag) < 5:
         return False
     bag_share = bag_words / all_words
-    vocab = question_vocab(question)
     bag_stems = [stem(w) for f in bag for w in words(f) if w not in FUNCTION_WORDS]
     density = sum(s in vocab for s in bag_stems) / max(1, len(bag_stems))
     function_ratio = sum(w in FUNCTION_WORDS for f in frags for w in words(f)) / all_words

@@ -29,7 +29,7 @@ from scoring.feedback_text import (
     OFFLINE_NOTE,
     PARTIAL_HINT,
 )
-from scoring.flags import detect_flags, injection_in
+from scoring.flags import detect_flags, injection_in, listed, template_sentences
 from scoring.guard import bound
 from scoring.lexicon import SYNONYMS, expand
 from scoring.numbers import Figure, matches, mentions_number, parse_figures
@@ -225,8 +225,15 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
     # A note line ("SQL: parameterised queries; HTML: escape") pairs a thing with what to do about it: a claim,
     # even in an answer written mostly in sentences, unless the answer is flagged as a keyword bag.
     note_ok = "stuffing" not in flags
+    # Only against a written rubric: with a model answer alone the question may ask for a list ("which
+    # fields does TCP's header have that UDP's lacks?"), and a list is then the answer, not a bag.
+    stuffed = "stuffing" in flags and bool(question.rubric)
+    # In a keyword bag, the template sentences and list items are the bag, whatever their grammar.
+    template = template_sentences(question, answer) if stuffed else frozenset()
     out = []
     for u in units(answer):
+        if stuffed and (u.text in template or listed(question, clean(u.text))):
+            continue
         calculation = bool(CALCULATION.search(u.text)) and not is_keyword_run(words(u.text))
         statement = calculation or ((notes or note_ok) and is_note_line(clean(u.text)))
         if not statement and not is_sentence_like(clean(u.text)):

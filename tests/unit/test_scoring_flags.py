@@ -297,3 +297,48 @@ def test_on_topic_answer_in_another_language_is_not_off_topic() -> None:
     assert "off_topic" not in detect_flags(Q, spanish)
     recipe = "Mi receta favorita de pasta lleva ajo, aceite de oliva y albahaca fresca del jardín cada verano."
     assert "off_topic" in detect_flags(Q, recipe)
+
+
+# Keyword lists that do not look like lists: one frame with a term slotted in, terms joined by "and", and
+# bare rubric terms as bullets. Each must earn nothing, not just be held.
+CODE_REVIEW_Q = Question(
+    id="sd-review-bot",
+    category="system_design",
+    prompt="Design an LLM code-review bot that developers will not mute.",
+    model_answer=(
+        "Noise is the main failure, so optimise precision over recall. Give the model the callers and the "
+        "conventions file beyond the diff. Filter with a verifier and a per-PR cap. Track comments resolved with "
+        "a code change versus dismissed. Run asynchronously and never block merges."
+    ),
+    rubric=[
+        Criterion(id="precision", weight=3, text="Optimises precision over recall because noise gets it muted",
+                  key_phrases=["precision over recall", "noise"]),
+        Criterion(id="context", weight=2, text="Gives context beyond the diff such as callers and conventions",
+                  key_phrases=["callers", "conventions file", "beyond the diff"]),
+        Criterion(id="filtering", weight=3, text="Filters comments with a verifier pass and a per-PR cap",
+                  key_phrases=["verifier", "per-pr cap"]),
+        Criterion(id="metrics", weight=2, text="Measures comments resolved with a change versus dismissed",
+                  key_phrases=["resolved with a code change", "dismissed"]),
+    ],
+)
+TERMS = ["noise", "precision over recall", "callers", "conventions file", "beyond the diff", "verifier",
+         "per-pr cap", "resolved with a code change", "dismissed"]
+
+
+@pytest.mark.parametrize("answer", [
+    " ".join(f"{t.capitalize()} is important." for t in TERMS),
+    "I would focus on " + " and ".join(TERMS) + ".",
+    "\n".join("- " + t for t in TERMS),
+])
+def test_disguised_keyword_lists_are_stuffing_and_earn_nothing(answer: str) -> None:
+    from scoring.offline import OfflineJudge
+
+    assert "stuffing" in detect_flags(CODE_REVIEW_Q, answer)
+    verdict = OfflineJudge().grade_sync(CODE_REVIEW_Q, answer)
+    assert verdict.total <= 1.5
+
+
+def test_parallel_bullets_sharing_only_function_words_are_not_a_template() -> None:
+    answer = ("To support billions of devices.\nTo reduce routing tables.\nTo simplify protocol processing.\n"
+              "To improve security.")
+    assert "stuffing" not in detect_flags(Q, answer)
