@@ -48,6 +48,17 @@ def user_text(text: str, limit: int = 300) -> str:
     return text
 
 
+ANONYMOUS = "(anonymous)"  # a person who opted out of the leaderboard, wherever others see names
+NAMELESS = "someone"  # a person whose name is empty once made safe to show
+
+
+def person_name(display_name: str | None, anonymous: bool) -> str:
+    """How a person appears to others in leaderboards, digests and reports: the one rule for all of them."""
+    if anonymous:
+        return ANONYMOUS
+    return user_text(display_name or "", 40) or NAMELESS
+
+
 @dataclass
 class Field:
     name: str

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from bank.schema import category_label  # noqa: E402
+from bot.messages import ANONYMOUS  # noqa: E402
 from bot.services.team_report import Table, TeamReport  # noqa: E402
 
 CSS = """
@@ -146,7 +147,7 @@ def render(r: TeamReport) -> str:
         "img-src data:\">"
         f"<title>drillbot team report · {html.escape(period)}</title><style>{CSS}</style></head><body>"
         f"<h1>drillbot team report</h1><p class=\"note\">{html.escape(period)}. People who opted out of the "
-        "leaderboard are shown as (anonymous).</p>"
+        f"leaderboard are shown as {ANONYMOUS}.</p>"
         f'<div class="grid">{charts}</div>{tables}{disputes}'
         f'<h2 id="agreement">Judge and admins</h2><p>{html.escape(r.agreement)}</p></body></html>'
     )

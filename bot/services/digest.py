@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from bank.schema import category_label
-from bot.messages import Field, Message, user_text
+from bot.messages import Field, Message, person_name
 from bot.rules.timing import iso_week, local_date, week_start
 from bot.services import directory, progress_view
 from bot.services.context import Context
@@ -78,7 +77,7 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
             days = {member_id: n for member_id, n in ranked if n >= floor}
             named = await uow.people.names(list(days))
             top = sorted(named, key=lambda r: (-days[r.id], r.display_name))[:3]
-            data.streaks = [(_shown_name(r), days[r.id]) for r in top]
+            data.streaks = [(person_name(r.display_name, r.leaderboard_opt_out), days[r.id]) for r in top]
         means: dict[int, dict[str, float]] = defaultdict(dict)
         for member_id, w, mean in await uow.digests.member_means(channel_id, [week, prev4[0]]):
             means[member_id][w] = float(mean)
@@ -86,12 +85,8 @@ async def build(ctx: Context, channel_id: int, week_day: date) -> DigestData:
         if gains:
             member_id, gain = max(gains, key=lambda g: (g[1], -g[0]))
             if gain > 0 and (found := await uow.people.names([member_id])):
-                data.most_improved = (_shown_name(found[0]), round(gain, 1))
+                data.most_improved = (person_name(found[0].display_name, found[0].leaderboard_opt_out), round(gain, 1))
     return data
-
-
-def _shown_name(row: Any) -> str:
-    return "(anonymous)" if row.leaderboard_opt_out else user_text(row.display_name, 40)
 
 
 def week_start_of(week: str) -> date:

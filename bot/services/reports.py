@@ -8,7 +8,7 @@ from datetime import datetime
 from bank.schema import category_label
 from bot import render
 from bot.clock import as_utc
-from bot.messages import Field, Message, user_text
+from bot.messages import Field, Message, person_name, user_text
 from bot.rules.timing import iso_week, local_date
 from bot.services import directory, practice, progress_view
 from bot.services.context import Context
@@ -36,7 +36,7 @@ async def leaderboard_rows(ctx: Context, *, channel_id: int | None = None, works
 
 
 def standing_name(st: Standing) -> str:
-    return "(anonymous)" if st.anonymous else user_text(st.name or "someone", 40)
+    return person_name(st.name, st.anonymous)
 
 
 async def leaderboard(ctx: Context, channel_key: str | None, period: str = "week") -> Message:

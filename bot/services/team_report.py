@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.messages import user_text
+from bot.messages import ANONYMOUS, person_name
 from bot.rules.timing import iso_week, local_date, week_start
 from bot.services.context import Context
 from bot.store.team_figures import Period
 
 TOO_EASY, TOO_HARD = 0.85, 0.15  # hit rates that mark a question as not discriminating
 MIN_ANSWERS = 3  # fewer answers say nothing about a question
-ANONYMOUS = "(anonymous)"
 
 
 @dataclass
@@ -81,7 +80,7 @@ async def build(ctx: Context, weeks_back: int = 8) -> TeamReport:
             gains.sort(key=lambda g: (-(g[4] - g[2]), g[0]))
             names = {}
             if gains:
-                names = {r.id: ANONYMOUS if r.leaderboard_opt_out else user_text(r.display_name or "someone", 40)
+                names = {r.id: person_name(r.display_name, r.leaderboard_opt_out)
                          for r in await uow.people.names([g[0] for g in gains])}
             return people, gains, names
 

@@ -46,3 +46,24 @@ async def test_digest_counts_the_week_and_who_improved(ctx: Context) -> None:
         row = await uow.digests.of_week(ch.id, "2026-W46")
         assert row is not None and row.posted_at is not None and row.thread_key
     assert (await digest.post_digest(ctx, "test:W1:nowhere")).reason == "channel not configured"
+
+
+async def test_a_person_without_a_name_is_someone_in_every_list(ctx: Context) -> None:
+    """The digest showed an empty name where the leaderboard and team report say "someone"."""
+    from sqlalchemy import update
+
+    from bot.store.models import Member
+
+    assert isinstance(ctx.clock, FakeClock)
+    await week_of_answers(ctx, {ALICE: "an ok answer", BOB: "a great answer"}, "w1")
+    ctx.clock.advance(timedelta(days=7))
+    await week_of_answers(ctx, {ALICE: "a great answer", BOB: "an ok answer"}, "w2")
+    async with ctx.uow() as uow:
+        await uow.session.execute(update(Member).where(Member.user_key == ALICE).values(display_name=""))
+        ch = await uow.directory.channel(CH)
+        assert ch is not None
+
+    data = await digest.build(ctx, ch.id, ctx.clock.now().date())
+    assert data.most_improved == ("someone", 5.0)
+    assert data.top[0] == ("someone", 10.0)
+    assert {name for name, _ in data.streaks} == {"someone", "bob"}
