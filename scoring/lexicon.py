@@ -87,6 +87,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "opentelemetry": ("otel", "opentelemetry", "open telemetry"),
     "ttl": ("ttl", "ttls", "time to live", "expiry", "expiration"),
     "ux": ("ux", "user experience"),
+    # everyday English: the contraction is how people type it ("I can't confirm that")
+    "cannot": ("cannot", "can't", "can not", "unable to"),
 }
 
 # Shorthand for single words: a note-taker's "ctx" is the rubric's "context".

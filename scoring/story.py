@@ -39,7 +39,9 @@ _REFLECTS = re.compile(
     r"taught\s+me|(?:i|we)\s+(?:would|'d|should)\s+(?:have|now|still|start|push|budget|involve|ask|weigh|"
     r"spend|set|plan|insist)|(?:i|we)'d\s+(?:have|now|still|start|push|budget|involve|ask|weigh|spend|set|"
     r"plan|insist)|(?:what|how)\s+(?:i|we)(?:'d|\s+would)\s+(?:change|do\s+differently)|do\s+differently|"
-    r"(?:should|could)\s+have|underestimated|overestimated|the\s+takeaway|my\s+takeaway|since\s+then\s+i)\b",
+    r"(?:should|could)\s+have|underestimated|overestimated|takeaways?|(?:i|we)(?:'d|\s+would)?\s+take\s+away|what\s+(?:i|we)\s+took\s+away|(?:i|we)\s+took\s+away\s+(?:from|that)|principle|rule\s+of\s+thumb|"
+    r"(?:today|now|these\s+days)\s*,?\s+(?:i|we)(?:'d|\s+would|\s+always)|(?:i|we)\s+now\s+(?:always|start|ask|build|"
+    r"check|insist)|since\s+then\s+i)\b",
     re.IGNORECASE,
 )
 

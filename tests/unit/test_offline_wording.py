@@ -58,6 +58,11 @@ def test_security_words_people_use_map_to_the_rubrics_words() -> None:
     assert _stem_set("no passwords in prompts") & _stem_set("credentials never go in prompts")
 
 
+def test_a_contraction_is_the_word_a_key_phrase_spells_out() -> None:
+    # "cannot confirm" as a key phrase; people type "can't confirm" or "unable to confirm".
+    assert _stem_set("I can't confirm that") == _stem_set("cannot confirm") == _stem_set("unable to confirm")
+
+
 def test_terse_shorthand_answer_earns_what_the_spelled_out_answer_earns() -> None:
     spelled = JUDGE.grade_sync(LATENCY_Q, "I would separate the time to first token from total generation "
                                           "time, and track the 95th percentile latency instead of the mean.")

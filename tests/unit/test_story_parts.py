@@ -51,6 +51,11 @@ def test_outcomes_need_a_figure_with_a_change_and_reflections_a_stance() -> None
     assert is_reflection("In hindsight I'd have pushed harder on the exit clause.")
     assert is_reflection("Next time I'd budget half an engineer for upkeep.")
     assert not is_reflection("I would do all of these.")
+    # The way people close a story: a takeaway or a principle, stated now.
+    assert is_reflection("What I took away: build something ugly first, then read with a question in mind.")
+    assert is_reflection("Principle I use now: design for deletion before retrieval.")
+    assert is_reflection("Today I'd key every chunk by its document id.")
+    assert not is_reflection("We took away the old index.")
 
 
 def test_an_outcome_and_a_lesson_in_the_candidates_own_story_earn_their_criteria() -> None:
