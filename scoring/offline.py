@@ -185,9 +185,13 @@ def _ma_sentence_stems(model_answer: str) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(_content_stems(u.text)) for u in units(model_answer))
 
 
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
 def _real_sentence(text: str) -> bool:
-    """Most of the unit's words sit in clause-like fragments (so a comma list inside it does not count)."""
-    frags = fragments(text)
+    """Most of the unit's words sit in clause-like fragments (so a comma list inside it does not count).
+    What sits in parentheses is an aside or an argument list ("get_order(order_id, amount)"), not the list."""
+    frags = fragments(_PARENTHESES.sub(" ", text))
     total = sum(len(words(f)) for f in frags)
     good = sum(len(words(f)) for f in frags if is_sentence_like(f))
     return total > 0 and good / total >= 0.5
@@ -236,7 +240,7 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
             continue
         calculation = bool(CALCULATION.search(u.text)) and not is_keyword_run(words(u.text))
         statement = calculation or ((notes or note_ok) and is_note_line(clean(u.text)))
-        if not statement and not is_sentence_like(clean(u.text)):
+        if not statement and not is_sentence_like(clean(_PARENTHESES.sub(" ", u.text))):
             continue
         # Evidence must read as a sentence: a comma list inside a unit does not (stuffed or not).
         if not statement and not _real_sentence(u.text):
