@@ -4,10 +4,11 @@ A confidently wrong answer reads differently from a right one: "X always works",
 "Z is fine", "no need for W". The model answers and rubrics a person is graded against are hedged; when a
 sentence asserts an absolute or waves a point away in words the reference never uses, it claims more than
 the reference does. One such sentence is ordinary emphasis. When they make up a good part of the answer,
-it is the confidently-wrong style: on the tuning sets, a third or more of the sentences are overclaims in
-62% of contradiction answers and in no correct answer (good, paraphrase or terse), 4% of partial answers
-and 1% of SAF's answers. Those sentences then count as wrong claims (scoring/wrongclaims.py): they earn
-nothing and cost points, for both judges.
+it is the confidently-wrong style: on the tuning sets (bank/evals and SAF's even half), the rule below
+fires on 26 of 32 contradiction answers, 1 of 30 half-wrong ones, 1 of 90 partial ones and on no good,
+paraphrase, terse or weak answer, nor on any of SAF's 738. Those sentences then count as wrong claims
+(scoring/wrongclaims.py): they earn nothing and cost points, for both judges. A lower share (40%) caught
+three more contradictions but also a correct paraphrase with "always" and "anyway" in two of five sentences.
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ _MARKERS = re.compile(
     r"all\s+you\s+need|just\s+as\s+well|exactly\s+like|(?:at\s+)?no\s+(?:extra\s+)?cost|no\s+quality\s+loss|"
     r"(?:adds|saves)\s+no|(?:only|just)\s+adds|(?:mostly\s+)?theoretical|obviously|anyway|negligible|"
     r"(?:safe|fine|ok|okay|enough)\s+to\s+ignore|only\s+(?:\w+\s+)?(?:that\s+)?matters|can'?t\s+(?:affect|hurt)|"
-    r"cannot\s+(?:affect|hurt)|alone\s+(?:is\s+enough|settles)|(?:is|are)\s+enough)\b",
+    r"cannot\s+(?:affect|hurt)|alone\s+(?:is\s+enough|settles)|(?:is|are)\s+enough|"
+    # Calling a practice a cost with no benefit: "waste weeks on", "is friction", "a vanity metric".
+    r"waste\s+(?:weeks|days|hours|time|money|effort)|vanity\s+metrics?|side\s+issues?|rounding\s+error|"
+    r"obsolete|(?:is|are)\s+(?:just\s+|pure\s+)?(?:friction|overhead|academic|redundant)|(?:is|are)\s+free\b|"
+    r"(?:only|just)\s+(?:slows?|confuses?|clutters?|annoys?|distracts?)|across\s+the\s+board|if\s+at\s+all|"
+    r"nothing\s+to\s+(?:report|fix|add)|"
+    # Superlatives and claims about everything: "the best way", "lossless", "store everything".
+    r"(?:(?:is|are)\s+)?(?:the|by\s+far\s+the)\s+(?:best|worst|slowest|cheapest)\s+(?:way|option|choice|approach|guide|"
+    r"fix|solution|of)|best\s+way|far\s+(?:better|worse|cheaper)|"
+    r"gold\s+standard|lossless|(?<!not\s)everything|(?:only|all)\s+(?:that|what)\s+matters|what\s+matters|"
+    r"by\s+themselves|annoys?|clutters?)\b",
     re.IGNORECASE,
 )
 # At least this many overclaiming sentences, making up at least this share of the answer's sentences.

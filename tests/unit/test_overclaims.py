@@ -95,3 +95,20 @@ def test_no_waste_and_plain_measured_claims_are_not_dismissals() -> None:
         "Keep credentials out of the prompt and assume it can be extracted.",
     ]
     assert overclaims(LEAK_Q, sentences) == set()
+
+
+def test_superlatives_and_calling_a_safeguard_a_cost_read_as_the_style() -> None:
+    answer = ("Putting the instruction at the top is the best way to protect the prompt. Moving rules into code is "
+              "pure overhead and only slows the team. Canary strings are a vanity metric. Keys in the prompt are "
+              "fine. Assume nothing about extraction.")
+    sentences = [s + "." for s in answer.rstrip(".").split(". ")]
+    assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
+
+
+
+def test_two_everyday_absolutes_in_a_right_answer_of_five_sentences_are_emphasis() -> None:
+    # "always taking the most likely token" and "anyway" in a correct explanation: not the style.
+    sentences = ["Greedy decoding means always taking the most likely token.", "Sums are not associative.",
+                 "Providers update snapshots anyway.", "One changed token changes the rest.",
+                 "So test properties, not exact text."]
+    assert overclaims(LEAK_Q, sentences) == set()
