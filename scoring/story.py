@@ -18,7 +18,8 @@ StoryPart = Literal["outcome", "reflection", "both"]
 
 # The criterion asks for a measured result ("Reports the measured outcome", "Gives a measurable result").
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:measur\w*|numbers?|concrete)\b.{0,40}\b(?:outcomes?|results?|impact)\b|"
+    r"\b(?:measur\w*|numbers?|concrete|reports?|gives?|states?|describes?)\b.{0,40}\b(?:outcomes?|results?|impact|"
+    r"consequences)\b|"
     r"\b(?:outcomes?|results?)\b.{0,30}\b(?:with\s+numbers|measur\w*)\b",
     re.IGNORECASE,
 )
@@ -31,7 +32,8 @@ _FIGURE = re.compile(r"(?<![\w.\-])[~≈$€£]?\d[\d,.]*(?![\w.]*-)", re.IGNORE
 _CHANGE = re.compile(
     r"\b(?:dropped|drop|fell|fall|rose|rise|grew|grow|cut|halved|doubled|tripled|reduced|reduces|increased|"
     r"decreased|improved|saved|saves|went|gone|came\s+down|down|up|shipped|launched|live|hit|reached|beat|"
-    r"lifted|climbed|shrank|jumped|from|resolved|adopted|adoption|open|use[ds]?|using)\b|->|→|=>",
+    r"lifted|climbed|shrank|jumped|from|resolved|adopted|adoption|open|use[ds]?|using|vs|versus|beat|lost|won|"
+    r"got|scored|failed|passed)\b|->|→|=>",
     re.IGNORECASE,
 )
 _REFLECTS = re.compile(
