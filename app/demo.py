@@ -94,9 +94,9 @@ async def run_demo(settings: Settings, *, days: int = 7, users: int = 5, out: Pa
             result = await core.post_round(CHANNEL)
             if not result.posted or result.thread_key is None:
                 continue
-            async with core.ctx.sessions() as s:
-                rnd = await s.get(Round, result.round_id)
-                question = await core.ctx.catalog.question_for_row(s, rnd.question_id)  # type: ignore[union-attr]
+            async with core.ctx.uow() as uow:
+                rnd = await uow.rounds.get(result.round_id)
+                question = await core.ctx.catalog.question_for_row(uow, rnd.question_id)  # type: ignore[union-attr]
             if show:
                 show.rule(f"Day {day + 1} · {(START + timedelta(days=day)):%a %d %b} · {question.id}")
             for i, (user_key, name, persona) in enumerate(people):

@@ -60,8 +60,8 @@ class Core:
         self.ctx.platforms[platform.name] = platform
 
     async def start(self) -> None:
-        async with self.ctx.sessions.begin() as s:
-            added = await self.ctx.catalog.sync(s, self.ctx.clock.now())
+        async with self.ctx.uow() as uow:
+            added = await self.ctx.catalog.sync(uow, self.ctx.clock.now())
         # SQLite is single-process, so any claim found at start belongs to a process that died.
         released = await self.worker.release_expired_claims(all_claims=db.is_sqlite(self.settings.database_url))
         # Events acknowledged but not processed when a process died: now at start, and by the worker's

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bank.loader import Bank
 from bank.schema import BankQuestion, Question
 from bot.store.models import QuestionRow
+from bot.store.repositories import Repositories
 
 
 class Catalog:
@@ -34,30 +32,29 @@ class Catalog:
         """A question version already read, without a session; None if it must be read."""
         return self._by_row.get(row_id)
 
-    async def question_for_row(self, session: AsyncSession, row_id: int) -> Question:
+    async def question_for_row(self, uow: Repositories, row_id: int) -> Question:
         if row_id not in self._by_row:
-            row = await session.get(QuestionRow, row_id)
+            row = await uow.questions.row(row_id)
             if row is None:
                 raise LookupError(f"question row {row_id} missing")
             self._by_row[row_id] = Question.model_validate(row.data)
         return self._by_row[row_id]
 
-    async def sync(self, session: AsyncSession, now: datetime) -> int:
+    async def sync(self, uow: Repositories, now: datetime) -> int:
         """Insert a version row for every new or edited question; returns how many were added."""
-        existing = {(r.qid, r.content_hash): r for r in (await session.scalars(select(QuestionRow))).all()}
+        existing = {(r.qid, r.content_hash): r for r in await uow.questions.versions()}
         added = 0
         for q in self.bank.all():
             digest = q.content_hash()
             row = existing.get((q.id, digest))
             if row is None:
-                await session.execute(update(QuestionRow).where(QuestionRow.qid == q.id).values(current=False))
-                row = QuestionRow(qid=q.id, content_hash=digest, category=q.category, difficulty=q.difficulty,
-                                  current=True, data=q.model_dump(mode="json"), created_at=now)
-                session.add(row)
-                await session.flush()
+                await uow.questions.retire(q.id)
+                row = await uow.questions.add(QuestionRow(
+                    qid=q.id, content_hash=digest, category=q.category, difficulty=q.difficulty, current=True,
+                    data=q.model_dump(mode="json"), created_at=now))
                 added += 1
             elif not row.current:
-                await session.execute(update(QuestionRow).where(QuestionRow.qid == q.id).values(current=False))
+                await uow.questions.retire(q.id)
                 row.current = True
             self._row_of[q.id] = row.id
             self._by_row[row.id] = q

@@ -57,7 +57,7 @@ async def post_round(ctx: Context, channel_key: str, *, force: bool = False) -> 
     if existing is not None:  # a previous attempt crashed between reserving and posting: retry it
         rnd_id, question = existing.id, None
         async with ctx.uow() as uow:
-            question = await ctx.catalog.question_for_row(uow.session, existing.question_id)
+            question = await ctx.catalog.question_for_row(uow, existing.question_id)
         closes_at = existing.closes_at
     else:
         weak = await team_weak_categories(ctx, channel_id)
@@ -91,7 +91,7 @@ async def close_round(ctx: Context, round_id: int, *, reveal: bool = True) -> bo
         if rnd is None or rnd.status not in ("open", "posting"):
             return False
         rnd.status, rnd.closed_at = "closed", ctx.clock.now()
-        question = await ctx.catalog.question_for_row(uow.session, rnd.question_id)
+        question = await ctx.catalog.question_for_row(uow, rnd.question_id)
         answers = await uow.rounds.answers_to(rnd.id)
         thread_key = rnd.thread_key
     if reveal and thread_key:

@@ -995,6 +995,25 @@ class Interviews(Repository):
         return answer.id
 
 
+class Questions(Repository):
+    """The question catalog's version rows (bot/services/catalog.py)."""
+
+    async def row(self, row_id: int) -> QuestionRow | None:
+        return await self.session.get(QuestionRow, row_id)
+
+    async def versions(self) -> list[QuestionRow]:
+        return list((await self.session.scalars(select(QuestionRow))).all())
+
+    async def retire(self, qid: str) -> None:
+        """No version of the question is current any more (one is about to be)."""
+        await self.session.execute(update(QuestionRow).where(QuestionRow.qid == qid).values(current=False))
+
+    async def add(self, row: QuestionRow) -> QuestionRow:
+        self.session.add(row)
+        await self.session.flush()  # the row's id: rounds refer to it
+        return row
+
+
 class Repositories:
     """The repositories over one session. `UnitOfWork` owns the session's transaction; code that already
     holds a session (a service not moved onto the unit of work yet) wraps it with `Repositories(session)`."""
@@ -1019,3 +1038,4 @@ class Repositories:
         self.progress = Progress(session)
         self.team = TeamFigures(session)
         self.interviews = Interviews(session)
+        self.questions = Questions(session)

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from bot.core import Core
 from bot.events import AnswerEvent, CommandContext
 from bot.store.models import Answer, QuestionRow, Round, Score
+from bot.store.repositories import Repositories
 from tests.fakes.judges import ScriptedJudge
 from tests.fakes.platform import FakePlatform
 from tests.integration.test_rounds_and_intake import ALICE, CH, answer, count, setup_round
@@ -280,7 +281,7 @@ async def test_a_revision_that_pastes_back_its_hints_earns_nothing_for_them(make
     await core.worker.drain()
     async with core.ctx.sessions() as s:
         first = await s.scalar(select(Score))
-        question = await core.ctx.catalog.question_for_row(s, await s.scalar(select(Answer.question_id)))
+        question = await core.ctx.catalog.question_for_row(Repositories(s), await s.scalar(select(Answer.question_id)))
     assert first is not None and first.total == 0 and first.feedback
     # The offline judge's own hint sentences earn nothing wherever they come from (scoring/feedback_text.py);
     # an LLM judge writes its feedback freely, and that can carry the content of an answer. Stand in for such

@@ -43,6 +43,6 @@ async def ctx(settings: Settings, bank: Bank, clock: FakeClock, platform: FakePl
         await conn.run_sync(Base.metadata.create_all)
     context = Context(settings, db.session_factory(engine), clock, Catalog(bank), {platform.name: platform})
     async with context.uow() as uow:  # the question rows rounds and answers refer to, as at start
-        await context.catalog.sync(uow.session, clock.now())
+        await context.catalog.sync(uow, clock.now())
     yield context
     await engine.dispose()

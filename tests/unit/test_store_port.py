@@ -37,6 +37,7 @@ ON_THE_PORT = (
     "bot/services/scoring/grading.py",
     "bot/services/scoring/failure.py",
     "bot/services/scoring/replies.py",
+    "bot/services/catalog.py",
 )
 
 

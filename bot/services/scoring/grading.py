@@ -20,6 +20,6 @@ async def grade(ctx: Context, judge: Judge, answer_id: int, claimed: Claimed | N
             answer = claimed if claimed is not None else await still_claimed(uow, answer_id)
             if answer is None:
                 return None
-            question = await ctx.catalog.question_for_row(uow.session, answer.question_id)
+            question = await ctx.catalog.question_for_row(uow, answer.question_id)
     assert answer is not None
     return answer, await judge.grade(question, answer.text, shown=list(answer.shown))

@@ -59,7 +59,7 @@ async def build_reply(ctx: Context, answer_id: int, score: Score, display_name: 
     if not practice:
         return ScoreReply(view, text, None)
     async with ctx.uow() as uow:  # the catalog caches it: no query once seen
-        question = await ctx.catalog.question_for_row(uow.session, question_row)
+        question = await ctx.catalog.question_for_row(uow, question_row)
     return ScoreReply(view, text, render.practice_reveal(question))
 
 
