@@ -8,15 +8,13 @@ import threading
 
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy import select
 
 from adapters.console.platform import CHANNEL, USER, ConsolePlatform
 from bot import render
 from bot.core import Core
 from bot.events import AnswerEvent, CommandContext
 from bot.messages import Field, Message
-from bot.services import interview
-from bot.store.models import Member, PracticeSession, QuestionRow
+from bot.services import interview, practice
 
 with contextlib.suppress(ImportError):
     # input() then edits lines itself instead of the tty's canonical mode, whose 4,095-byte line limit
@@ -76,12 +74,7 @@ class ConsoleSession:
 
     async def practice_question_id(self) -> str | None:
         """The id of the person's open practice question, if any."""
-        async with self.core.ctx.sessions() as s:
-            return await s.scalar(
-                select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
-                .join(Member, Member.id == PracticeSession.member_id)
-                .where(Member.user_key == USER, PracticeSession.status == "open")
-                .order_by(PracticeSession.id.desc()).limit(1))
+        return await practice.open_question(self.core.ctx, USER)
 
     async def prompt(self) -> str:
         """Where the next line goes, shown before the cursor: `#general › ` or `practice · rag-hybrid › `."""

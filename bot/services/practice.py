@@ -125,6 +125,12 @@ async def start(ctx: Context, user_key: str, display_name: str = "", category: s
     return PracticeStart(True, render.info("I sent you a practice question in a direct message."))
 
 
+async def open_question(ctx: Context, user_key: str) -> str | None:
+    """The id of the person's open practice question, if any (the terminal shows it in its prompt)."""
+    async with ctx.uow() as uow:
+        return await uow.practice.open_question(user_key)
+
+
 async def chosen_category(ctx: Context, user_key: str) -> str | None:
     """The category of the person's latest practice question, if they asked for one (None: any)."""
     async with ctx.uow() as uow:

@@ -395,6 +395,14 @@ class Practice(Repository):
         await self.session.execute(update(PracticeSession).where(PracticeSession.id == practice_id).values(
             thread_key=thread_key, status=case((newer, "done"), else_="open")))
 
+    async def open_question(self, user_key: str) -> str | None:
+        """The question id of the person's open practice question, newest first (None: none open)."""
+        return await self.session.scalar(
+            select(QuestionRow.qid).join(PracticeSession, PracticeSession.question_id == QuestionRow.id)
+            .join(Member, Member.id == PracticeSession.member_id)
+            .where(Member.user_key == user_key, PracticeSession.status == "open")
+            .order_by(PracticeSession.id.desc()).limit(1))
+
     async def latest_category(self, user_key: str) -> str | None:
         """The category the person chose for their latest practice question (None: any, or no practice yet)."""
         return await self.session.scalar(

@@ -61,6 +61,13 @@ def test_service_uses_the_unit_of_work(module: str) -> None:
     assert off_the_port((ROOT / module).read_text(encoding="utf-8")) == []
 
 
+def test_adapters_never_reach_the_store() -> None:
+    """Adapters are thin: what they need from the database comes through a service."""
+    found = {str(p.relative_to(ROOT)): off_the_port(p.read_text(encoding="utf-8"))
+             for p in sorted((ROOT / "adapters").rglob("*.py"))}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
 @pytest.mark.parametrize("source, culprit", [
     ("from sqlalchemy import select\n", "1: from sqlalchemy"),
     ("import sqlalchemy.orm\n", "1: import sqlalchemy.orm"),
