@@ -190,11 +190,21 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 
 def _real_sentence(text: str) -> bool:
     """Most of the unit's words sit in clause-like fragments (so a comma list inside it does not count).
-    What sits in parentheses is an aside or an argument list ("get_order(order_id, amount)"), not the list."""
-    frags = fragments(_PARENTHESES.sub(" ", text))
+    What sits in parentheses may be an argument list ("get_order(order_id, amount)") or the clause itself
+    ("Duplex transfer (both sides send and receive)"): either reading will do."""
+    return _clausal(text) or _clausal(_PARENTHESES.sub(" ", text))
+
+
+def _clausal(text: str) -> bool:
+    frags = fragments(text)
     total = sum(len(words(f)) for f in frags)
     good = sum(len(words(f)) for f in frags if is_sentence_like(f))
     return total > 0 and good / total >= 0.5
+
+
+def _sentence_like(text: str) -> bool:
+    """A clause, read with or without what sits in parentheses (see _real_sentence)."""
+    return is_sentence_like(clean(text)) or is_sentence_like(clean(_PARENTHESES.sub(" ", text)))
 
 
 def _copied(unit: Unit, prep: _Prepared) -> bool:
@@ -240,7 +250,7 @@ def _credit_units(question: Question, answer: str, prep: _Prepared, flags: list[
             continue
         calculation = bool(CALCULATION.search(u.text)) and not is_keyword_run(words(u.text))
         statement = calculation or ((notes or note_ok) and is_note_line(clean(u.text)))
-        if not statement and not is_sentence_like(clean(_PARENTHESES.sub(" ", u.text))):
+        if not statement and not _sentence_like(u.text):
             continue
         # Evidence must read as a sentence: a comma list inside a unit does not (stuffed or not).
         if not statement and not _real_sentence(u.text):

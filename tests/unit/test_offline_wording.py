@@ -157,3 +157,10 @@ def test_argument_lists_in_parentheses_do_not_make_a_sentence_a_keyword_list() -
     answer = ("Three narrow tools, not a database connection: get_order(order_id), "
               "update_shipping_address(order_id, address), issue_store_credit(order_id, amount, reason).")
     assert OfflineJudge().grade_sync(q, answer).criteria[0].verdict != "missed"
+
+
+def test_a_clause_inside_parentheses_still_makes_the_unit_a_sentence() -> None:
+    from scoring.offline import _real_sentence, _sentence_like
+
+    text = "Duplex data transfer (both sides should be able to send and receive data)"
+    assert _sentence_like(text) and _real_sentence(text)
