@@ -31,8 +31,8 @@ def ensure_sqlite_dir(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     ensure_sqlite_dir(url)
     if is_sqlite(url):
-        # A long busy timeout makes concurrent writers wait for the lock instead of failing.
-        # One thread hop per statement instead of aiosqlite's four (bot/store/sqlite_driver.py).
+        # Statements run on the loop's thread without waiting; one that would wait for another writer's
+        # lock runs on aiosqlite's thread with a 30 s busy timeout instead (bot/store/sqlite_driver.py).
         engine = create_async_engine(url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi())
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -40,7 +40,6 @@ def create_engine(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             # Deleted rows (forget-me) are overwritten with zeros instead of lingering in free pages.
             cur.execute("PRAGMA secure_delete=ON")

@@ -1,8 +1,13 @@
-"""The SQLite driver makes one thread hop per statement and none for a commit or rollback with no
-transaction open (bot/store/sqlite_driver.py); results, row counts and errors are those of sqlite3."""
+"""The SQLite driver runs statements and commits on the loop's thread without a thread hop
+(bot/store/sqlite_driver.py); a statement that would wait for another connection's lock waits on
+aiosqlite's thread instead, with the loop free meanwhile; the WAL is checkpointed off the loop; results,
+row counts and errors are sqlite3's."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from pathlib import Path
 
 import aiosqlite
@@ -10,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from bot.store import sqlite_driver
 from bot.store.db import create_engine
 
 
@@ -26,7 +32,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-async def test_one_hop_per_statement(tmp_path: Path, hops: list[str]) -> None:
+async def test_statements_and_commits_run_in_place(tmp_path: Path, hops: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
     try:
         async with engine.begin() as conn:
@@ -42,16 +48,145 @@ async def test_one_hop_per_statement(tmp_path: Path, hops: list[str]) -> None:
             rows = (await conn.execute(text("SELECT id, v FROM t ORDER BY id"))).all()
             assert [tuple(r) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
             assert list((await conn.execute(text("SELECT v FROM t WHERE id = 2"))).keys()) == ["v"]
-        # four statements and the commit: one hop each (aiosqlite's adapter made 4 per SELECT, 3 per INSERT)
-        assert len(hops) == 5
+        # four statements and the commit in place (the hop-per-statement driver made 5 hops; aiosqlite's
+        # own adapter 4 per SELECT and 3 per INSERT)
+        assert hops == []
         hops.clear()
         async with engine.connect() as conn:  # a read: no transaction is open, so no rollback hop
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
-        assert len(hops) == 1
+        assert hops == []
         with pytest.raises(IntegrityError):
             async with engine.begin() as conn:
                 await conn.execute(text("INSERT INTO t (v) VALUES ('a')"))
         async with engine.connect() as conn:  # the failed transaction was rolled back
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 3
+    finally:
+        await engine.dispose()
+
+
+async def test_a_locked_database_waits_on_the_thread_not_the_loop(tmp_path: Path, hops: list[str]) -> None:
+    path = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        other.execute("INSERT INTO t (v) VALUES ('other')")
+        hops.clear()
+        ticks = 0
+
+        async def loop_runs() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async def write() -> float:
+            async with engine.begin() as conn:
+                assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0  # a read never waits
+                started = time.perf_counter()
+                await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
+                return time.perf_counter() - started
+
+        ticker = asyncio.create_task(loop_runs())
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writer.done()  # waiting for the lock, not failed with "database is locked"
+        assert ticks >= 10  # and the loop kept running meanwhile
+        await asyncio.to_thread(other.execute, "COMMIT")
+        waited = await asyncio.wait_for(writer, 10)
+        ticker.cancel()
+        assert waited >= 0.25
+        assert hops == ["_run_waiting"]  # only the statement that had to wait hopped
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+        assert rows == ["other", "ours"]
+        # back to not waiting: the next statement runs in place again
+        hops.clear()
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('again')"))
+        assert hops == []
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(sqlite_driver, "_checkpointers", {})
+    path = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+            # the commit in place must not run SQLite's own checkpoint (it syncs the file)
+            assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+        done = sqlite_driver.checkpointer(str(path))
+        assert done.every == 5
+        for i in range(9):
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": "x" * 3000 + str(i)})
+        assert done.commits == 9  # one per insert (the table was created outside a transaction)
+        for _ in range(100):  # the checkpoint thread copied the WAL into the file after the 5th commit
+            if path.stat().st_size > 5 * 3000:
+                break
+            await asyncio.sleep(0.02)
+        assert path.stat().st_size > 5 * 3000
+    finally:
+        await engine.dispose()
+    done.kick()  # the file's WAL is gone with the last connection; the thread opens nothing new
+    await asyncio.sleep(0.1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.db"]
+
+
+async def test_connecting_waits_for_a_writer_before_switching_to_wal(tmp_path: Path) -> None:
+    """A new file is not in WAL mode yet, and switching needs the lock another connection may hold: the
+    connection waits for it (on aiosqlite's thread) instead of failing with "database is locked"."""
+    path = tmp_path / "d.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT INTO t DEFAULT VALUES")
+    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_a_long_read_moves_to_the_thread_and_the_loop_keeps_running(tmp_path: Path, hops: list[str]) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+            await conn.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) "
+                                    "INSERT INTO t (id) SELECT i FROM n"))
+        hops.clear()
+        ticks = 0
+
+        async def loop_runs() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.005)
+                ticks += 1
+
+        ticker = asyncio.create_task(loop_runs())
+        await asyncio.sleep(0)
+        started = time.perf_counter()
+        async with engine.begin() as conn:  # inside a transaction: the interrupted read ends only itself
+            await conn.execute(text("INSERT INTO t (id) VALUES (1000)"))
+            total = (await conn.execute(text("SELECT count(*) FROM t a, t b, t c"))).scalar()
+        took = time.perf_counter() - started
+        ticker.cancel()
+        assert total == 151 ** 3
+        assert hops == ["_run_waiting"]  # run again on the thread after its budget in place
+        assert took > 0.05 and ticks >= 3  # the loop ran while the thread counted
+        async with engine.connect() as conn:  # the transaction committed with its insert
+            assert (await conn.execute(text("SELECT count(*) FROM t WHERE id = 1000"))).scalar() == 1
     finally:
         await engine.dispose()
