@@ -278,16 +278,40 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
             self._handle_exception(error)
 
 
-def _set_up(conn: sqlite3.Connection, wal: bool, budget: ReadBudget) -> bool:
+_wal_switches: dict[str, threading.Lock] = {}
+
+
+def _switch_to_wal(conn: sqlite3.Connection, path: str) -> bool:
+    """`PRAGMA journal_mode=WAL`, retried while another connection holds the write lock. On a file still in
+    rollback mode (a fresh one, just migrated) the switch reads the header under a shared lock and then
+    upgrades to write it; SQLite refuses that upgrade at once with SQLITE_BUSY, without calling the busy
+    handler, while another connection holds the write lock (two upgraders waiting on each other would
+    deadlock), so the busy timeout does not cover it. The refused attempt releases its shared lock, so the
+    other connection finishes and the retry finds the file in WAL mode. Connections of this process switch
+    one at a time (two pooled connections opened together would otherwise be the two upgraders); the
+    retry covers other processes. Once in WAL mode the pragma only reads the header."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    with _wal_switches.setdefault(path, threading.Lock()):
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower() == "wal"
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(2 * pause, 0.05)
+
+
+def _set_up(conn: sqlite3.Connection, path: str | None, budget: ReadBudget) -> bool:
     """On aiosqlite's thread, with the connection's long busy timeout still set (switching to WAL may wait
-    for another connection): WAL mode with automatic checkpoints off, the read budget's progress handler,
-    then no busy waiting for statements run in place. False if the file is not in WAL mode."""
+    for another connection): WAL mode with automatic checkpoints off if `path` is a file, the read budget's
+    progress handler, then no busy waiting for statements run in place. False if the file is not in WAL
+    mode."""
     conn.set_progress_handler(budget, PROGRESS_EVERY)
-    in_wal = False
-    if wal:
-        in_wal = str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower() == "wal"
-        if in_wal:
-            conn.execute("PRAGMA wal_autocheckpoint=0")
+    in_wal = path is not None and _switch_to_wal(conn, path)
+    if in_wal:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     conn.execute("PRAGMA busy_timeout=0")
     return in_wal
 
@@ -298,9 +322,14 @@ class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
         aio: aiosqlite.Connection = conn._connection  # type: ignore[assignment]
         path = str(arg[0] if arg else kw.get("database", ""))
         on_disk = bool(path) and path != ":memory:" and not kw.get("uri")
+        file = os.path.abspath(path) if on_disk else None
         budget = ReadBudget()
-        in_wal = await_(aio._execute(_set_up, aio._conn, on_disk, budget))
-        return InlineConnection(self, aio, budget, checkpointer(os.path.abspath(path)) if in_wal else None)
+        try:
+            in_wal = await_(aio._execute(_set_up, aio._conn, file, budget))
+        except BaseException:
+            await_(aio.close())  # not handed to the pool: nothing else would close it or stop its thread
+            raise
+        return InlineConnection(self, aio, budget, checkpointer(file) if in_wal and file else None)
 
 
 def dbapi() -> InlineDBAPI:

@@ -14,6 +14,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import sqlite_driver
 from bot.store.db import create_engine
@@ -158,6 +159,50 @@ async def test_connecting_waits_for_a_writer_before_switching_to_wal(tmp_path: P
         other.close()
         await engine.dispose()
 
+
+async def test_connecting_while_another_connection_writes_in_rollback_mode(tmp_path: Path) -> None:
+    """The WAL switch reads the file header under a shared lock, then upgrades to write it. While another
+    connection holds the write (RESERVED) lock, SQLite refuses that upgrade at once with SQLITE_BUSY without
+    calling the busy handler (waiting could deadlock two upgraders), so the busy timeout does not help: the
+    connection retries the switch until the writer is done. A fresh file is in rollback mode, and two pooled
+    connections opened together (the team report's two passes) are two such upgraders."""
+    path = tmp_path / "d.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    other.execute("BEGIN IMMEDIATE")  # RESERVED: readers may still take the shared lock
+    other.execute("INSERT INTO t DEFAULT VALUES")
+    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_connections_opened_together_on_a_fresh_file_all_switch_to_wal(tmp_path: Path) -> None:
+    """What `drillbot report --html` does on a fresh database: several pooled connections opened at once,
+    each switching the rollback-mode file to WAL. Before the fix about one pair in 17 failed with "database
+    is locked" on an idle machine (the test above is the deterministic form of the same refusal)."""
+    for attempt in range(20):
+        path = tmp_path / f"d{attempt}.db"
+        with sqlite3.connect(path) as setup:
+            setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        setup.close()
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+
+        async def read(engine: AsyncEngine = engine) -> int:
+            async with engine.connect() as conn:
+                return (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+
+        try:
+            assert await asyncio.gather(*(read() for _ in range(6))) == [0] * 6
+            async with engine.connect() as conn:
+                assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        finally:
+            await engine.dispose()
 
 async def test_a_long_read_moves_to_the_thread_and_the_loop_keeps_running(tmp_path: Path, hops: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
