@@ -9,6 +9,7 @@ import asyncio
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store import sqlite_driver
-from bot.store.db import create_engine
+from bot.store.db import checkpoint_sqlite, create_engine, session_factory
 
 
 @pytest.fixture
@@ -234,4 +235,37 @@ async def test_a_long_read_moves_to_the_thread_and_the_loop_keeps_running(tmp_pa
         async with engine.connect() as conn:  # the transaction committed with its insert
             assert (await conn.execute(text("SELECT count(*) FROM t WHERE id = 1000"))).scalar() == 1
     finally:
+        await engine.dispose()
+
+
+async def test_the_truncating_checkpoint_waits_for_another_checkpoint(tmp_path: Path) -> None:
+    """Forget-me truncates the WAL so erased text does not live on in it. While another connection is
+    checkpointing (the Checkpointer thread's passive checkpoint, here one held up by a reader), SQLite
+    answers the truncating checkpoint "busy" at once, as a row and without calling the busy handler: it is
+    retried until the WAL is empty."""
+    path = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = session_factory(engine)
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.6)
+    holder: asyncio.Future[Any] | None = None
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM t").fetchall()  # a snapshot the next commit moves past
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (v) VALUES ('erased')"))
+        # `other` holds the checkpoint lock while its busy handler waits for the reader (0.6 s at most).
+        holder = asyncio.ensure_future(asyncio.to_thread(
+            lambda: other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()))
+        await asyncio.sleep(0.15)
+        asyncio.get_running_loop().call_later(0.2, reader.execute, "COMMIT")
+        await checkpoint_sqlite(str(engine.url), sessions)
+        assert Path(f"{path}-wal").stat().st_size == 0
+    finally:
+        if holder is not None:
+            await holder  # never close a connection another thread is using
+        reader.close()
+        other.close()
         await engine.dispose()
