@@ -43,6 +43,7 @@ CHECKPOINT_EVERY = 100  # commits between two WAL checkpoints (SQLite's automati
 # A read run in place that takes longer than this is interrupted and run again on aiosqlite's thread: a
 # report over a large history must not hold the loop (an answer's reads take tens of microseconds).
 READ_BUDGET_S = 0.002
+RETRY_PAUSES_S = (0.0, 0.01, 0.05, 0.2)  # before each try of a checkpoint the Checkpointer was asked for
 PROGRESS_EVERY = 2000  # SQLite VM steps between two looks at the clock during a read in place
 
 
@@ -202,6 +203,7 @@ class Checkpointer:
         self.uri = f"file:{quote(path)}?mode=rw"
         self.every = every or CHECKPOINT_EVERY
         self.commits = 0
+        self.done = 0  # checkpoints run
         self._pending = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -219,14 +221,26 @@ class Checkpointer:
     def _run(self) -> None:
         while self._pending.wait(timeout=60):
             self._pending.clear()
+            for pause in RETRY_PAUSES_S:  # refused: tried again shortly, then left to the next kick
+                time.sleep(pause)
+                if self._checkpoint():
+                    break
+
+    def _checkpoint(self) -> bool:
+        """One passive checkpoint; False if it was refused: an error (the file is gone, or busy), busy in
+        the result row (another checkpoint runs) or no WAL opened (-1)."""
+        try:
+            conn = sqlite3.connect(self.uri, uri=True, timeout=0, check_same_thread=False)
             try:
-                conn = sqlite3.connect(self.uri, uri=True, timeout=0, check_same_thread=False)
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                finally:
-                    conn.close()
-            except sqlite3.Error:  # the file is gone or busy: the next kick (or the last close) checkpoints
-                pass
+                busy, log, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+        if busy or log < 0:
+            return False
+        self.done += 1
+        return True
 
 
 _checkpointers: dict[str, Checkpointer] = {}
