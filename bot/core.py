@@ -92,7 +92,9 @@ class Core:
             turn = await interview.on_message(self.ctx, self.judge, event)
             if turn is not None:
                 return IntakeResult("interview-done" if turn.finished else "interview")
-        result = await intake.submit(self.ctx, event)
+        # A free grading slot: the answer is stored claimed for this worker (no claim transaction).
+        adopt = self.worker.adopt if self.worker.can_adopt() else None
+        result = await intake.submit(self.ctx, event, adopt=adopt)
         if result.outcome == "accepted":
             self.worker.wake()
         elif result.outcome == "ignored" and event.is_dm:

@@ -7,6 +7,7 @@ event never creates a second answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from bot.messages import Message, user_text, valid_unicode
 from bot.services import directory, progress
 from bot.services.context import Context
 from bot.services.days import local_day
+from bot.services.scoring.lease import LEASE, Claimed
 from bot.store.models import Round
 from bot.store.queries import round_accepts
 from bot.store.repositories import Repositories
@@ -42,20 +44,42 @@ def is_blank(text: str) -> bool:
     return not user_text(text)
 
 
-async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None) -> IntakeResult:
+async def submit(ctx: Context, event: AnswerEvent, *, revision_of: int | None = None,
+                 adopt: Callable[[Claimed], None] | None = None) -> IntakeResult:
+    """Store an answer. With `adopt` (the local worker has a free grading slot), the answer is stored
+    already claimed for scoring, under the same lease a claim takes, and handed to `adopt` once committed:
+    the worker grades it without a claim transaction of its own. A process that dies holding it leaves a
+    lease that runs out like any claim's (SQLite releases every claim at start)."""
     # One unit of work: the lookups (no lock yet: SQLite begins at the first write) and the insert, so
     # an answer costs one checkout, one commit and, on PostgreSQL, one pool ping.
     try:
         async with ctx.uow() as uow:
-            result = await _submit(ctx, uow, event, revision_of)
+            result, claimed = await _submit(ctx, uow, event, revision_of, adopt is not None)
     except IntegrityError:
         return IntakeResult("duplicate")
     if result.outcome == "accepted":
         log.info("answer stored", extra={"answer": result.answer_id, "thread_key": event.thread_key})
+        if adopt is not None and claimed is not None:
+            adopt(claimed)
     return result
 
 
-async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of: int | None) -> IntakeResult:
+async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of: int | None, claim: bool
+                  ) -> tuple[IntakeResult, Claimed | None]:
+    result = await _store(ctx, uow, event, revision_of, claim)
+    if not isinstance(result, tuple):
+        return result, None
+    answer_id, member_id, question_id, text = result
+    # Claimed at intake: what grading needs, as the worker's claim reads it (feedback shown for this
+    # person's earlier tries at the question), in the same transaction.
+    shown = await uow.answers.shown_before([answer_id]) if claim else {}
+    claimed = Claimed(answer_id, member_id, question_id, text, tuple(shown.get(answer_id, ()))) if claim else None
+    return IntakeResult("accepted", answer_id=answer_id), claimed
+
+
+async def _store(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of: int | None, claim: bool
+                 ) -> IntakeResult | tuple[int, int, int, str]:
+    """The checks and the insert; the stored answer's id, person, question and text, or why not."""
     text = storable(event.text).strip()
     # The round and whether this message was already stored, in one statement.
     rnd, duplicate = await uow.answers.round_and_seen(event.message_key, event.thread_key)
@@ -105,7 +129,9 @@ async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of
         "round_id": rnd.id if rnd else None, "practice_id": practice.id if practice else None,
         "question_id": question_id, "thread_key": event.thread_key, "text": text,
         "revision_of": revision_of, "day": day, "submitted_at": event.at, "received_at": now,
-        "status": "pending", "attempts": 0, "next_attempt_at": now, "pending_notice_sent": False,
+        # Claimed at intake: leased for scoring like the worker's claim (`lease.claim`).
+        "status": "scoring" if claim else "pending", "attempts": 0,
+        "next_attempt_at": now + LEASE if claim else now, "pending_notice_sent": False,
         "reply_sent": False, "deleted": False,
     }
     # The hourly limit is the insert's own condition (one statement, under the person's lock);
@@ -117,7 +143,7 @@ async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of
         return IntakeResult("rejected", limited)
     if practice is not None:
         await uow.practice.mark_answered(practice.id)
-    return IntakeResult("accepted", answer_id=answer_id)
+    return answer_id, m.id, question_id, text
 
 
 async def rate_limited(ctx: Context, store: Repositories, member_id: int, now: datetime) -> Message | None:

@@ -31,8 +31,8 @@ def ensure_sqlite_dir(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     ensure_sqlite_dir(url)
     if is_sqlite(url):
-        # A long busy timeout makes concurrent writers wait for the lock instead of failing.
-        # One thread hop per statement instead of aiosqlite's four (bot/store/sqlite_driver.py).
+        # Statements run on the loop's thread without waiting; one that would wait for another writer's
+        # lock runs on aiosqlite's thread with a 30 s busy timeout instead (bot/store/sqlite_driver.py).
         engine = create_async_engine(url, connect_args={"timeout": 30}, module=sqlite_driver.dbapi())
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -40,7 +40,6 @@ def create_engine(url: str) -> AsyncEngine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             # Deleted rows (forget-me) are overwritten with zeros instead of lingering in free pages.
             cur.execute("PRAGMA secure_delete=ON")
@@ -51,11 +50,27 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+CHECKPOINT_RETRY_S = 5.0  # how long a truncating checkpoint keeps retrying while another one runs
+
+
 async def checkpoint_sqlite(engine_or_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Copy the WAL into the database file and truncate it, so deleted text does not live on in the WAL."""
-    if is_sqlite(engine_or_url):
+    """Copy the WAL into the database file and truncate it, so deleted text does not live on in the WAL.
+    While another connection is checkpointing (the driver's Checkpointer thread) SQLite answers "busy" in
+    the result row, at once and without the busy handler, so the checkpoint is retried for a while. (Busy
+    because of a reader comes after the busy timeout has already been waited out: then it gives up.)"""
+    if not is_sqlite(engine_or_url):
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CHECKPOINT_RETRY_S
+    while True:
         async with sessions() as s:
-            await s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            busy = (await s.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).scalar()
+        if not busy:
+            return
+        if loop.time() > deadline:
+            log.warning("the WAL could not be truncated: another connection kept it busy")
+            return
+        await asyncio.sleep(0.01)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 
 from bot.core import Core
 from bot.ports import CriterionResult, Verdict
@@ -127,12 +127,25 @@ async def test_a_claimed_batch_reads_each_persons_own_earlier_feedback(core: Cor
         await core.worker.run_once()
     await core.answer(answer(thread, "b0", BOB, "bob try 0", core))
     await core.worker.run_once()
-    await core.answer(answer(thread, "a-last", ALICE, "alice try last", core))
-    await core.answer(answer(thread, "b-last", BOB, "bob try last", core))
-    await core.answer(answer(thread, "c-first", CAROL, "carol try first", core))
+    last = [answer(thread, "a-last", ALICE, "alice try last", core),
+            answer(thread, "b-last", BOB, "bob try last", core),
+            answer(thread, "c-first", CAROL, "carol try first", core)]
+    # Stored unclaimed (as when every grading slot is busy), then claimed as one batch.
+    core.worker.adopting = False
+    for ev in last:
+        await core.answer(ev)
     from bot.services.scoring import lease
 
     claimed = {c.text.split()[0]: c.shown for c in await lease.claim(core.ctx, 10)}
-    assert claimed["alice"] == tuple(f"alice feedback {i}" for i in range(SHOWN_TRIES, 0, -1))
-    assert claimed["bob"] == ("bob feedback 0",)
-    assert claimed["carol"] == ()
+    want = {"alice": tuple(f"alice feedback {i}" for i in range(SHOWN_TRIES, 0, -1)), "bob": ("bob feedback 0",),
+            "carol": ()}
+    assert claimed == want
+    # The same answers claimed at intake (adopted by the worker) carry the same earlier feedback.
+    await lease.release_expired(core.ctx, all_claims=True)
+    async with core.ctx.sessions.begin() as s:
+        await s.execute(delete(Answer).where(Answer.message_key.in_([ev.message_key for ev in last])))
+    core.worker.adopting = True
+    for ev in last:
+        assert (await core.answer(ev)).outcome == "accepted"
+    adopted = {c.text.split()[0]: c.shown for c in core.worker._claimed.values()}
+    assert adopted == want

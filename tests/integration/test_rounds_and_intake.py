@@ -194,6 +194,8 @@ async def test_an_event_stored_but_never_processed_is_processed_at_the_next_star
     assert await count(core, Answer) == 0  # ...and the process dies here
     restarted: Core = await make_core(judge)
     assert await count(restarted, Answer) == 1
+    # stored for the queue, not claimed for this core's worker (it has not run; a command's core never does)
+    assert await count(restarted, Answer, Answer.status == "pending") == 1
     await restarted.worker.drain()
     assert await count(restarted, Score) == 1
     assert await restarted.process_leftover() == 0

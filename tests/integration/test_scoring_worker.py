@@ -56,6 +56,7 @@ async def test_answer_that_never_scores_is_marked_failed_without_a_score(make_co
 
 async def test_claims_of_a_dead_process_are_released_after_the_lease(core: Core) -> None:
     thread = await setup_round(core)
+    core.worker.adopting = False  # stored for the queue, not claimed at intake by this worker
     await core.answer(answer(thread, "m1", ALICE, "a great answer", core))
     async with core.ctx.sessions.begin() as s:  # as if a process claimed it and died
         await s.execute(update(Answer).values(status="scoring", next_attempt_at=core.ctx.clock.now()

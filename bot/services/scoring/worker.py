@@ -21,7 +21,7 @@ from bot.services.context import Context
 from bot.services.scoring import grading, lease, replies
 from bot.services.scoring.delivery import Delivery
 from bot.services.scoring.failure import record_failure
-from bot.services.scoring.lease import Claimed
+from bot.services.scoring.lease import LEASE, Claimed
 from bot.services.scoring.record import Graded
 from bot.services.scoring.recorder import Recorder
 from bot.services.scoring.replies import Route, ScoreReply
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=10)
 MAX_ATTEMPTS = 10
+# While intake hands answers over (`adopt`), the queue in the database is still claimed at least this often
+# (retries, answers stored while every slot was busy, another process's released claims). A worker that is
+# not in `run_forever` counts as running for this long after a pass (`run_once`): intake hands answers only
+# to a worker that runs (a core used for intake alone, or a one-off command's, never grades them).
+CLAIM_EVERY = timedelta(seconds=1)
 
 
 class ScoringWorker:
@@ -48,6 +53,12 @@ class ScoringWorker:
         self._wake = asyncio.Event()
         self._last_sweep: datetime | None = None
         self._claimed: dict[int, Claimed] = {}  # claimed by this worker, not yet picked up for grading
+        # Claimed at intake (`adopt`) and not started yet, oldest first, with when each was adopted.
+        self._adopted: list[tuple[int, datetime]] = []
+        self._last_claim: datetime | None = None  # when the queue in the database was last claimed from
+        self._last_pass: datetime | None = None  # when run_once last ran
+        self._running = False  # in run_forever
+        self.adopting = True  # False once run_forever has stopped: intake then stores answers unclaimed
         # Observers (metrics, App Home): called with ("scored", verdict), ("failed", error text),
         # ("alert", kind and error text) when an operator must act, or ("recorded", user key) once a
         # score and its effects are stored.
@@ -74,16 +85,48 @@ class ScoringWorker:
     async def deliver_unsent(self, limit: int = 100) -> None:
         await self.delivery.deliver_unsent(limit)
 
+    def can_adopt(self) -> bool:
+        """This worker runs (run_forever, or a pass within CLAIM_EVERY) and has a grading slot free for an
+        answer intake would claim for it (`adopt`)."""
+        if not self.adopting or len(self._adopted) + self._grading >= self.concurrency:
+            return False
+        return self._running or (self._last_pass is not None
+                                 and self.ctx.clock.now() - self._last_pass < CLAIM_EVERY)
+
+    def adopt(self, answer: Claimed) -> None:
+        """Take an answer intake stored already claimed (leased) for this worker: it is graded on the next
+        pass without a claim transaction. The interactive path's claim, saved: one transaction and two
+        statements per answer."""
+        self._claimed[answer.id] = answer
+        self._adopted.append((answer.id, self.ctx.clock.now()))
+        self._wake.set()
+
     async def _claim(self, limit: int) -> list[int]:
-        """Claim due answers and keep what grading needs, so grading reads no answer row again."""
-        claimed = await lease.claim(self.ctx, limit)
-        for answer in claimed:
-            self._claimed[answer.id] = answer
-        return sorted(answer.id for answer in claimed)
+        """The answers adopted from intake, then (when none were, or CLAIM_EVERY has passed) due answers
+        claimed from the database; keeps what grading needs, so grading reads no answer row again. An
+        answer adopted half a lease ago or more is dropped here: its lease may run out before it is
+        recorded (the sweep then returns it to the queue, where any worker claims it), and grading it
+        from memory too would grade it twice."""
+        now = self.ctx.clock.now()
+        fresh = []
+        for answer_id, at in self._adopted:
+            if now - at < LEASE / 2:
+                fresh.append(answer_id)
+            else:
+                self._claimed.pop(answer_id, None)
+        ids, self._adopted = fresh[:limit], [a for a in self._adopted if a[0] in fresh[limit:]]
+        if len(ids) < limit and (not ids or self._last_claim is None or now - self._last_claim >= CLAIM_EVERY):
+            self._last_claim = now
+            claimed = await lease.claim(self.ctx, limit - len(ids))
+            for answer in claimed:
+                if answer.id not in ids:
+                    self._claimed[answer.id] = answer
+                    ids.append(answer.id)
+        return sorted(ids)
 
     async def run_once(self, limit: int = 200) -> int:
         """Score what is due now; returns how many answers were scored."""
-        now = self.ctx.clock.now()
+        now = self._last_pass = self.ctx.clock.now()
         # The recovery sweeps (expired claims, unsent replies) find work only after a crash or an
         # outage, so they run every SWEEP_EVERY rather than on every pass.
         sweep = self._last_sweep is None or now - self._last_sweep >= SWEEP_EVERY
@@ -120,6 +163,7 @@ class ScoringWorker:
         """Claim continuously: whenever a grading slot is free, claim that many answers and start them;
         never wait for a batch. On stop, claim nothing more and let started work finish."""
         running: set[asyncio.Task[bool]] = set()
+        self._running = True
         while not stop.is_set():
             try:
                 now = self.ctx.clock.now()
@@ -141,8 +185,16 @@ class ScoringWorker:
             except Exception:  # never let one bad pass stop scoring for good
                 log.exception("scoring pass failed")
             self._wake.clear()
+            if self._adopted and self._grading < self.concurrency:
+                continue  # adopted while this pass claimed: its wake-up was just cleared
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle_s)
+        self._running = False
+        self.adopting = False  # answers arriving from now on wait in the database for the next process
+        for answer_id, _at in self._adopted:  # adopted but never started: back in the queue at once
+            self._claimed.pop(answer_id, None)
+            await lease.requeue_unless_scored(self.ctx, answer_id)
+        self._adopted = []
         if running:
             await asyncio.wait(set(running))
 
