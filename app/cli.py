@@ -312,14 +312,9 @@ def read_stored(settings: Settings, read: Callable[[Context], Awaitable[T]]) -> 
 
 
 async def _verify(ctx: Context):  # type: ignore[no-untyped-def]
-    from sqlalchemy import exists, func, select
-
     from bot.services import progress
-    from bot.store.models import Answer, Member
 
-    async with ctx.sessions() as s:
-        people = await s.scalar(select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id)))
-    return people or 0, await progress.verify(ctx)
+    return await progress.people_with_answers(ctx), await progress.verify(ctx)
 
 
 # bank ----------------------------------------------------------------------------------------------

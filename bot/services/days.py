@@ -60,7 +60,7 @@ async def timezone_command(ctx: Context, user_key: str, display_name: str, arg: 
         if arg.lower() in ("reset", "clear", "none"):
             m.timezone = None
             tz = await person_zone(ctx, uow, m)
-            await progress.refresh_streak(ctx, uow.session, m.id)
+            await progress.refresh_streak(ctx, uow, m.id)
             return render.info(f"Your own time zone is cleared; your days follow {tz} again.", "Time zone")
         zone_name = canonical_zone(arg)
         if zone_name is None:
@@ -68,7 +68,7 @@ async def timezone_command(ctx: Context, user_key: str, display_name: str, arg: 
             return render.error(f"I don't know the time zone{shown}.", EXAMPLES)
         m.timezone = zone_name
         await uow.flush()
-        await progress.refresh_streak(ctx, uow.session, m.id)  # "today" for the streak moved with the zone
+        await progress.refresh_streak(ctx, uow, m.id)  # "today" for the streak moved with the zone
     return render.info(f"Your time zone is now {zone_name}: it is {_now_in(ctx, zone_name)} there. Practice "
                        "answers, your streak and your weekly points follow your local day.", "Time zone")
 

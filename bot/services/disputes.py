@@ -165,7 +165,7 @@ async def resolve(ctx: Context, workspace_key: str, dispute_id: int, score: floa
         if sc.review_state == "flagged":  # an admin's score on a held answer is also its review
             moderation.review(sc, clear=True)
         await uow.flush()
-        await progress.refresh_member(ctx, uow.session, answer.member_id, round_id=answer.round_id)
+        await progress.refresh_member(ctx, uow, answer.member_id, round_id=answer.round_id)
         ruling = Ruling(d.id, d.judge_total, score, d.status == "upheld")
     outcome = (f"Your dispute #{ruling.dispute_id} was upheld: your score is now {score:.1f}/10 (was "
                f"{ruling.judge_total:.1f}); points, streak and stats are updated." if ruling.upheld else

@@ -196,7 +196,7 @@ async def delete(ctx: Context, message_key: str) -> int:
         for a in answers:
             a.deleted = True
         await uow.flush()
-        await progress.refresh_member(ctx, uow.session, original.member_id, round_id=original.round_id)
+        await progress.refresh_member(ctx, uow, original.member_id, round_id=original.round_id)
         return len(answers)
 
 

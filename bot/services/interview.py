@@ -363,8 +363,8 @@ async def _record_answer(ctx: Context, session_id: int, turn_id: int, message_ke
             output_tokens=verdict.usage.output_tokens, cost_usd=verdict.cost_usd,
             latency_ms=verdict.latency_ms, created_at=now))
         if not held:
-            await progress.record_review(uow.session, member.id, question.id, total, day)
-        await progress.refresh_member(ctx, uow.session, member.id)
+            await progress.record_review(uow, member.id, question.id, total, day)
+        await progress.refresh_member(ctx, uow, member.id)
         return answer_id
 
 

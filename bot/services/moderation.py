@@ -45,5 +45,5 @@ async def decide(ctx: Context, workspace_key: str, answer_id: int, clear: bool) 
         answer, score = row
         review(score, clear)
         await uow.flush()
-        await progress.refresh_member(ctx, uow.session, answer.member_id, round_id=answer.round_id)
+        await progress.refresh_member(ctx, uow, answer.member_id, round_id=answer.round_id)
     return True

@@ -14,12 +14,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
-from typing import Any
-
-from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.clock import as_utc
 from bot.rules import category_stats as catrules
@@ -27,19 +21,7 @@ from bot.rules import review as reviewrules
 from bot.rules.streaks import STREAK_MIN_POINTS, StreakState, advance, compute_streak, resume_day, scheduled_from
 from bot.rules.timing import iso_week, local_date, zone
 from bot.services.context import Context
-from bot.store.models import (
-    Answer,
-    CategoryStatRow,
-    Channel,
-    Member,
-    QuestionRow,
-    ReviewItem,
-    Round,
-    RoundPoints,
-    Score,
-    Streak,
-)
-from bot.store.queries import counted, first_channel_zone
+from bot.store.models import Answer, CategoryStatRow, Channel, Member, ReviewItem, Round, RoundPoints, Score, Streak
 from bot.store.repositories import Repositories
 
 
@@ -60,31 +42,28 @@ class Best:
 
 # Recomputation from history -----------------------------------------------------------------------
 
-async def best_per_round(session: AsyncSession, member_id: int, round_id: int | None = None) -> dict[int, Best]:
+async def best_per_round(uow: Repositories, member_id: int, round_id: int | None = None) -> dict[int, Best]:
     best: dict[int, Best] = {}
-    for r in await Repositories(session).answers.counted_round_bests(member_id, round_id):
+    for r in await uow.answers.counted_round_bests(member_id, round_id):
         best.setdefault(r.round_id, Best(r.id, r.total, r.submitted_at))
     return best
 
 
-async def refresh_round_points(session: AsyncSession, round_id: int, member_id: int) -> None:
-    best = (await best_per_round(session, member_id, round_id)).get(round_id)
-    row = await session.scalar(select(RoundPoints).where(RoundPoints.round_id == round_id,
-                                                         RoundPoints.member_id == member_id))
+async def refresh_round_points(uow: Repositories, round_id: int, member_id: int) -> None:
+    best = (await best_per_round(uow, member_id, round_id)).get(round_id)
+    rows = await uow.effects.round_points(member_id, round_id)
+    row = rows[0] if rows else None
     if best is None:
         if row is not None:
-            await session.delete(row)
+            await uow.effects.remove(row)
         return
     if row is None:
-        place = (await session.execute(
-            select(Round.local_date, Channel.id, Channel.workspace_id)
-            .join(Channel, Channel.id == Round.channel_id).where(Round.id == round_id)
-        )).first()
+        place = await uow.effects.round_place(round_id)
         if place is None:
             return
-        session.add(RoundPoints(round_id=round_id, member_id=member_id, channel_id=place.id,
-                                workspace_id=place.workspace_id, iso_week=iso_week(place.local_date),
-                                points=best.points, answer_id=best.answer_id, answered_at=best.answered_at))
+        uow.effects.add(RoundPoints(round_id=round_id, member_id=member_id, channel_id=place.id,
+                                    workspace_id=place.workspace_id, iso_week=iso_week(place.local_date),
+                                    points=best.points, answer_id=best.answer_id, answered_at=best.answered_at))
         return
     _set_best(row, best)
 
@@ -95,29 +74,19 @@ def _set_best(row: RoundPoints, best: Best) -> None:
         row.points, row.answer_id, row.answered_at = best.points, best.answer_id, best.answered_at
 
 
-async def history_streak(ctx: Context, session: AsyncSession, member_id: int,
+async def history_streak(ctx: Context, uow: Repositories, member_id: int,
                          today: date | None = None) -> tuple[StreakState, date]:
     """The streak recomputed from every counted day, as of `today` (default: the person's today now)."""
-    member = await session.get(Member, member_id)
+    member = await uow.people.get(member_id)
     assert member is not None
-    days = set((await session.scalars(
-        select(Answer.day).join(Score, Score.answer_id == Answer.id)
-        .where(Answer.member_id == member_id, *counted(), Score.total > STREAK_MIN_POINTS).distinct()
-    )).all())
+    days = await uow.effects.streak_days(member_id, STREAK_MIN_POINTS)
     # The person's channels and their time zones in one statement (the time zone is the fallback for
     # "today" when the person has none of their own).
-    channel_rows = (await session.execute(
-        select(Round.channel_id, Channel.timezone).join(Answer, Answer.round_id == Round.id)
-        .join(Channel, Channel.id == Round.channel_id)
-        .where(Answer.member_id == member_id).distinct().order_by(Round.channel_id)
-    )).all()
+    channel_rows = await uow.effects.channels_with_zones(member_id)
     channel_ids = [r.channel_id for r in channel_rows]
     round_days: set[date] = set()
     if channel_ids and days:
-        round_days = set((await session.scalars(
-            select(Round.local_date).where(Round.channel_id.in_(channel_ids), Round.local_date >= min(days),
-                                           Round.status != "skipped").distinct()
-        )).all())
+        round_days = await uow.effects.round_days(channel_ids, min(days))
     if today is None:
         # The person's local day (bot/services/days.py), with the channel already at hand.
         tz = zone(member.timezone, channel_rows[0].timezone if channel_rows else None, ctx.settings.timezone)
@@ -125,12 +94,12 @@ async def history_streak(ctx: Context, session: AsyncSession, member_id: int,
     return compute_streak(days, scheduled_from(round_days, every_day=not channel_ids), today), today
 
 
-async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) -> StreakChange:
-    state, today = await history_streak(ctx, session, member_id)
-    row = await session.get(Streak, member_id)
+async def refresh_streak(ctx: Context, uow: Repositories, member_id: int) -> StreakChange:
+    state, today = await history_streak(ctx, uow, member_id)
+    row = await uow.effects.streak(member_id)
     if row is None:
         row = Streak(member_id=member_id, freezes_used=0, updated_at=ctx.clock.now())
-        session.add(row)
+        uow.effects.add(row)
     used_before = row.freezes_used or 0
     row.current, row.longest, row.freezes = state.current, state.longest, state.freezes
     row.last_day, row.freezes_used, row.updated_at = state.last_day, len(state.freezes_used), ctx.clock.now()
@@ -138,31 +107,23 @@ async def refresh_streak(ctx: Context, session: AsyncSession, member_id: int) ->
     return StreakChange(state, max(0, len(state.freezes_used) - used_before))
 
 
-async def history_category_stats(session: AsyncSession, member_id: int) -> dict[str, catrules.CategoryStat]:
-    rows = (await session.execute(
-        select(QuestionRow.category, Score.total)
-        .join(Answer, Answer.question_id == QuestionRow.id)
-        .join(Score, Score.answer_id == Answer.id)
-        .where(Answer.member_id == member_id, *counted())
-        .order_by(Answer.submitted_at, Answer.id)
-    )).all()
+async def history_category_stats(uow: Repositories, member_id: int) -> dict[str, catrules.CategoryStat]:
     scores: dict[str, list[float]] = defaultdict(list)
-    for category, total in rows:
+    for category, total in await uow.effects.category_scores(member_id):
         scores[category].append(total)
     return {category: catrules.from_scores(category, totals) for category, totals in scores.items()}
 
 
-async def refresh_category_stats(session: AsyncSession, member_id: int) -> None:
-    stats = await history_category_stats(session, member_id)
-    existing = {r.category: r for r in (await session.scalars(
-        select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all()}
+async def refresh_category_stats(uow: Repositories, member_id: int) -> None:
+    stats = await history_category_stats(uow, member_id)
+    existing = {r.category: r for r in await uow.effects.category_rows(member_id)}
     for category, row in existing.items():
         if category not in stats:
-            await session.delete(row)
+            await uow.effects.remove(row)
     for category, stat in stats.items():
         row = existing.get(category) or CategoryStatRow(member_id=member_id, category=category)
         _set_stat(row, stat)
-        session.add(row)
+        uow.effects.add(row)
 
 
 def _set_stat(row: CategoryStatRow, stat: catrules.CategoryStat) -> None:
@@ -170,18 +131,17 @@ def _set_stat(row: CategoryStatRow, stat: catrules.CategoryStat) -> None:
         stat.attempts, stat.mean, stat.weighted_mean, stat.last_score)
 
 
-async def record_review(session: AsyncSession, member_id: int, qid: str, score: float, today: date) -> None:
-    item = await session.scalar(select(ReviewItem).where(ReviewItem.member_id == member_id, ReviewItem.qid == qid))
-    review_item(session, item, member_id, qid, score, today)
+async def record_review(uow: Repositories, member_id: int, qid: str, score: float, today: date) -> None:
+    review_item(uow, await uow.effects.review_item(member_id, qid), member_id, qid, score, today)
 
 
-def review_item(session: AsyncSession, item: ReviewItem | None, member_id: int, qid: str, score: float,
+def review_item(uow: Repositories, item: ReviewItem | None, member_id: int, qid: str, score: float,
                 today: date) -> None:
     """The SM-2 step for one score, on the person's row for the question (None: a first try)."""
     state = reviewrules.ReviewState()
     if item is None:
         item = ReviewItem(member_id=member_id, qid=qid)
-        session.add(item)
+        uow.effects.add(item)
     else:
         state = reviewrules.ReviewState(item.repetitions, item.interval_days, item.ease, item.due,
                                         item.low_scores, item.leech)
@@ -211,50 +171,7 @@ class ScoreInputs:
     channel_zone: str | None  # the person's first channel's time zone (the local-day fallback)
 
 
-@cache
-def _score_inputs_query() -> Select[Any]:
-    """Built once: building a statement of this size costs more than running it."""
-    # Aliases: the subqueries read other rows of the tables the outer query joins.
-    other, other_q, other_r, other_c = aliased(Answer), aliased(QuestionRow), aliased(Round), aliased(Channel)
-    later = exists().where(
-        other.member_id == Answer.member_id, *counted(other), Score.answer_id == other.id,
-        other_q.id == other.question_id, other_q.category == QuestionRow.category,
-        or_(other.submitted_at > Answer.submitted_at,
-            and_(other.submitted_at == Answer.submitted_at, other.id > Answer.id)))
-    known = exists().where(other.member_id == Answer.member_id, other.id != Answer.id,
-                           other_r.id == other.round_id, other_r.channel_id == Round.channel_id)
-    first_zone = first_channel_zone(Answer.member_id, other, other_r, other_c).scalar_subquery()
-    return (
-        select(Answer, Member, Round, Channel, QuestionRow.qid, QuestionRow.category, Streak, RoundPoints,
-               CategoryStatRow, ReviewItem, later, known, first_zone)
-        .join(Member, Member.id == Answer.member_id)
-        .join(QuestionRow, QuestionRow.id == Answer.question_id)
-        .outerjoin(Round, Round.id == Answer.round_id)
-        .outerjoin(Channel, Channel.id == Round.channel_id)
-        .outerjoin(Streak, Streak.member_id == Answer.member_id)
-        .outerjoin(RoundPoints, and_(RoundPoints.round_id == Answer.round_id,
-                                     RoundPoints.member_id == Answer.member_id))
-        .outerjoin(CategoryStatRow, and_(CategoryStatRow.member_id == Answer.member_id,
-                                         CategoryStatRow.category == QuestionRow.category))
-        .outerjoin(ReviewItem, and_(ReviewItem.member_id == Answer.member_id, ReviewItem.qid == QuestionRow.qid))
-        .where(Answer.id.in_(bindparam("answer_ids", expanding=True)))
-    )
-
-
-@cache
-def _mark_scored_statements() -> tuple[Update, Select[Any]]:
-    """Built once, like the read: mark a batch scored (and its replies claimed), lock people in id order."""
-    now = bindparam("now", type_=Answer.reply_claimed_at.type)
-    mark = (update(Answer)
-            .where(Answer.id.in_(bindparam("answer_ids", expanding=True)), Answer.status == "scoring")
-            .values(status="scored", last_error=None, reply_claimed_at=now)
-            .returning(Answer.id, Answer.member_id).execution_options(synchronize_session=False))
-    lock = (select(Member.id).where(Member.id.in_(bindparam("member_ids", expanding=True)))
-            .order_by(Member.id).with_for_update())
-    return mark, lock
-
-
-async def load_for_scores(session: AsyncSession, answer_ids: Sequence[int], now: datetime) -> dict[int, ScoreInputs]:
+async def load_for_scores(uow: Repositories, answer_ids: Sequence[int], now: datetime) -> dict[int, ScoreInputs]:
     """Mark the claimed answers scored (and their replies claimed) as the transaction's first statement,
     which takes SQLite's write lock; on PostgreSQL also lock their people's rows, in id order so two
     processes' batches never deadlock, and so no two processes update the same person's figures from the
@@ -263,17 +180,14 @@ async def load_for_scores(session: AsyncSession, answer_ids: Sequence[int], now:
     Answers no longer claimed for scoring are left out."""
     if not answer_ids:
         return {}
-    mark, lock = _mark_scored_statements()
-    marked = (await session.execute(mark, {"answer_ids": list(answer_ids), "now": now})).all()
+    marked = await uow.effects.mark_scored(answer_ids, now)
     if not marked:
         return {}
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(lock, {"member_ids": sorted({row.member_id for row in marked})})
-    rows = (await session.execute(_score_inputs_query(), {"answer_ids": [row.id for row in marked]})).all()
+    rows = await uow.effects.score_inputs([row.id for row in marked])
     return {row[0].id: ScoreInputs(*row) for row in rows}
 
 
-async def apply_score(ctx: Context, session: AsyncSession, got: ScoreInputs, score: Score) -> StreakChange:
+async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: Score) -> StreakChange:
     """Update round points, review schedule, category stats and streak from one new score (already in
     the session, the answer marked scored). Falls back to recomputing this person where only that is
     exact; the fallback needs the score flushed, the common path writes nothing until commit."""
@@ -283,29 +197,30 @@ async def apply_score(ctx: Context, session: AsyncSession, got: ScoreInputs, sco
     async def flush() -> None:
         nonlocal flushed
         if not flushed:
-            await session.flush()
+            await uow.effects.flush()
             flushed = True
 
     if counts:
-        review_item(session, got.review, answer.member_id, got.qid, score.total, answer.day)
+        review_item(uow, got.review, answer.member_id, got.qid, score.total, answer.day)
         if got.round is not None and got.channel is not None:
             new = Best(answer.id, score.total, answer.submitted_at)
             if got.points is None:
-                session.add(RoundPoints(round_id=got.round.id, member_id=answer.member_id, channel_id=got.channel.id,
-                                        workspace_id=got.channel.workspace_id, iso_week=iso_week(got.round.local_date),
-                                        points=new.points, answer_id=new.answer_id, answered_at=new.answered_at))
+                uow.effects.add(RoundPoints(
+                    round_id=got.round.id, member_id=answer.member_id, channel_id=got.channel.id,
+                    workspace_id=got.channel.workspace_id, iso_week=iso_week(got.round.local_date),
+                    points=new.points, answer_id=new.answer_id, answered_at=new.answered_at))
             elif _better(new, got.points):
                 _set_best(got.points, new)
         if got.later_in_category:  # the running mean and EWMA depend on the order of answers
             await flush()
-            await refresh_category_stats(session, answer.member_id)
+            await refresh_category_stats(uow, answer.member_id)
         else:
             row = got.stat or CategoryStatRow(member_id=answer.member_id, category=got.category)
             before = catrules.CategoryStat(got.category, row.attempts, row.mean, row.weighted_mean,
                                            row.last_score) if got.stat else catrules.CategoryStat(got.category)
             _set_stat(row, catrules.update(before, score.total))
-            session.add(row)
-    return await _streak_after(ctx, session, got, score, flush)
+            uow.effects.add(row)
+    return await _streak_after(ctx, uow, got, score, flush)
 
 
 def _better(new: Best, row: RoundPoints) -> bool:
@@ -313,7 +228,7 @@ def _better(new: Best, row: RoundPoints) -> bool:
     return (-new.points, as_utc(new.answered_at), new.answer_id) < (-old.points, as_utc(old.answered_at), old.answer_id)
 
 
-async def _streak_after(ctx: Context, session: AsyncSession, got: ScoreInputs, score: Score, flush) -> StreakChange:  # type: ignore[no-untyped-def]
+async def _streak_after(ctx: Context, uow: Repositories, got: ScoreInputs, score: Score, flush) -> StreakChange:  # type: ignore[no-untyped-def]
     row, answer = got.streak, got.answer
     now = ctx.clock.now()
     today = local_date(now, zone(got.member.timezone, got.channel_zone, ctx.settings.timezone))
@@ -324,11 +239,11 @@ async def _streak_after(ctx: Context, session: AsyncSession, got: ScoreInputs, s
         start = resume_day(state, row.through_day, today, new_day)
     if row is None or start is None:  # a new channel changes which days are scheduled: recompute
         await flush()
-        return await refresh_streak(ctx, session, answer.member_id)
+        return await refresh_streak(ctx, uow, answer.member_id)
     walk = [start + timedelta(days=i) for i in range((today - start).days)]
     is_scheduled = scheduled_from(())
     if any(day != new_day for day in walk):  # a day that could be missed: which days had rounds
-        is_scheduled = await _schedule(session, answer.member_id, start, today)
+        is_scheduled = await _schedule(uow, answer.member_id, start, today)
     new = advance(state, [new_day] if new_day else [], is_scheduled, start, today)
     if (new, today) != (state, row.through_day):  # a second answer the same day changes nothing here
         row.current, row.longest, row.freezes, row.last_day = new.current, new.longest, new.freezes, new.last_day
@@ -337,16 +252,10 @@ async def _streak_after(ctx: Context, session: AsyncSession, got: ScoreInputs, s
     return StreakChange(new, len(new.freezes_used))
 
 
-async def _schedule(session: AsyncSession, member_id: int, start: date, today: date):  # type: ignore[no-untyped-def]
+async def _schedule(uow: Repositories, member_id: int, start: date, today: date):  # type: ignore[no-untyped-def]
     """The days in [start, today) with a round in any of the person's channels (every day if none)."""
-    channels = select(Round.channel_id).join(Answer, Answer.round_id == Round.id).where(
-        Answer.member_id == member_id).distinct()
-    if not await session.scalar(select(channels.exists())):
-        return scheduled_from((), every_day=True)
-    days = (await session.scalars(select(Round.local_date).where(
-        Round.channel_id.in_(channels), Round.local_date >= start, Round.local_date < today,
-        Round.status != "skipped").distinct())).all()
-    return scheduled_from(days)
+    days = await uow.effects.scheduled_days(member_id, start, today)
+    return scheduled_from((), every_day=True) if days is None else scheduled_from(days)
 
 
 # The verifier ---------------------------------------------------------------------------------------
@@ -364,7 +273,7 @@ def _close(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 1e-6)
 
 
-async def verify_member(ctx: Context, session: AsyncSession, member: Member) -> list[Drift]:
+async def verify_member(ctx: Context, uow: Repositories, member: Member) -> list[Drift]:
     """Compare a person's stored points, category stats and streak with a recomputation from history.
     The streak is recomputed as of the day it was last walked (`through_day`), as that is what it says."""
     drift: list[Drift] = []
@@ -372,18 +281,16 @@ async def verify_member(ctx: Context, session: AsyncSession, member: Member) -> 
     def add(what: str, stored: object, expected: object) -> None:
         drift.append(Drift(member.id, member.user_key, what, stored, expected))
 
-    best = await best_per_round(session, member.id)
-    stored_points = {r.round_id: r for r in (await session.scalars(
-        select(RoundPoints).where(RoundPoints.member_id == member.id))).all()}
+    best = await best_per_round(uow, member.id)
+    stored_points = {r.round_id: r for r in await uow.effects.round_points(member.id)}
     for round_id in sorted(set(best) | set(stored_points)):
         b, r = best.get(round_id), stored_points.get(round_id)
         got = (r.points, r.answer_id) if r else None
         want = (b.points, b.answer_id) if b else None
         if got != want:
             add(f"points round {round_id}", got, want)
-    stats = await history_category_stats(session, member.id)
-    stored_stats = {r.category: r for r in (await session.scalars(
-        select(CategoryStatRow).where(CategoryStatRow.member_id == member.id))).all()}
+    stats = await history_category_stats(uow, member.id)
+    stored_stats = {r.category: r for r in await uow.effects.category_rows(member.id)}
     for category in sorted(set(stats) | set(stored_stats)):
         st, row = stats.get(category), stored_stats.get(category)
         got_stat = catrules.CategoryStat(category, row.attempts, row.mean, row.weighted_mean, row.last_score) \
@@ -392,8 +299,8 @@ async def verify_member(ctx: Context, session: AsyncSession, member: Member) -> 
                 _close(x, y) for x, y in ((st.mean, got_stat.mean), (st.weighted_mean, got_stat.weighted_mean),
                                           (st.last_score, got_stat.last_score))):
             add(f"category {category}", got_stat, st)
-    row = await session.get(Streak, member.id)
-    state, _today = await history_streak(ctx, session, member.id, row.through_day if row else None)
+    row = await uow.effects.streak(member.id)
+    state, _today = await history_streak(ctx, uow, member.id, row.through_day if row else None)
     want_streak = (state.current, state.longest, state.freezes, state.last_day, len(state.freezes_used))
     got_streak = (row.current, row.longest, row.freezes, row.last_day, row.freezes_used) if row else (0, 0, 0, None, 0)
     if got_streak != want_streak:
@@ -402,25 +309,28 @@ async def verify_member(ctx: Context, session: AsyncSession, member: Member) -> 
 
 
 async def verify(ctx: Context, member_ids: list[int] | None = None) -> list[Drift]:
-    """Drift of every person with an answer (or the given people), each in its own read-only session."""
-    async with ctx.sessions() as s:
-        query = select(Member).where(exists().where(Answer.member_id == Member.id)).order_by(Member.id)
-        if member_ids is not None:
-            query = query.where(Member.id.in_(member_ids))
-        members = (await s.scalars(query)).all()
+    """Drift of every person with an answer (or the given people), each in a unit of work of its own."""
+    async with ctx.uow() as uow:
+        members = await uow.effects.people_with_answers(member_ids)
     drift: list[Drift] = []
     for member in members:
-        async with ctx.sessions() as s:
-            drift += await verify_member(ctx, s, member)
+        async with ctx.uow() as uow:
+            drift += await verify_member(ctx, uow, member)
     return drift
 
 
-async def refresh_member(ctx: Context, session: AsyncSession, member_id: int, *,
+async def people_with_answers(ctx: Context) -> int:
+    """How many people have an answer (what `drillbot db verify` checks)."""
+    async with ctx.uow() as uow:
+        return len(await uow.effects.people_with_answers())
+
+
+async def refresh_member(ctx: Context, uow: Repositories, member_id: int, *,
                          round_id: int | None = None) -> StreakChange:
     if round_id is not None:
-        await refresh_round_points(session, round_id, member_id)
-    await refresh_category_stats(session, member_id)
-    return await refresh_streak(ctx, session, member_id)
+        await refresh_round_points(uow, round_id, member_id)
+    await refresh_category_stats(uow, member_id)
+    return await refresh_streak(ctx, uow, member_id)
 
 
 def streak_note(change: StreakChange) -> str:

@@ -59,6 +59,7 @@ from bot.store.queries import (
     scores_since,
     scoring_work,
 )
+from bot.store.score_effects import ScoreEffects
 from bot.store.team_figures import TeamFigures
 
 SHOWN_TRIES = 5  # how many earlier scored tries' feedback a revision is checked against
@@ -1057,3 +1058,4 @@ class Repositories:
         self.team = TeamFigures(session)
         self.interviews = Interviews(session)
         self.questions = Questions(session)
+        self.effects = ScoreEffects(session)

@@ -38,6 +38,8 @@ ON_THE_PORT = (
     "bot/services/scoring/failure.py",
     "bot/services/scoring/replies.py",
     "bot/services/catalog.py",
+    "bot/services/progress.py",
+    "bot/services/scoring/record.py",
 )
 
 

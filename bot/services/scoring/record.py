@@ -64,10 +64,9 @@ async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
     now = ctx.clock.now()
     stored: list[tuple[Score, Route, str, bool, int] | None] = [None] * len(batch)
     async with ctx.uow() as uow:
-        s = uow.session  # progress still takes the session (not moved onto repositories yet)
         if acks:
             await uow.outbox.settle(acks)
-        inputs = await progress.load_for_scores(s, [item.answer_id for item in batch], now)
+        inputs = await progress.load_for_scores(uow, [item.answer_id for item in batch], now)
         for i in sorted(range(len(batch)), key=lambda i: batch[i].member_id):
             item = batch[i]
             got = inputs.get(item.answer_id)
@@ -75,8 +74,8 @@ async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
                 continue
             answer = got.answer
             score = score_row(item.answer_id, item.verdict, judge_id, now)
-            s.add(score)
-            change = await progress.apply_score(ctx, s, got, score)
+            uow.effects.add(score)
+            change = await progress.apply_score(ctx, uow, got, score)
             score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
             mode = got.channel.feedback_mode if got.channel is not None else None
             route = Route(answer.thread_key, answer.message_key, got.member.user_key, mode)

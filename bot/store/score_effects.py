@@ -1,0 +1,184 @@
+"""What a score changes, as named queries: round points, streak, category stats and review schedule
+(bot/services/progress.py applies the rules; these statements read and write the rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.store.models import (
+    Answer,
+    Base,
+    CategoryStatRow,
+    Channel,
+    Member,
+    QuestionRow,
+    ReviewItem,
+    Round,
+    RoundPoints,
+    Score,
+    Streak,
+)
+from bot.store.queries import counted, first_channel_zone
+
+
+@cache
+def _score_inputs_query() -> Select[Any]:
+    """Built once: building a statement of this size costs more than running it."""
+    # Aliases: the subqueries read other rows of the tables the outer query joins.
+    other, other_q, other_r, other_c = aliased(Answer), aliased(QuestionRow), aliased(Round), aliased(Channel)
+    later = exists().where(
+        other.member_id == Answer.member_id, *counted(other), Score.answer_id == other.id,
+        other_q.id == other.question_id, other_q.category == QuestionRow.category,
+        or_(other.submitted_at > Answer.submitted_at,
+            and_(other.submitted_at == Answer.submitted_at, other.id > Answer.id)))
+    known = exists().where(other.member_id == Answer.member_id, other.id != Answer.id,
+                           other_r.id == other.round_id, other_r.channel_id == Round.channel_id)
+    first_zone = first_channel_zone(Answer.member_id, other, other_r, other_c).scalar_subquery()
+    return (
+        select(Answer, Member, Round, Channel, QuestionRow.qid, QuestionRow.category, Streak, RoundPoints,
+               CategoryStatRow, ReviewItem, later, known, first_zone)
+        .join(Member, Member.id == Answer.member_id)
+        .join(QuestionRow, QuestionRow.id == Answer.question_id)
+        .outerjoin(Round, Round.id == Answer.round_id)
+        .outerjoin(Channel, Channel.id == Round.channel_id)
+        .outerjoin(Streak, Streak.member_id == Answer.member_id)
+        .outerjoin(RoundPoints, and_(RoundPoints.round_id == Answer.round_id,
+                                     RoundPoints.member_id == Answer.member_id))
+        .outerjoin(CategoryStatRow, and_(CategoryStatRow.member_id == Answer.member_id,
+                                         CategoryStatRow.category == QuestionRow.category))
+        .outerjoin(ReviewItem, and_(ReviewItem.member_id == Answer.member_id, ReviewItem.qid == QuestionRow.qid))
+        .where(Answer.id.in_(bindparam("answer_ids", expanding=True)))
+    )
+
+
+@cache
+def _mark_scored_statements() -> tuple[Update, Select[Any]]:
+    """Built once, like the read: mark a batch scored (and its replies claimed), lock people in id order."""
+    now = bindparam("now", type_=Answer.reply_claimed_at.type)
+    mark = (update(Answer)
+            .where(Answer.id.in_(bindparam("answer_ids", expanding=True)), Answer.status == "scoring")
+            .values(status="scored", last_error=None, reply_claimed_at=now)
+            .returning(Answer.id, Answer.member_id).execution_options(synchronize_session=False))
+    lock = (select(Member.id).where(Member.id.in_(bindparam("member_ids", expanding=True)))
+            .order_by(Member.id).with_for_update())
+    return mark, lock
+
+
+def _their_channels(member_id: int) -> Select[Any]:
+    return select(Round.channel_id).join(Answer, Answer.round_id == Round.id).where(
+        Answer.member_id == member_id).distinct()
+
+
+@dataclass
+class ScoreEffects:
+    session: AsyncSession
+
+    # Writes of the rows below: added or removed with the unit of work's transaction.
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+
+    async def remove(self, row: Base) -> None:
+        await self.session.delete(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # The scoring path ------------------------------------------------------------------------------------
+    async def mark_scored(self, answer_ids: Sequence[int], now: datetime) -> Sequence[Row[Any]]:
+        """Mark claimed answers scored and their replies claimed, as the transaction's first statement (it
+        takes SQLite's write lock); on PostgreSQL also lock their people's rows, in id order, so two
+        processes' batches never deadlock. Rows: id, member_id of the answers still claimed for scoring."""
+        mark, lock = _mark_scored_statements()
+        marked = (await self.session.execute(mark, {"answer_ids": list(answer_ids), "now": now})).all()
+        if marked and self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(lock, {"member_ids": sorted({row.member_id for row in marked})})
+        return marked
+
+    async def score_inputs(self, answer_ids: Sequence[int]) -> Sequence[Row[Any]]:
+        """Each answer, where it goes and every row its score updates, in one statement. Rows: answer,
+        member, round, channel, qid, category, streak, round points, category stat, review item, whether a
+        counted answer in the category came later, whether the person knew the channel, the first channel's
+        time zone."""
+        return (await self.session.execute(_score_inputs_query(), {"answer_ids": list(answer_ids)})).all()
+
+    async def scheduled_days(self, member_id: int, start: date, today: date) -> list[date] | None:
+        """Days in [start, today) with a round in any of the person's channels; None if they have none."""
+        channels = _their_channels(member_id)
+        if not await self.session.scalar(select(channels.exists())):
+            return None
+        return list((await self.session.scalars(select(Round.local_date).where(
+            Round.channel_id.in_(channels), Round.local_date >= start, Round.local_date < today,
+            Round.status != "skipped").distinct())).all())
+
+    # Recomputation from history ----------------------------------------------------------------------
+    async def round_points(self, member_id: int, round_id: int | None = None) -> list[RoundPoints]:
+        query = select(RoundPoints).where(RoundPoints.member_id == member_id)
+        if round_id is not None:
+            query = query.where(RoundPoints.round_id == round_id)
+        return list((await self.session.scalars(query)).all())
+
+    async def round_place(self, round_id: int) -> Row[Any] | None:
+        """Where a round was asked. Row: local_date, id (the channel's), workspace_id."""
+        return (await self.session.execute(
+            select(Round.local_date, Channel.id, Channel.workspace_id)
+            .join(Channel, Channel.id == Round.channel_id).where(Round.id == round_id)
+        )).first()
+
+    async def streak_days(self, member_id: int, min_points: float) -> set[date]:
+        """The days of the person's counted answers scoring more than `min_points`."""
+        return set((await self.session.scalars(
+            select(Answer.day).join(Score, Score.answer_id == Answer.id)
+            .where(Answer.member_id == member_id, *counted(), Score.total > min_points).distinct()
+        )).all())
+
+    async def channels_with_zones(self, member_id: int) -> Sequence[Row[Any]]:
+        """The channels the person answered in, in id order. Rows: channel_id, timezone."""
+        return (await self.session.execute(
+            select(Round.channel_id, Channel.timezone).join(Answer, Answer.round_id == Round.id)
+            .join(Channel, Channel.id == Round.channel_id)
+            .where(Answer.member_id == member_id).distinct().order_by(Round.channel_id)
+        )).all()
+
+    async def round_days(self, channel_ids: Sequence[int], since: date) -> set[date]:
+        """Days from `since` on with a round that was not skipped in any of the channels."""
+        return set((await self.session.scalars(
+            select(Round.local_date).where(Round.channel_id.in_(channel_ids), Round.local_date >= since,
+                                           Round.status != "skipped").distinct()
+        )).all())
+
+    async def streak(self, member_id: int) -> Streak | None:
+        return await self.session.get(Streak, member_id)
+
+    async def category_scores(self, member_id: int) -> Sequence[Row[Any]]:
+        """The person's counted scores in answer order. Rows: category, total."""
+        return (await self.session.execute(
+            select(QuestionRow.category, Score.total)
+            .join(Answer, Answer.question_id == QuestionRow.id)
+            .join(Score, Score.answer_id == Answer.id)
+            .where(Answer.member_id == member_id, *counted())
+            .order_by(Answer.submitted_at, Answer.id)
+        )).all()
+
+    async def category_rows(self, member_id: int) -> list[CategoryStatRow]:
+        return list((await self.session.scalars(
+            select(CategoryStatRow).where(CategoryStatRow.member_id == member_id))).all())
+
+    async def review_item(self, member_id: int, qid: str) -> ReviewItem | None:
+        return await self.session.scalar(
+            select(ReviewItem).where(ReviewItem.member_id == member_id, ReviewItem.qid == qid))
+
+    async def people_with_answers(self, member_ids: Sequence[int] | None = None) -> list[Member]:
+        """Everyone with an answer (or those of the given people), in id order."""
+        query = select(Member).where(exists().where(Answer.member_id == Member.id)).order_by(Member.id)
+        if member_ids is not None:
+            query = query.where(Member.id.in_(member_ids))
+        return list((await self.session.scalars(query)).all())
