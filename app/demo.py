@@ -26,7 +26,6 @@ from bot.core import Core
 from bot.events import AnswerEvent
 from bot.services import reports
 from bot.services.scoring import pending_count
-from bot.store.models import Answer, Round, Score
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday, so a 7-day run is one ISO week
 PERSONAS = ("good", "partial", "weak", "skipper", "adversarial")
@@ -139,17 +138,11 @@ def _show_day(console: Console, platform: ConsolePlatform, thread: str) -> None:
 
 
 async def _summarise(core: Core, days: int, image: str | None, started: float, show: Console | None) -> DemoResult:
-    from sqlalchemy import func, select
-
-    from bot.store.models import Member, Streak
-
-    async with core.ctx.sessions() as s:
-        rounds = await s.scalar(select(func.count(Round.id))) or 0
-        answers = await s.scalar(select(func.count(Answer.id))) or 0
-        scored = await s.scalar(select(func.count(Score.id))) or 0
-        streak_rows = (await s.execute(select(Member.display_name, Streak.current)
-                                       .join(Streak, Streak.member_id == Member.id))).all()
-        channel_id = await s.scalar(select(func.min(Round.channel_id)))
+    async with core.ctx.uow() as uow:
+        totals = await uow.probe.totals()
+        streak_rows = await uow.probe.streaks_by_name()
+    rounds, answers, scored = totals.rounds or 0, totals.answers or 0, totals.scores or 0
+    channel_id = totals.first_channel
     board = await reports.leaderboard_rows(core.ctx, channel_id=channel_id, limit=100) if channel_id else []
     result = DemoResult(
         days=days, rounds=rounds, answers=answers, scored=scored, pending=await pending_count(core.ctx),

@@ -783,6 +783,21 @@ class Probe(Repository):
         """One round trip to the database (readiness): raises if it does not answer."""
         await self.session.execute(select(1))
 
+    async def totals(self) -> Row[Any]:
+        """Whole-database counts for a summary (the demo). Row: rounds, answers, scores, first_channel."""
+        row = (await self.session.execute(select(
+            select(func.count(Round.id)).scalar_subquery().label("rounds"),
+            select(func.count(Answer.id)).scalar_subquery().label("answers"),
+            select(func.count(Score.id)).scalar_subquery().label("scores"),
+            select(func.min(Round.channel_id)).scalar_subquery().label("first_channel"),
+        ))).one()
+        return row
+
+    async def streaks_by_name(self) -> Sequence[Row[Any]]:
+        """Everyone's current streak with their name. Rows: display_name, current."""
+        return (await self.session.execute(
+            select(Member.display_name, Streak.current).join(Streak, Streak.member_id == Member.id))).all()
+
 
 def _channel_points_by_question(query: Select[Any], channel_id: int) -> Select[Any]:
     """The channel's round points joined to their rounds' questions. The redundant Round.channel_id lets the

@@ -40,6 +40,7 @@ ON_THE_PORT = (
     "bot/services/catalog.py",
     "bot/services/progress.py",
     "bot/services/scoring/record.py",
+    "app/demo.py",
 )
 
 
