@@ -148,35 +148,20 @@ async def test_the_wal_is_checkpointed_off_the_loop(tmp_path: Path, monkeypatch:
     assert done.done > runs and sorted(p.name for p in tmp_path.iterdir()) == ["d.db"]
 
 
-async def test_connecting_waits_for_a_writer_before_switching_to_wal(tmp_path: Path) -> None:
-    """A new file is not in WAL mode yet, and switching needs the lock another connection may hold: the
-    connection waits for it (on aiosqlite's thread) instead of failing with "database is locked"."""
+@pytest.mark.parametrize("begin", ["BEGIN EXCLUSIVE", "BEGIN IMMEDIATE"])
+async def test_connecting_while_another_connection_writes_switches_to_wal_once_it_is_done(
+        tmp_path: Path, begin: str) -> None:
+    """A new file is in rollback mode, and switching to WAL needs the lock another connection may hold.
+    EXCLUSIVE: the switch waits for it (on aiosqlite's thread, with the busy timeout). IMMEDIATE (RESERVED;
+    readers may still take the shared lock): the switch reads the header under a shared lock, then upgrades
+    to write it, and SQLite refuses that upgrade at once with SQLITE_BUSY without calling the busy handler
+    (waiting could deadlock two upgraders), so the connection retries the switch until the writer is done.
+    Two pooled connections opened together on a fresh file (the team report's two passes) are two such
+    upgraders; both cases used to fail with "database is locked"."""
     path = tmp_path / "d.db"
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    other.execute("BEGIN EXCLUSIVE")
-    other.execute("INSERT INTO t DEFAULT VALUES")
-    asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with engine.connect() as conn:
-            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
-            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1
-    finally:
-        other.close()
-        await engine.dispose()
-
-
-async def test_connecting_while_another_connection_writes_in_rollback_mode(tmp_path: Path) -> None:
-    """The WAL switch reads the file header under a shared lock, then upgrades to write it. While another
-    connection holds the write (RESERVED) lock, SQLite refuses that upgrade at once with SQLITE_BUSY without
-    calling the busy handler (waiting could deadlock two upgraders), so the busy timeout does not help: the
-    connection retries the switch until the writer is done. A fresh file is in rollback mode, and two pooled
-    connections opened together (the team report's two passes) are two such upgraders."""
-    path = tmp_path / "d.db"
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
-    other.execute("BEGIN IMMEDIATE")  # RESERVED: readers may still take the shared lock
+    other.execute(begin)
     other.execute("INSERT INTO t DEFAULT VALUES")
     asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
