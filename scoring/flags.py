@@ -314,8 +314,9 @@ def template_sentences(question: Question, answer: str) -> frozenset[str]:
     return found if len(found) >= TEMPLATE_MIN and len(found) >= 0.5 * len(sentences) else frozenset()
 
 
-def _template_list(question: Question, answer: str) -> bool:
-    return bool(template_sentences(question, answer))
+def _chains(text: str) -> list[list[str]]:
+    """Each fragment of the text split further where terms are joined by "and", "or", "plus" or "&"."""
+    return [[p.strip() for p in _LIST_JOINER.split(f) if p.strip()] for f in fragments(text)]
 
 
 def listed(question: Question, sentence: str) -> bool:
@@ -325,7 +326,7 @@ def listed(question: Question, sentence: str) -> bool:
     ws = words(sentence)
     if len(ws) <= 3 or (len(ws) <= 6 and not any(is_verb(w) for w in ws)):
         return True
-    pieces = [p for f in fragments(sentence) for p in _LIST_JOINER.split(f) if p.strip()]
+    pieces = [p for chain in _chains(sentence) for p in chain]
     vocab = question_vocab(question)
     return len(pieces) >= CHAIN_MIN and sum(_is_term(question, vocab, p) for p in pieces) > len(pieces) / 2
 
@@ -345,13 +346,11 @@ def stuffing(question: Question, answer: str) -> bool:
     """A bag of keywords: mostly short non-sentence fragments, dense in the question's vocabulary, or
     long runs of terms with (almost) no function words making up much of the answer, or one frame
     repeated with a different term in each sentence."""
-    if _template_list(question, answer):
-        return True
-    if _bag(question, answer, fragments(answer)):
+    if template_sentences(question, answer) or _bag(question, answer, fragments(answer)):
         return True
     # A list joined with "and" instead of commas reads the same once split there: only a real chain
     # ("noise and callers and linters and ..."), not the odd "X and Y" of prose.
-    chains = [[p.strip() for p in _LIST_JOINER.split(f) if p.strip()] for f in fragments(answer)]
+    chains = _chains(answer)
     if max((len(c) for c in chains), default=0) < CHAIN_MIN:
         return False
     return _bag(question, answer, [p for c in chains for p in c])

@@ -12,6 +12,7 @@ stuffing) still apply to the sentences it credits.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 StoryPart = Literal["outcome", "reflection", "both"]
@@ -48,6 +49,7 @@ _REFLECTS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # per criterion, asked for every answer
 def asks_for(criterion_text: str) -> StoryPart | None:
     outcome = bool(_ASKS_OUTCOME.search(criterion_text))
     reflection = bool(_ASKS_REFLECTION.search(criterion_text))

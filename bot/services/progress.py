@@ -322,7 +322,7 @@ async def verify(ctx: Context, member_ids: list[int] | None = None) -> list[Drif
 async def people_with_answers(ctx: Context) -> int:
     """How many people have an answer (what `drillbot db verify` checks)."""
     async with ctx.uow() as uow:
-        return len(await uow.effects.people_with_answers())
+        return await uow.effects.count_people_with_answers()
 
 
 async def refresh_member(ctx: Context, uow: Repositories, member_id: int, *,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -175,6 +175,10 @@ class ScoreEffects:
     async def review_item(self, member_id: int, qid: str) -> ReviewItem | None:
         return await self.session.scalar(
             select(ReviewItem).where(ReviewItem.member_id == member_id, ReviewItem.qid == qid))
+
+    async def count_people_with_answers(self) -> int:
+        return await self.session.scalar(
+            select(func.count(Member.id)).where(exists().where(Answer.member_id == Member.id))) or 0
 
     async def people_with_answers(self, member_ids: Sequence[int] | None = None) -> list[Member]:
         """Everyone with an answer (or those of the given people), in id order."""
