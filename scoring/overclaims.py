@@ -5,10 +5,12 @@ A confidently wrong answer reads differently from a right one: "X always works",
 sentence asserts an absolute or waves a point away in words the reference never uses, it claims more than
 the reference does. One such sentence is ordinary emphasis. When they make up a good part of the answer,
 it is the confidently-wrong style: on the tuning sets (bank/evals and SAF's even half), the rule below
-fires on 26 of 32 contradiction answers, 1 of 30 half-wrong ones, 1 of 90 partial ones and on no good,
+fires on 28 of 32 contradiction answers, 2 of 30 half-wrong ones, 1 of 90 partial ones and on no good,
 paraphrase, terse or weak answer, nor on any of SAF's 738. Those sentences then count as wrong claims
-(scoring/wrongclaims.py): they earn nothing and cost points, for both judges. A lower share (40%) caught
-three more contradictions but also a correct paraphrase with "always" and "anyway" in two of five sentences.
+(scoring/wrongclaims.py): they earn nothing and cost points, for both judges. A dismissal that is negated
+("don't clutter what the coder sees") or conditional ("that only matters if answers stay right") claims
+nothing absolute and is not counted; with those read right, 40% of the sentences (was 50%) is enough to call
+the style: two more contradiction answers and no right one.
 """
 
 from __future__ import annotations
@@ -45,15 +47,33 @@ _MARKERS = re.compile(
     re.IGNORECASE,
 )
 # At least this many overclaiming sentences, making up at least this share of the answer's sentences.
-MIN_OVERCLAIMS, MIN_SHARE = 2, 0.5
+# Absolutes alone are common in right answers ("greedy decoding means always taking the top token", "so I never
+# use exact-match tests"): unless one sentence dismisses or waves a point away, half the answer must overclaim.
+MIN_OVERCLAIMS, MIN_SHARE, MIN_SHARE_ABSOLUTES = 2, 0.4, 0.5
+# A one-line model answer without a rubric (a derived rubric) lists few of the hedges a right answer may use, so
+# half the answer must overclaim there too (0.4 cost agreement on SAF's even half).
+MIN_SHARE_DERIVED = 0.5
+_ABSOLUTES = frozenset({"always", "never", "fully", "completely", "entirely", "strictly", "totally", "perfectly",
+                        "reliably", "guarantee", "guarantees", "guaranteed", "everything", "everywhere", "anyway"})
 # Quoted words are someone else's ("legal's position was 'it must never say anything wrong'").
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|(?<!\w)'[^']*'(?!\w)")
+
+
+# A negated dismissal affirms ("don't clutter what the coder sees", "isn't overkill"), and a conditional one
+# hedges ("that only matters if answers stay right"): neither claims more than the reference.
+_NEGATED_BEFORE = re.compile(r"\b(?:not|no|never|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|won'?t|wouldn'?t|shouldn'?t|"
+                             r"cannot|can'?t|nor)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_CONDITION_AFTER = re.compile(r"^\s*(?:if|unless)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8192)
 def _markers(text: str) -> frozenset[str]:
     text = _QUOTED.sub(" ", text.replace("’", "'"))
-    return frozenset(re.sub(r"\s+", " ", m.group(0).lower().replace("'", "")) for m in _MARKERS.finditer(text))
+    return frozenset(
+        re.sub(r"\s+", " ", m.group(0).lower().replace("'", ""))
+        for m in _MARKERS.finditer(text)
+        if not _NEGATED_BEFORE.search(text[: m.start()]) and not _CONDITION_AFTER.match(text[m.end():])
+    )
 
 
 def _reference_markers(question: Question) -> frozenset[str]:
@@ -66,7 +86,10 @@ def overclaims(question: Question, sentences: Sequence[str]) -> set[int]:
     """Indexes of the sentences that overclaim, when the answer is written in the confidently-wrong style;
     empty otherwise."""
     allowed = _reference_markers(question)
-    found = {i for i, s in enumerate(sentences) if _markers(s) - allowed}
-    if len(found) >= MIN_OVERCLAIMS and len(found) >= MIN_SHARE * len(sentences):
+    marked = {i: _markers(s) - allowed for i, s in enumerate(sentences)}
+    found = {i for i, m in marked.items() if m}
+    dismissive = any(m - _ABSOLUTES for m in marked.values())
+    share = MIN_SHARE if question.rubric and dismissive else max(MIN_SHARE_ABSOLUTES, MIN_SHARE_DERIVED)
+    if len(found) >= MIN_OVERCLAIMS and len(found) >= share * len(sentences):
         return found
     return set()

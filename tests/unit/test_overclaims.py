@@ -107,8 +107,22 @@ def test_superlatives_and_calling_a_safeguard_a_cost_read_as_the_style() -> None
 
 
 def test_two_everyday_absolutes_in_a_right_answer_of_five_sentences_are_emphasis() -> None:
-    # "always taking the most likely token" and "anyway" in a correct explanation: not the style.
+    # "always taking the most likely token" and "anyway" in a correct explanation: absolutes, not dismissals.
     sentences = ["Greedy decoding means always taking the most likely token.", "Sums are not associative.",
                  "Providers update snapshots anyway.", "One changed token changes the rest.",
                  "So test properties, not exact text."]
+    assert overclaims(LEAK_Q, sentences) == set()
+
+
+def test_two_of_five_sentences_overclaiming_is_the_style() -> None:
+    sentences = ["Secrets in the prompt are fine.", "Extraction is mostly theoretical.",
+                 "Keep business rules in code behind the tools.", "Canary strings detect a leak.",
+                 "Assume the prompt can be read."]
+    assert overclaims(LEAK_Q, sentences) == {0, 1}
+
+
+def test_negated_or_conditional_dismissals_claim_nothing_absolute() -> None:
+    sentences = ["The tool output doesn't clutter what the model sees.", "That only matters if answers stay right.",
+                 "I wouldn't send everything to the big model.", "It isn't overkill to keep secrets out.",
+                 "Keep credentials out of prompts."]
     assert overclaims(LEAK_Q, sentences) == set()
