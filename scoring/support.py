@@ -659,9 +659,16 @@ def _clause_contradiction(
 
 # ---- copied text ----
 
-# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic. Pasted back
-# into an answer (from an earlier try, another person's thread or another tool) it says nothing itself.
-HINT_LABEL = re.compile(r"^\W*(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:", re.IGNORECASE)
+# The shape of a grader's hint, as this bot and others print them: a label, a colon, a topic ("Think about:
+# drift"), or an instruction about what to say rather than what to do ("Mention label imbalance", "Consider how
+# the model imitates the examples"). Pasted back into an answer (from an earlier try, another person's thread or
+# another tool) it says nothing itself. "Consider caching the prefix" is advice, so "consider" alone is not one.
+HINT_LABEL = re.compile(
+    r"^\W*(?:(?:think\s+about|hint|to\s+strengthen\s+it|consider|missing)\s*:|"
+    r"(?:think\s+about|mention|discuss|talk\s+about|remember\s+to\s+(?:mention|discuss|cover)|"
+    r"don'?t\s+forget\s+(?:to\s+mention|about)|consider\s+(?:how|whether|what|why|when|which)\b))",
+    re.IGNORECASE,
+)
 
 COPY_MIN_WORDS = 5
 COPY_SHARE = 0.8

@@ -6,10 +6,12 @@ import pytest
 
 from bank.loader import load_bank
 from bank.schema import Question
+from bot.ports import CriterionResult, Verdict
 from scoring.feedback_text import BOILERPLATE, OFFLINE_NOTE
+from scoring.guard import post_check
 from scoring.offline import OfflineJudge
 from scoring.rubric import rubric_for
-from scoring.support import contradicts, copied_from, supports
+from scoring.support import HINT_LABEL, contradicts, copied_from, supports
 
 # The opposite of every point of sd-workflow-or-agent's rubric (invoices into the ERP).
 OPPOSITE = (
@@ -290,3 +292,27 @@ def test_the_bots_own_feedback_pasted_back_earns_nothing_on_any_question(questio
         assert not any(e in BOILERPLATE or e.startswith(OFFLINE_NOTE) for e in quoted), (q.id, quoted)
         totals.append(pasted.total)
     assert sum(totals) / len(totals) <= 0.2
+
+
+HINTS_WITHOUT_COLONS = (
+    "Consider how the cost of an agent varies. Mention testability and predictable latency. Think about loops "
+    "and hard evaluation. Discuss a fixed pipeline for known steps."
+)
+
+
+def test_hints_pasted_back_without_a_colon_earn_nothing(questions: dict[str, Question]) -> None:
+    # Instructions about what to say ("Mention X", "Consider how X") claim nothing, with or without a label.
+    q = questions["sd-workflow-or-agent"]
+    assert OfflineJudge().grade_sync(q, HINTS_WITHOUT_COLONS).total <= 1.5
+    # A model that marks every criterion met, quoting one of those sentences for each, gets nothing either.
+    sentences = [s + "." for s in HINTS_WITHOUT_COLONS.rstrip(".").split(". ")]
+    verdict = Verdict(criteria=[CriterionResult(i.id, "met", sentences[k % len(sentences)], float(i.weight), "")
+                                for k, i in enumerate(rubric_for(q))])
+    assert post_check(q, HINTS_WITHOUT_COLONS, verdict).total == 0.0
+
+
+def test_consider_followed_by_advice_is_a_claim() -> None:
+    assert HINT_LABEL.match("Consider how the model imitates the examples.")
+    assert HINT_LABEL.match("Think about: drift.")
+    assert not HINT_LABEL.match("Consider caching the static prefix so repeated calls cost less.")
+    assert not HINT_LABEL.match("I'd think about the order of the examples, since it shifts the labels.")
