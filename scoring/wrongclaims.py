@@ -22,7 +22,9 @@ from scoring.text import units
 # criterion: about 1-1.5 points on a four- to five-criterion rubric, GRADING.md's 0.5-1.5.
 STEPS_PER_WRONG = 1
 # When wrong sentences are at least as many as right ones, the answer's main claim is wrong: at most this.
-MAIN_WRONG_CAP = 2.0
+# GRADING.md's ceiling is 2; the people who grade give such answers 0-1 (a cap of 2 left contradiction
+# answers at +0.71 over them on the tuning sets, 1 leaves +0.59; through the all-met LLM 1.32 -> 0.96).
+MAIN_WRONG_CAP = 1.0
 # The kinds of contradiction (scoring/support.contradiction) that cost points: on the tuning sets they fire
 # on right answers rarely. A plain negation also drops the sentence, but against a model answer alone (no
 # written rubric) it misreads correct comparisons too often ("UDP has no sequence number" beside a sentence
