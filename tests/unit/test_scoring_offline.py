@@ -525,3 +525,27 @@ def test_a_sentence_with_the_criterions_own_words_still_earns_it() -> None:
     retrieval = next(c for c in verdict.criteria if c.id == "retrieval")
     assert retrieval.verdict == "met"
     assert "verified example queries" in retrieval.evidence
+
+
+BUDGET_Q = Question(
+    id="reasoning-budget",
+    category="fundamentals",
+    prompt="How would you set the thinking budget of a reasoning model?",
+    model_answer=("Start low and set the budget per route, raising it only where evals show a gain. Watch the "
+                  "latency of the first visible token."),
+    rubric=[
+        Criterion(id="budget", weight=2, text="Sets the budget per route, starting low and raising it where evals "
+                  "show a gain.", key_phrases=["thinking budget", "per route", "start low", "evals show"]),
+        Criterion(id="latency", weight=1, text="Watches first-token latency.", key_phrases=["first visible token"]),
+    ],
+)
+
+
+def test_a_key_phrase_the_prompt_hands_out_does_not_meet_the_criterion() -> None:
+    # "thinking budget" is the question's own topic: the answer below sets it the wrong way.
+    wrong = OfflineJudge().grade_sync(
+        BUDGET_Q, "Set the thinking budget to the maximum on every route so the model never runs out.")
+    assert {c.id: c.verdict for c in wrong.criteria}["budget"] != "met"
+    right = OfflineJudge().grade_sync(BUDGET_Q, "Start low, give each route its own budget and raise it only where "
+                                                "the evals show a gain; watch the first visible token.")
+    assert {c.id: c.verdict for c in right.criteria}["budget"] == "met"
