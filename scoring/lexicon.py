@@ -199,6 +199,14 @@ SYNONYMS: tuple[str, ...] = (
     "idempotent idempotency",
     "traffic load",
     "rank ranking",
+    "vague ambiguous unclear fuzzy underspecified",
+    "multistep multihop",
+    "frequent common",
+    "rare uncommon",
+    "ignore disregard overlook",
+    "share fraction proportion percentage",
+    "image picture",
+    "simulate simulator emulate",
 )
 
 _SPACE = r"[\s\-/]+"

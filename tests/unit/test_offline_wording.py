@@ -63,6 +63,14 @@ def test_a_contraction_is_the_word_a_key_phrase_spells_out() -> None:
     assert _stem_set("I can't confirm that") == _stem_set("cannot confirm") == _stem_set("unable to confirm")
 
 
+def test_everyday_words_for_the_same_idea_match() -> None:
+    # "a fuzzy question" is an ambiguous one; "a multi-hop question" a multi-step one; a picture is an image.
+    assert _stem_set("fuzzy requests") == _stem_set("ambiguous requests") == _stem_set("unclear requests")
+    assert _stem_set("multihop questions") == _stem_set("multistep questions")
+    assert _stem_set("the share of comments resolved") == _stem_set("the proportion of comments resolved")
+    assert _stem_set("render the picture") == _stem_set("render the image")
+
+
 def test_terse_shorthand_answer_earns_what_the_spelled_out_answer_earns() -> None:
     spelled = JUDGE.grade_sync(LATENCY_Q, "I would separate the time to first token from total generation "
                                           "time, and track the 95th percentile latency instead of the mean.")
