@@ -155,6 +155,8 @@ _REWRITES = [
     (re.compile(r"\bnon[- ]?deterministic\b"), "nondeterministic"),
     (re.compile(r"\b(?:poorly|badly|often\s+poorly)[- ]calibrated\b|\bmis-?calibrated\b"), "unreliable"),
     (re.compile(r"\bnot\s+trusted\b"), "untrusted"),
+    # "may no longer represent users" denies "represent", as "not" does (not "longer").
+    (re.compile(r"\bno\s+longer\b"), "not"),
 ]
 
 
@@ -446,7 +448,8 @@ def _clauses(text: str) -> tuple[_Clause, ...]:
         sentence_of.append(sentence_no)
         out.append(_Clause(stems, frozenset(denied), frozenset(affirmed), frozenset(signs), whole_clause, subject,
                            "than" in ws, frozenset(heads),
-                           always="always" in ws and not conditional and not negated_at,
+                           # "still X" insists X holds, against a reference that says it no longer does.
+                           always=("always" in ws or "still" in ws) and not conditional and not negated_at,
                            limited=frozenset(seq[limited_at:]) if limited_at >= 0 else frozenset(),
                            unlimited=frozenset(seq[unlimited_at:]) if unlimited_at >= 0 and not also[sentence_no]
                            else frozenset(),

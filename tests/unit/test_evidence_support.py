@@ -316,3 +316,10 @@ def test_consider_followed_by_advice_is_a_claim() -> None:
     assert HINT_LABEL.match("Think about: drift.")
     assert not HINT_LABEL.match("Consider caching the static prefix so repeated calls cost less.")
     assert not HINT_LABEL.match("I'd think about the order of the examples, since it shifts the labels.")
+
+
+def test_still_against_a_reference_that_says_no_longer_is_a_contradiction() -> None:
+    reference = "Production traffic has moved on, so the set may no longer represent users."
+    assert contradicts("The 300 cases still represent our users fine.", reference)
+    assert not contradicts("The old cases no longer represent our users.", reference)
+    assert not contradicts("The set should still be refreshed every month.", reference)
