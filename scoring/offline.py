@@ -74,9 +74,10 @@ GAMING_FLAGS = frozenset({"injection_suspected", "stuffing", "copied_question"})
 # square root of its word count when that is fewer (from about 45 words on); grid on SAF's even half.
 REF_FULL_AT, REF_CURVE, REF_FULL_SQRT = 0.3, 0.5, 2.0
 EVIDENCE_CHARS = 200
-# Paraphrase credit for written rubrics (tuned on the tuning sets only): the criterion's best-matching
+# Paraphrase credit for written rubrics (tuned on the tuning sets only; 8 December grid 1-3 x 0.3-0.5 on the
+# blind tuning sets, 0.885 at (1, 0.5) -> 0.892 at (3, 0.35)): the criterion's best-matching
 # REF_SENTENCES model-answer sentences; covering REF_MET_SHARE of their words meets it.
-REF_SENTENCES, REF_MET_SHARE = 1, 0.5
+REF_SENTENCES, REF_MET_SHARE = 3, 0.35
 
 _CANON: dict[str, str] = {}
 for _group in SYNONYMS:
