@@ -6,7 +6,8 @@ is not shown on faith: the verdict is held for review. Both totals and the gap a
 
 DISAGREE_AT = 5.0 points. Using the human score as a stand-in for an LLM that grades like a person,
 human - offline exceeds 5.0 for 2 of 215 non-adversarial bank/evals answers (0.9% would be held); at 4.0 it
-would be 9 of 215 (4.2%) (docs/evaluation.md, "Hard to game").
+would be 9 of 215 (4.2%) (docs/evaluation.md, "Hard to game"). With the judge of 8 December: 2 of 375 tuning
+answers (0.5%) and 2 of 139 held-out ones (1.4%).
 """
 
 from __future__ import annotations
