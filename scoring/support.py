@@ -684,6 +684,10 @@ def copied_from(evidence: str, sources: Iterable[str]) -> bool:
         return False
     need = COPY_SHARE * len(ev)
     counts = Counter(ev)
+    if isinstance(sources, tuple):
+        # One check against every source's words together settles most sentences (no source can hold the run).
+        if sum(counts[w] for w in _union_words(sources).intersection(counts)) < need:
+            return False
     for source in sources:
         src = _source_words(source)
         # How many of the evidence's words the source has (a set intersection, then a short sum): most
@@ -694,6 +698,11 @@ def copied_from(evidence: str, sources: Iterable[str]) -> bool:
         if match.size >= need:
             return True
     return False
+
+
+@lru_cache(maxsize=512)
+def _union_words(sources: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(_source_words(s)[1] for s in sources))
 
 
 @lru_cache(maxsize=2048)
