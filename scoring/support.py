@@ -684,10 +684,9 @@ def copied_from(evidence: str, sources: Iterable[str]) -> bool:
         return False
     need = COPY_SHARE * len(ev)
     counts = Counter(ev)
-    if isinstance(sources, tuple):
-        # One check against every source's words together settles most sentences (no source can hold the run).
-        if sum(counts[w] for w in _union_words(sources).intersection(counts)) < need:
-            return False
+    # One check against every source's words together settles most sentences (no source can hold the run).
+    if isinstance(sources, tuple) and sum(counts[w] for w in _union_words(sources).intersection(counts)) < need:
+        return False
     for source in sources:
         src = _source_words(source)
         # How many of the evidence's words the source has (a set intersection, then a short sum): most
