@@ -479,6 +479,7 @@ def _scale_slip(value: float, target: float, tolerance: float) -> bool:
     return abs(ratio - round(ratio)) <= math.log10(1 + tolerance)
 
 
+@lru_cache(maxsize=4096)
 def _hint(item: RubricItem) -> str:
     """Names the kind of gap, never the criterion's words, the model answer or an expected number."""
     if item.number is not None:
