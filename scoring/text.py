@@ -271,7 +271,8 @@ def units(text: str) -> list[Unit]:
     return out
 
 
-_FRAGMENT_SPLIT = re.compile(r"(?:(?<!\d),|,(?!\d{3}\b)|[;|\n\t•·]|(?<!\d)/)+|(?<=[.!?])\s+|\s[-–]\s")
+# "w/" and "w/o" are a note-taker's "with" and "without", not a list separator.
+_FRAGMENT_SPLIT = re.compile(r"(?:(?<!\d),|,(?!\d{3}\b)|[;|\n\t•·]|(?<!\d)(?<!\bw)/)+|(?<=[.!?])\s+|\s[-–]\s")
 # A worked calculation ("10,500 x $3/M = $0.0315") is a statement even without a verb.
 CALCULATION = re.compile(r"\d\s*(?:[=×*+→]|x\s*[$€£]?\d)|[=→]\s*[$€£~≈]?\s*\d")
 
@@ -329,7 +330,11 @@ def is_notes(text: str) -> bool:
     such structure; a person who knows the answer often writes exactly this."""
     lines = [ln for ln in clean(text).split("\n") if ln.strip()]
     if len(lines) < 2:
-        return False
+        # Notes typed as one paragraph ("Purge cache. Backups: retention schedule. FT model: can't unlearn
+        # -> redact pre-training."): its sentences are the lines.
+        lines = [u.text for u in units(clean(text))]
+        if len(lines) < 3:
+            return False
     marked = sum(is_note_line(ln) for ln in lines)
     # A bullet that reads as a clause ("- biz rules enforced in code behind tools") is a note too; a bag of
     # terms has neither marks nor clauses, and at least one line must carry a note mark.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bank.schema import Criterion, Question
 from scoring.lexicon import expand
 from scoring.offline import OfflineJudge, _stem_set, clip
-from scoring.text import is_notes
+from scoring.text import fragments, is_notes
 
 JUDGE = OfflineJudge()
 
@@ -172,3 +172,16 @@ def test_a_clause_inside_parentheses_still_makes_the_unit_a_sentence() -> None:
 
     text = "Duplex data transfer (both sides should be able to send and receive data)"
     assert _sentence_like(text) and _real_sentence(text)
+
+
+def test_notes_typed_as_one_paragraph_are_notes_not_a_keyword_bag() -> None:
+    # Found with a fresh terse answer that was flagged as stuffing: one line of short noted sentences, with
+    # "w/o" and "user/tenant" (a note-taker's "without" and "or", not list separators).
+    notes = ("Hybrid: BM25 + dense, merged w/ RRF. Error codes -> exact keyword match. Rerank top results w/o "
+             "dropping exact hits. Measure recall@k per user/tenant on labelled queries.")
+    assert is_notes(notes)
+    assert "w/o dropping exact hits" in " | ".join(fragments(notes))
+    v = JUDGE.grade_sync(RAG_Q, notes)
+    assert "stuffing" not in v.flags and v.status == "scored"
+    bag = "BM25. Hybrid search. RRF. Cross-encoder. Recall@k. Labelled queries."
+    assert not is_notes(bag)
