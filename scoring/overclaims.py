@@ -5,7 +5,7 @@ A confidently wrong answer reads differently from a right one: "X always works",
 sentence asserts an absolute or waves a point away in words the reference never uses, it claims more than
 the reference does. One such sentence is ordinary emphasis. When they make up a good part of the answer,
 it is the confidently-wrong style: on the tuning sets (bank/evals and SAF's even half), the rule below
-fires on 28 of 32 contradiction answers, 2 of 30 half-wrong ones, 1 of 90 partial ones and on no good,
+fires on 35 of 40 contradiction answers, 2 of 38 half-wrong ones, 1 of 98 partial ones and on no good,
 paraphrase, terse or weak answer, nor on any of SAF's 738. Those sentences then count as wrong claims
 (scoring/wrongclaims.py): they earn nothing and cost points, for both judges. A dismissal that is negated
 ("don't clutter what the coder sees") or conditional ("that only matters if answers stay right") claims
@@ -34,11 +34,13 @@ _MARKERS = re.compile(
     r"(?:adds|saves)\s+no|(?:only|just)\s+adds|(?:mostly\s+)?theoretical|obviously|anyway|negligible|"
     r"(?:safe|fine|ok|okay|enough)\s+to\s+ignore|only\s+(?:\w+\s+)?(?:that\s+)?matters|can'?t\s+(?:affect|hurt)|"
     r"cannot\s+(?:affect|hurt)|alone\s+(?:is\s+enough|settles)|(?:is|are)\s+enough|"
-    # Calling a practice a cost with no benefit: "waste weeks on", "is friction", "a vanity metric".
+    # Calling a practice a cost with no benefit: "waste weeks on", "is friction", "a vanity metric",
+    # "over-engineering", "no point", "just delays"; and settling a question by fiat: "by definition".
     r"waste\s+(?:weeks|days|hours|time|money|effort)|vanity\s+metrics?|side\s+issues?|rounding\s+error|"
     r"obsolete|(?:is|are)\s+(?:just\s+|pure\s+)?(?:friction|overhead|academic|redundant)|(?:is|are)\s+free\b|"
     r"(?:only|just)\s+(?:slows?|confuses?|clutters?|annoys?|distracts?)|across\s+the\s+board|if\s+at\s+all|"
-    r"nothing\s+to\s+(?:report|fix|add)|"
+    r"nothing\s+(?:more\s+|else\s+)?to\s+(?:report|fix|add|do)|no\s+point|by\s+definition|over-?engineer(?:ing|ed)?|"
+    r"not\s+worried|(?:only|just)\s+(?:delays?|hurts?|undermines?|wastes?|duplicates?)|"
     # Superlatives and claims about everything: "the best way", "lossless", "store everything".
     r"(?:(?:is|are)\s+)?(?:the|by\s+far\s+the)\s+(?:best|worst|slowest|cheapest)\s+(?:way|option|choice|approach|guide|"
     r"fix|solution|of)|best\s+way|far\s+(?:better|worse|cheaper)|"

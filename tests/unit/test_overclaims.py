@@ -126,3 +126,13 @@ def test_negated_or_conditional_dismissals_claim_nothing_absolute() -> None:
                  "I wouldn't send everything to the big model.", "It isn't overkill to keep secrets out.",
                  "Keep credentials out of prompts."]
     assert overclaims(LEAK_Q, sentences) == set()
+
+
+def test_waving_a_practice_away_as_over_engineering_or_pointless_is_a_dismissal() -> None:
+    # A fresh contradiction answer scored 10.0: each sentence dismissed a point in words the list lacked.
+    answer = ("Not worried at all, it's fixable. Keeping keys in the prompt is acceptable with the new wording. "
+              "Duplicating rules in code behind the tools is over-engineering. With a canary string there's "
+              "nothing more to do. There's no point reviewing the leaked prompt; it is safe by definition.")
+    sentences = [s + "." for s in answer.rstrip(".").split(". ")]
+    assert overclaims(LEAK_Q, sentences) == {0, 2, 3, 4}
+    assert OfflineJudge().grade_sync(LEAK_Q, answer).total <= 1.5
