@@ -136,12 +136,13 @@ async def record_review(uow: Repositories, member_id: int, qid: str, score: floa
 
 
 def review_item(uow: Repositories, item: ReviewItem | None, member_id: int, qid: str, score: float,
-                today: date) -> None:
-    """The SM-2 step for one score, on the person's row for the question (None: a first try)."""
+                today: date, *, core: bool = False) -> None:
+    """The SM-2 step for one score, on the person's row for the question (None: a first try). `core`: the
+    scoring path, whose rows are written with core statements (`ScoreEffects.insert`)."""
     state = reviewrules.ReviewState()
     if item is None:
         item = ReviewItem(member_id=member_id, qid=qid)
-        uow.effects.add(item)
+        (uow.effects.insert if core else uow.effects.add)(item)
     else:
         state = reviewrules.ReviewState(item.repetitions, item.interval_days, item.ease, item.due,
                                         item.low_scores, item.leech)
@@ -188,9 +189,11 @@ async def load_for_scores(uow: Repositories, answer_ids: Sequence[int], now: dat
 
 
 async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: Score) -> StreakChange:
-    """Update round points, review schedule, category stats and streak from one new score (already in
-    the session, the answer marked scored). Falls back to recomputing this person where only that is
-    exact; the fallback needs the score flushed, the common path writes nothing until commit."""
+    """Update round points, review schedule, category stats and streak from one new score (already given
+    to `uow.effects.insert`, the answer marked scored). The rows `load_for_scores` read are changed in
+    place and new ones given to `uow.effects.insert`: written with core statements before commit. Falls
+    back to recomputing this person where only that is exact; the fallback needs the score written
+    (`flush`), the common path writes nothing until commit."""
     answer, counts = got.answer, score.counts
     flushed = False
 
@@ -201,11 +204,11 @@ async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: 
             flushed = True
 
     if counts:
-        review_item(uow, got.review, answer.member_id, got.qid, score.total, answer.day)
+        review_item(uow, got.review, answer.member_id, got.qid, score.total, answer.day, core=True)
         if got.round is not None and got.channel is not None:
             new = Best(answer.id, score.total, answer.submitted_at)
             if got.points is None:
-                uow.effects.add(RoundPoints(
+                uow.effects.insert(RoundPoints(
                     round_id=got.round.id, member_id=answer.member_id, channel_id=got.channel.id,
                     workspace_id=got.channel.workspace_id, iso_week=iso_week(got.round.local_date),
                     points=new.points, answer_id=new.answer_id, answered_at=new.answered_at))
@@ -219,7 +222,8 @@ async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: 
             before = catrules.CategoryStat(got.category, row.attempts, row.mean, row.weighted_mean,
                                            row.last_score) if got.stat else catrules.CategoryStat(got.category)
             _set_stat(row, catrules.update(before, score.total))
-            uow.effects.add(row)
+            if got.stat is None:
+                uow.effects.insert(row)
     return await _streak_after(ctx, uow, got, score, flush)
 
 
@@ -239,6 +243,8 @@ async def _streak_after(ctx: Context, uow: Repositories, got: ScoreInputs, score
         start = resume_day(state, row.through_day, today, new_day)
     if row is None or start is None:  # a new channel changes which days are scheduled: recompute
         await flush()
+        if row is not None:
+            uow.effects.attach(row)  # the recomputation updates it through the session
         return await refresh_streak(ctx, uow, answer.member_id)
     walk = [start + timedelta(days=i) for i in range((today - start).days)]
     is_scheduled = scheduled_from(())

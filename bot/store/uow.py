@@ -34,6 +34,8 @@ class UnitOfWork(Repositories):
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         try:
+            if exc_type is None and self.effects.pending:
+                await self.effects.write()  # the scoring path's core writes (`ScoreEffects.write`)
             await self._transaction.__aexit__(exc_type, exc, tb)  # commit, or rollback on an error
         finally:
             await self.session.close()
