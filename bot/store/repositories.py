@@ -71,9 +71,11 @@ ANSWER_COLUMNS = ("message_key", "member_id", "round_id", "practice_id", "questi
 
 
 @cache
-def _round_and_seen() -> Select[tuple[Round, int | None]]:
-    seen = select(Answer.id).where(Answer.message_key == bindparam("message_key")).limit(1).scalar_subquery()
-    return select(Round, seen).where(Round.thread_key == bindparam("thread_key"))
+def _round_and_seen() -> Select[Any]:
+    """Core statements on the tables (rows, not entities): loading an ORM entity cost more than the query."""
+    rounds, answers = Round.__table__.c, Answer.__table__.c
+    seen = select(answers.id).where(answers.message_key == bindparam("message_key")).limit(1).scalar_subquery()
+    return select(*rounds, seen.label("seen_id")).where(rounds.thread_key == bindparam("thread_key"))
 
 
 @cache
@@ -112,17 +114,19 @@ def _claim() -> ReturningUpdate[Any]:
 
 @cache
 def _shown() -> Select[Any]:
-    """Built once (bound to a list of answer ids): building it costs more than running it."""
-    target, target_q = aliased(Answer), aliased(QuestionRow)
-    newest = func.row_number().over(partition_by=target.id, order_by=Score.id.desc()).label("n")
+    """Built once (bound to a list of answer ids): building it costs more than running it. A core
+    statement on the tables: the ORM's handling of a select cost more than running it."""
+    answer, question, score = Answer.__table__, QuestionRow.__table__, Score.__table__
+    target, target_q = answer.alias("target"), question.alias("target_q")
+    newest = func.row_number().over(partition_by=target.c.id, order_by=score.c.id.desc()).label("n")
     tries = (
-        select(target.id.label("for_id"), Score.feedback, Score.follow_up, newest)
-        .join(target_q, target_q.id == target.question_id)
-        .join(QuestionRow, QuestionRow.qid == target_q.qid)
-        .join(Answer, and_(Answer.question_id == QuestionRow.id, Answer.member_id == target.member_id,
-                           Answer.id != target.id))
-        .join(Score, Score.answer_id == Answer.id)
-        .where(target.id.in_(bindparam("answer_ids", expanding=True)))
+        select(target.c.id.label("for_id"), score.c.feedback, score.c.follow_up, newest)
+        .join(target_q, target_q.c.id == target.c.question_id)
+        .join(question, question.c.qid == target_q.c.qid)
+        .join(answer, and_(answer.c.question_id == question.c.id, answer.c.member_id == target.c.member_id,
+                           answer.c.id != target.c.id))
+        .join(score, score.c.answer_id == answer.c.id)
+        .where(target.c.id.in_(bindparam("answer_ids", expanding=True)))
         .subquery()
     )
     return (select(tries.c.for_id, tries.c.feedback, tries.c.follow_up)
@@ -130,10 +134,12 @@ def _shown() -> Select[Any]:
 
 
 @cache
-def _lock_member() -> ReturningUpdate[tuple[Member]]:
-    return (update(Member).where(Member.user_key == bindparam("key"))
-            .values(display_name=Member.display_name).returning(Member)
-            .execution_options(synchronize_session=False))
+def _lock_member() -> ReturningUpdate[Any]:
+    """A core statement returning the row's columns: the ORM's UPDATE … RETURNING an entity cost more
+    than the update."""
+    members = Member.__table__.c
+    return (Member.__table__.update().where(members.user_key == bindparam("key"))
+            .values(display_name=members.display_name).returning(*members))
 
 
 @cache
@@ -154,12 +160,13 @@ class Repository:
 class Answers(Repository):
     """Stored answers: intake's lookups and insert, the scoring queue (pending work, leases), revisions."""
 
-    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Round | None, bool | None]:
-        """The round whose thread this is and whether this message is stored already, in one statement;
-        (None, None) when no round has this thread (then ask `seen`)."""
+    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Row[Any] | None, bool | None]:
+        """The round whose thread this is (a row of its columns, read like a `Round`) and whether this
+        message is stored already, in one statement; (None, None) when no round has this thread (then
+        ask `seen`)."""
         found = (await self.session.execute(_round_and_seen(), {"message_key": message_key,
                                                                  "thread_key": thread_key})).first()
-        return (found[0], found[1] is not None) if found else (None, None)
+        return (found, found.seen_id is not None) if found else (None, None)
 
     async def seen(self, message_key: str) -> bool:
         return await self.session.scalar(select(Answer.id).where(Answer.message_key == message_key)) is not None
@@ -436,10 +443,11 @@ class Practice(Repository):
 
 
 class People(Repository):
-    async def lock(self, user_key: str) -> Member | None:
-        """The person's row, locked for this transaction (PostgreSQL: the row; SQLite: the write lock), so
-        their hourly count and the insert after it are one step; None if the person is new."""
-        return await self.session.scalar(_lock_member(), {"key": user_key})
+    async def lock(self, user_key: str) -> Row[Any] | None:
+        """The person's row (its columns, read like a `Member`), locked for this transaction (PostgreSQL:
+        the row; SQLite: the write lock), so their hourly count and the insert after it are one step;
+        None if the person is new."""
+        return (await self.session.execute(_lock_member(), {"key": user_key})).first()
 
     async def to_remind(self, round_id: int, channel_id: int) -> Sequence[Row[Any]]:
         """People who opted in to reminders, answered a round of the channel before and not this one.
