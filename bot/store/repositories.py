@@ -14,7 +14,22 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,18 +94,28 @@ def _round_and_seen() -> Select[Any]:
 
 
 @cache
-def _insert_within_limit() -> ReturningInsert[tuple[int]]:
+def _insert_within_limit() -> ReturningInsert[tuple[int, bool]]:
     """INSERT … SELECT the answer's values WHERE the person has fewer than `limit` answers received since
-    `since`, RETURNING its id: the hourly limit checked by the insert itself."""
+    `since`, RETURNING its id (the hourly limit checked by the insert itself) and whether the person has a
+    scored earlier try at the question (any version of it): without one there is no earlier feedback
+    (`shown_before`) to read."""
     table = Answer.__table__
     cols = table.c
+    # Written out: SQLAlchemy renders a RETURNING clause's columns unqualified, so a subquery built from
+    # the tables would not correlate with the inserted row.
+    a, q, sc = table.name, QuestionRow.__table__.name, Score.__table__.name
+    tried = literal_column(
+        f"EXISTS (SELECT 1 FROM {a} AS other JOIN {sc} ON {sc}.answer_id = other.id "
+        f"JOIN {q} AS other_q ON other_q.id = other.question_id JOIN {q} AS this_q ON this_q.id = {a}.question_id "
+        f"WHERE other.member_id = {a}.member_id AND other.id != {a}.id AND other_q.qid = this_q.qid)", Boolean)
     recent = (select(cols.id)
               .where(*received_since(bindparam("member_id"), bindparam("since", type_=cols.received_at.type)))
               .limit(bindparam("limit", type_=Integer)).subquery())
     under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
     row = select(*(bindparam(name, type_=cols[name].type) for name in ANSWER_COLUMNS)).where(under_limit)
     # The table, not the mapped class: a core statement, so the session sends it as it is (no ORM bulk path).
-    return insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False).returning(cols.id)
+    return (insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False)
+            .returning(cols.id, tried.label("tried_before")))
 
 
 @cache
@@ -185,11 +210,14 @@ class Answers(Repository):
         return list((await self.session.scalars(select(Answer).where(
             (Answer.id == original_id) | (Answer.revision_of == original_id)))).all())
 
-    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int) -> int | None:
+    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int
+                                  ) -> tuple[int, bool] | None:
         """Store an answer (`ANSWER_COLUMNS`) unless its person already has `limit` answers received since
-        `since`; its id, or None when the limit refused it. One statement: the hourly limit cannot be
+        `since`; its id and whether the person tried the question before (a scored earlier answer to any
+        version of it), or None when the limit refused it. One statement: the hourly limit cannot be
         passed by two answers arriving together (the caller holds the person's lock)."""
-        return await self.session.scalar(_insert_within_limit(), {**values, "since": since, "limit": limit})
+        row = (await self.session.execute(_insert_within_limit(), {**values, "since": since, "limit": limit})).first()
+        return (row.id, bool(row.tried_before)) if row is not None else None
 
     async def received_since(self, member_id: int, since: datetime, limit: int) -> list[datetime]:
         """Arrival times of the person's answers received after `since`, newest first, at most `limit`."""
