@@ -69,17 +69,18 @@ async def _submit(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of
     result = await _store(ctx, uow, event, revision_of, claim)
     if not isinstance(result, tuple):
         return result, None
-    answer_id, member_id, question_id, text = result
+    answer_id, member_id, question_id, text, tried_before = result
     # Claimed at intake: what grading needs, as the worker's claim reads it (feedback shown for this
-    # person's earlier tries at the question), in the same transaction.
-    shown = await uow.answers.shown_before([answer_id]) if claim else {}
+    # person's earlier tries at the question, if they have any), in the same transaction.
+    shown = await uow.answers.shown_before([answer_id]) if claim and tried_before else {}
     claimed = Claimed(answer_id, member_id, question_id, text, tuple(shown.get(answer_id, ()))) if claim else None
     return IntakeResult("accepted", answer_id=answer_id), claimed
 
 
 async def _store(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of: int | None, claim: bool
-                 ) -> IntakeResult | tuple[int, int, int, str]:
-    """The checks and the insert; the stored answer's id, person, question and text, or why not."""
+                 ) -> IntakeResult | tuple[int, int, int, str, bool]:
+    """The checks and the insert; the stored answer's id, person, question and text and whether the
+    person has a scored earlier try at the question, or why not."""
     text = storable(event.text).strip()
     # The round and whether this message was already stored, in one statement.
     rnd, duplicate = await uow.answers.round_and_seen(event.message_key, event.thread_key)
@@ -136,14 +137,14 @@ async def _store(ctx: Context, uow: UnitOfWork, event: AnswerEvent, revision_of:
     }
     # The hourly limit is the insert's own condition (one statement, under the person's lock);
     # only a refused answer reads its history again, to say when the person may answer next.
-    answer_id = await uow.answers.insert_within_limit(values, now - HOURLY_WINDOW, ctx.settings.answers_per_hour)
-    if answer_id is None:
+    stored = await uow.answers.insert_within_limit(values, now - HOURLY_WINDOW, ctx.settings.answers_per_hour)
+    if stored is None:
         limited = await rate_limited(ctx, uow, m.id, now)
         assert limited is not None  # the insert and this count see the same rows
         return IntakeResult("rejected", limited)
     if practice is not None:
         await uow.practice.mark_answered(practice.id)
-    return answer_id, m.id, question_id, text
+    return stored[0], m.id, question_id, text, stored[1]
 
 
 async def rate_limited(ctx: Context, store: Repositories, member_id: int, now: datetime) -> Message | None:

@@ -74,10 +74,11 @@ def _set_best(row: RoundPoints, best: Best) -> None:
         row.points, row.answer_id, row.answered_at = best.points, best.answer_id, best.answered_at
 
 
-async def history_streak(ctx: Context, uow: Repositories, member_id: int,
-                         today: date | None = None) -> tuple[StreakState, date]:
-    """The streak recomputed from every counted day, as of `today` (default: the person's today now)."""
-    member = await uow.people.get(member_id)
+async def history_streak(ctx: Context, uow: Repositories, member_id: int, today: date | None = None, *,
+                         member: Member | None = None) -> tuple[StreakState, date]:
+    """The streak recomputed from every counted day, as of `today` (default: the person's today now).
+    `member`: the person's row when the caller has it."""
+    member = member or await uow.people.get(member_id)
     assert member is not None
     days = await uow.effects.streak_days(member_id, STREAK_MIN_POINTS)
     # The person's channels and their time zones in one statement (the time zone is the fallback for
@@ -94,12 +95,15 @@ async def history_streak(ctx: Context, uow: Repositories, member_id: int,
     return compute_streak(days, scheduled_from(round_days, every_day=not channel_ids), today), today
 
 
-async def refresh_streak(ctx: Context, uow: Repositories, member_id: int) -> StreakChange:
-    state, today = await history_streak(ctx, uow, member_id)
-    row = await uow.effects.streak(member_id)
+async def refresh_streak(ctx: Context, uow: Repositories, member_id: int, *,
+                         got: ScoreInputs | None = None) -> StreakChange:
+    """`got`: the scoring path's read of the person and their streak row, which is written with core
+    statements (`ScoreEffects.write`); otherwise the row is read and written through the session."""
+    state, today = await history_streak(ctx, uow, member_id, member=got.member if got else None)
+    row = got.streak if got else await uow.effects.streak(member_id)
     if row is None:
         row = Streak(member_id=member_id, freezes_used=0, updated_at=ctx.clock.now())
-        uow.effects.add(row)
+        (uow.effects.insert if got else uow.effects.add)(row)
     used_before = row.freezes_used or 0
     row.current, row.longest, row.freezes = state.current, state.longest, state.freezes
     row.last_day, row.freezes_used, row.updated_at = state.last_day, len(state.freezes_used), ctx.clock.now()
@@ -136,12 +140,13 @@ async def record_review(uow: Repositories, member_id: int, qid: str, score: floa
 
 
 def review_item(uow: Repositories, item: ReviewItem | None, member_id: int, qid: str, score: float,
-                today: date) -> None:
-    """The SM-2 step for one score, on the person's row for the question (None: a first try)."""
+                today: date, *, core: bool = False) -> None:
+    """The SM-2 step for one score, on the person's row for the question (None: a first try). `core`: the
+    scoring path, whose rows are written with core statements (`ScoreEffects.insert`)."""
     state = reviewrules.ReviewState()
     if item is None:
         item = ReviewItem(member_id=member_id, qid=qid)
-        uow.effects.add(item)
+        (uow.effects.insert if core else uow.effects.add)(item)
     else:
         state = reviewrules.ReviewState(item.repetitions, item.interval_days, item.ease, item.due,
                                         item.low_scores, item.leech)
@@ -154,7 +159,9 @@ def review_item(uow: Repositories, item: ReviewItem | None, member_id: int, qid:
 
 @dataclass
 class ScoreInputs:
-    """Everything a new score changes, read in one statement while the person's row is locked."""
+    """Everything a new score changes, read in one statement while the person's row is locked. The rows
+    are their column values (`bot.store.score_effects.Values`), read like the models named here; the
+    last four are written with core statements once changed (`apply_score`)."""
 
     answer: Answer
     member: Member
@@ -184,13 +191,15 @@ async def load_for_scores(uow: Repositories, answer_ids: Sequence[int], now: dat
     if not marked:
         return {}
     rows = await uow.effects.score_inputs([row.id for row in marked])
-    return {row[0].id: ScoreInputs(*row) for row in rows}
+    return {row[0].id: ScoreInputs(*row) for row in rows}  # type: ignore[arg-type]
 
 
 async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: Score) -> StreakChange:
-    """Update round points, review schedule, category stats and streak from one new score (already in
-    the session, the answer marked scored). Falls back to recomputing this person where only that is
-    exact; the fallback needs the score flushed, the common path writes nothing until commit."""
+    """Update round points, review schedule, category stats and streak from one new score (already given
+    to `uow.effects.insert`, the answer marked scored). The rows `load_for_scores` read are changed in
+    place and new ones given to `uow.effects.insert`: written with core statements before commit. Falls
+    back to recomputing this person where only that is exact; the fallback needs the score written
+    (`flush`), the common path writes nothing until commit."""
     answer, counts = got.answer, score.counts
     flushed = False
 
@@ -201,11 +210,11 @@ async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: 
             flushed = True
 
     if counts:
-        review_item(uow, got.review, answer.member_id, got.qid, score.total, answer.day)
+        review_item(uow, got.review, answer.member_id, got.qid, score.total, answer.day, core=True)
         if got.round is not None and got.channel is not None:
             new = Best(answer.id, score.total, answer.submitted_at)
             if got.points is None:
-                uow.effects.add(RoundPoints(
+                uow.effects.insert(RoundPoints(
                     round_id=got.round.id, member_id=answer.member_id, channel_id=got.channel.id,
                     workspace_id=got.channel.workspace_id, iso_week=iso_week(got.round.local_date),
                     points=new.points, answer_id=new.answer_id, answered_at=new.answered_at))
@@ -219,7 +228,8 @@ async def apply_score(ctx: Context, uow: Repositories, got: ScoreInputs, score: 
             before = catrules.CategoryStat(got.category, row.attempts, row.mean, row.weighted_mean,
                                            row.last_score) if got.stat else catrules.CategoryStat(got.category)
             _set_stat(row, catrules.update(before, score.total))
-            uow.effects.add(row)
+            if got.stat is None:
+                uow.effects.insert(row)
     return await _streak_after(ctx, uow, got, score, flush)
 
 
@@ -239,7 +249,7 @@ async def _streak_after(ctx: Context, uow: Repositories, got: ScoreInputs, score
         start = resume_day(state, row.through_day, today, new_day)
     if row is None or start is None:  # a new channel changes which days are scheduled: recompute
         await flush()
-        return await refresh_streak(ctx, uow, answer.member_id)
+        return await refresh_streak(ctx, uow, answer.member_id, got=got)
     walk = [start + timedelta(days=i) for i in range((today - start).days)]
     is_scheduled = scheduled_from(())
     if any(day != new_day for day in walk):  # a day that could be missed: which days had rounds

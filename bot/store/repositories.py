@@ -14,7 +14,22 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,24 +86,36 @@ ANSWER_COLUMNS = ("message_key", "member_id", "round_id", "practice_id", "questi
 
 
 @cache
-def _round_and_seen() -> Select[tuple[Round, int | None]]:
-    seen = select(Answer.id).where(Answer.message_key == bindparam("message_key")).limit(1).scalar_subquery()
-    return select(Round, seen).where(Round.thread_key == bindparam("thread_key"))
+def _round_and_seen() -> Select[Any]:
+    """Core statements on the tables (rows, not entities): loading an ORM entity cost more than the query."""
+    rounds, answers = Round.__table__.c, Answer.__table__.c
+    seen = select(answers.id).where(answers.message_key == bindparam("message_key")).limit(1).scalar_subquery()
+    return select(*rounds, seen.label("seen_id")).where(rounds.thread_key == bindparam("thread_key"))
 
 
 @cache
-def _insert_within_limit() -> ReturningInsert[tuple[int]]:
+def _insert_within_limit() -> ReturningInsert[tuple[int, bool]]:
     """INSERT … SELECT the answer's values WHERE the person has fewer than `limit` answers received since
-    `since`, RETURNING its id: the hourly limit checked by the insert itself."""
+    `since`, RETURNING its id (the hourly limit checked by the insert itself) and whether the person has a
+    scored earlier try at the question (any version of it): without one there is no earlier feedback
+    (`shown_before`) to read."""
     table = Answer.__table__
     cols = table.c
+    # Written out: SQLAlchemy renders a RETURNING clause's columns unqualified, so a subquery built from
+    # the tables would not correlate with the inserted row.
+    a, q, sc = table.name, QuestionRow.__table__.name, Score.__table__.name
+    tried = literal_column(
+        f"EXISTS (SELECT 1 FROM {a} AS other JOIN {sc} ON {sc}.answer_id = other.id "
+        f"JOIN {q} AS other_q ON other_q.id = other.question_id JOIN {q} AS this_q ON this_q.id = {a}.question_id "
+        f"WHERE other.member_id = {a}.member_id AND other.id != {a}.id AND other_q.qid = this_q.qid)", Boolean)
     recent = (select(cols.id)
               .where(*received_since(bindparam("member_id"), bindparam("since", type_=cols.received_at.type)))
               .limit(bindparam("limit", type_=Integer)).subquery())
     under_limit = select(func.count()).select_from(recent).scalar_subquery() < bindparam("limit", type_=Integer)
     row = select(*(bindparam(name, type_=cols[name].type) for name in ANSWER_COLUMNS)).where(under_limit)
     # The table, not the mapped class: a core statement, so the session sends it as it is (no ORM bulk path).
-    return insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False).returning(cols.id)
+    return (insert(table).from_select(list(ANSWER_COLUMNS), row, include_defaults=False)
+            .returning(cols.id, tried.label("tried_before")))
 
 
 @cache
@@ -112,17 +139,19 @@ def _claim() -> ReturningUpdate[Any]:
 
 @cache
 def _shown() -> Select[Any]:
-    """Built once (bound to a list of answer ids): building it costs more than running it."""
-    target, target_q = aliased(Answer), aliased(QuestionRow)
-    newest = func.row_number().over(partition_by=target.id, order_by=Score.id.desc()).label("n")
+    """Built once (bound to a list of answer ids): building it costs more than running it. A core
+    statement on the tables: the ORM's handling of a select cost more than running it."""
+    answer, question, score = Answer.__table__, QuestionRow.__table__, Score.__table__
+    target, target_q = answer.alias("target"), question.alias("target_q")
+    newest = func.row_number().over(partition_by=target.c.id, order_by=score.c.id.desc()).label("n")
     tries = (
-        select(target.id.label("for_id"), Score.feedback, Score.follow_up, newest)
-        .join(target_q, target_q.id == target.question_id)
-        .join(QuestionRow, QuestionRow.qid == target_q.qid)
-        .join(Answer, and_(Answer.question_id == QuestionRow.id, Answer.member_id == target.member_id,
-                           Answer.id != target.id))
-        .join(Score, Score.answer_id == Answer.id)
-        .where(target.id.in_(bindparam("answer_ids", expanding=True)))
+        select(target.c.id.label("for_id"), score.c.feedback, score.c.follow_up, newest)
+        .join(target_q, target_q.c.id == target.c.question_id)
+        .join(question, question.c.qid == target_q.c.qid)
+        .join(answer, and_(answer.c.question_id == question.c.id, answer.c.member_id == target.c.member_id,
+                           answer.c.id != target.c.id))
+        .join(score, score.c.answer_id == answer.c.id)
+        .where(target.c.id.in_(bindparam("answer_ids", expanding=True)))
         .subquery()
     )
     return (select(tries.c.for_id, tries.c.feedback, tries.c.follow_up)
@@ -130,10 +159,12 @@ def _shown() -> Select[Any]:
 
 
 @cache
-def _lock_member() -> ReturningUpdate[tuple[Member]]:
-    return (update(Member).where(Member.user_key == bindparam("key"))
-            .values(display_name=Member.display_name).returning(Member)
-            .execution_options(synchronize_session=False))
+def _lock_member() -> ReturningUpdate[Any]:
+    """A core statement returning the row's columns: the ORM's UPDATE … RETURNING an entity cost more
+    than the update."""
+    members = Member.__table__.c
+    return (Member.__table__.update().where(members.user_key == bindparam("key"))
+            .values(display_name=members.display_name).returning(*members))
 
 
 @cache
@@ -154,12 +185,13 @@ class Repository:
 class Answers(Repository):
     """Stored answers: intake's lookups and insert, the scoring queue (pending work, leases), revisions."""
 
-    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Round | None, bool | None]:
-        """The round whose thread this is and whether this message is stored already, in one statement;
-        (None, None) when no round has this thread (then ask `seen`)."""
+    async def round_and_seen(self, message_key: str, thread_key: str) -> tuple[Row[Any] | None, bool | None]:
+        """The round whose thread this is (a row of its columns, read like a `Round`) and whether this
+        message is stored already, in one statement; (None, None) when no round has this thread (then
+        ask `seen`)."""
         found = (await self.session.execute(_round_and_seen(), {"message_key": message_key,
                                                                  "thread_key": thread_key})).first()
-        return (found[0], found[1] is not None) if found else (None, None)
+        return (found, found.seen_id is not None) if found else (None, None)
 
     async def seen(self, message_key: str) -> bool:
         return await self.session.scalar(select(Answer.id).where(Answer.message_key == message_key)) is not None
@@ -178,11 +210,14 @@ class Answers(Repository):
         return list((await self.session.scalars(select(Answer).where(
             (Answer.id == original_id) | (Answer.revision_of == original_id)))).all())
 
-    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int) -> int | None:
+    async def insert_within_limit(self, values: Mapping[str, Any], since: datetime, limit: int
+                                  ) -> tuple[int, bool] | None:
         """Store an answer (`ANSWER_COLUMNS`) unless its person already has `limit` answers received since
-        `since`; its id, or None when the limit refused it. One statement: the hourly limit cannot be
+        `since`; its id and whether the person tried the question before (a scored earlier answer to any
+        version of it), or None when the limit refused it. One statement: the hourly limit cannot be
         passed by two answers arriving together (the caller holds the person's lock)."""
-        return await self.session.scalar(_insert_within_limit(), {**values, "since": since, "limit": limit})
+        row = (await self.session.execute(_insert_within_limit(), {**values, "since": since, "limit": limit})).first()
+        return (row.id, bool(row.tried_before)) if row is not None else None
 
     async def received_since(self, member_id: int, since: datetime, limit: int) -> list[datetime]:
         """Arrival times of the person's answers received after `since`, newest first, at most `limit`."""
@@ -436,10 +471,11 @@ class Practice(Repository):
 
 
 class People(Repository):
-    async def lock(self, user_key: str) -> Member | None:
-        """The person's row, locked for this transaction (PostgreSQL: the row; SQLite: the write lock), so
-        their hourly count and the insert after it are one step; None if the person is new."""
-        return await self.session.scalar(_lock_member(), {"key": user_key})
+    async def lock(self, user_key: str) -> Row[Any] | None:
+        """The person's row (its columns, read like a `Member`), locked for this transaction (PostgreSQL:
+        the row; SQLite: the write lock), so their hourly count and the insert after it are one step;
+        None if the person is new."""
+        return (await self.session.execute(_lock_member(), {"key": user_key})).first()
 
     async def to_remind(self, round_id: int, channel_id: int) -> Sequence[Row[Any]]:
         """People who opted in to reminders, answered a round of the channel before and not this one.

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 from bot.store.repositories import Repositories
 
@@ -27,16 +28,31 @@ class UnitOfWork(Repositories):
         self._transaction: Any = None
 
     async def __aenter__(self) -> UnitOfWork:
-        self._transaction = self.session.begin()
-        await self._transaction.__aenter__()
+        # What `session.begin()` does, without its hop into SQLAlchemy's greenlet: beginning does no I/O
+        # (the connection is taken at the first statement). A unit of work runs on every answer three
+        # times, and each hop costs about as much as a small statement.
+        self._transaction = self.session.sync_session.begin()
+        self._transaction.__enter__()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         try:
-            await self._transaction.__aexit__(exc_type, exc, tb)  # commit, or rollback on an error
-        finally:
-            await self.session.close()
+            if exc_type is None and self.effects.pending:
+                await self.effects.write()  # the scoring path's core writes (`ScoreEffects.write`)
+        except BaseException as error:
+            await self.session.run_sync(_end, self._transaction, type(error), error, error.__traceback__)
+            raise
+        await self.session.run_sync(_end, self._transaction, exc_type, exc, tb)
 
     async def flush(self) -> None:
         await self.session.flush()
+
+
+def _end(session: Session, transaction: SessionTransaction, exc_type: type[BaseException] | None,
+         exc: BaseException | None, tb: TracebackType | None) -> None:
+    """Commit (or roll back on an error) and close the session, in one hop into the greenlet, not two."""
+    try:
+        transaction.__exit__(exc_type, exc, tb)
+    finally:
+        session.close()

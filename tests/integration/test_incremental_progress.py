@@ -95,3 +95,35 @@ async def test_an_earlier_answer_scored_after_a_later_one_is_recomputed(core: Co
     await core.worker.drain()  # day 1 scored after day 2: its day, points and category order count
     assert await streak(core) == (2, 2) and await points(core) == [5.0, 10.0]
     await no_drift(core)
+
+
+async def test_a_score_writes_its_rows_in_one_statement_on_postgres(core: Core) -> None:
+    """The score transaction's core writes (`ScoreEffects.write`): on PostgreSQL one answer's INSERTs and
+    UPDATEs go as one statement (data-modifying CTEs), on SQLite one each; the rows and the recomputation
+    agree either way."""
+    from sqlalchemy import event
+
+    thread = await setup_round(core)
+    await core.answer(answer(thread, "m1", ALICE, "an ok answer", core))
+    await core.worker.drain()
+    await core.answer(answer(thread, "m2", ALICE, "a great answer", core))
+    writes: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        text = " ".join(statement.split())
+        if any(f"INSERT INTO {t}" in text or f"UPDATE {t} " in text
+               for t in ("scores", "round_points", "category_stats", "review_items", "streaks")):
+            writes.append(text)
+
+    assert core.engine is not None
+    event.listen(core.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await core.worker.drain()
+    finally:
+        event.remove(core.engine.sync_engine, "before_cursor_execute", seen)
+    assert await points(core) == [10.0]
+    await no_drift(core)
+    if core.engine.dialect.name == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH ")
+    else:
+        assert len(writes) >= 3 and not any(w.startswith("WITH ") for w in writes)

@@ -74,7 +74,7 @@ async def record_batch(ctx: Context, batch: Sequence[Graded], judge_id: str,
                 continue
             answer = got.answer
             score = score_row(item.answer_id, item.verdict, judge_id, now)
-            uow.effects.add(score)
+            uow.effects.insert(score)  # written with core statements before commit
             change = await progress.apply_score(ctx, uow, got, score)
             score.streak_note = progress.streak_note(change)  # stored, so a resent reply says the same
             mode = got.channel.feedback_mode if got.channel is not None else None
