@@ -41,9 +41,20 @@ class UnitOfWork(Repositories):
             if exc_type is None and self.effects.pending:
                 await self.effects.write()  # the scoring path's core writes (`ScoreEffects.write`)
         except BaseException as error:
-            await self.session.run_sync(_end, self._transaction, type(error), error, error.__traceback__)
+            await self._end(type(error), error, error.__traceback__)
             raise
-        await self.session.run_sync(_end, self._transaction, exc_type, exc, tb)
+        await self._end(exc_type, exc, tb)
+
+    async def _end(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                   tb: TracebackType | None) -> None:
+        try:
+            await self.session.run_sync(_end, self._transaction, exc_type, exc, tb)
+        except BaseException:
+            # Interrupted on the way (a task cancelled by Ctrl-C or shutdown): close anyway, which rolls back
+            # and returns the connection, so no open transaction keeps holding SQLite's write lock while the
+            # rest of the process waits on it through the busy timeout.
+            await self.session.close()
+            raise
 
     async def flush(self) -> None:
         await self.session.flush()

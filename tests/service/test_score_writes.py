@@ -5,8 +5,10 @@ fails."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from bot.services import channels, intake, rounds
 from bot.services.context import Context
@@ -90,3 +92,22 @@ async def test_a_failed_score_transaction_writes_nothing(ctx: Context) -> None:
     assert await rows(ctx, Score) == []
     assert await record.record(ctx, claimed.id, graded[1], judge.id) is not None
     assert len(await rows(ctx, Score)) == 1
+
+
+async def test_a_unit_of_work_interrupted_while_ending_still_ends_its_transaction(ctx: Context) -> None:
+    # Ctrl-C cancels the task wherever it is: if that lands on the commit's hop, the session must still be
+    # closed (rolled back), or its open transaction keeps SQLite's write lock and shutdown waits on it.
+    await channels.configure(ctx, CH, "general", {"weekdays": "mon-sun"})
+    uow = ctx.uow()
+    with pytest.raises(asyncio.CancelledError):
+        async with uow:
+            await uow.session.execute(text("UPDATE channels SET name = 'renamed'"))
+
+            async def interrupted(*_args: object, **_kwargs: object) -> None:
+                raise asyncio.CancelledError
+
+            uow.session.run_sync = interrupted  # type: ignore[method-assign]
+    assert not uow.session.in_transaction()
+    async with ctx.uow() as later:  # nothing was committed, and nothing holds the connection
+        names = (await later.session.execute(text("SELECT name FROM channels"))).scalars().all()
+        assert "renamed" not in names
