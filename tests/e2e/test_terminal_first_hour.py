@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from rich.console import Console
 
@@ -88,7 +89,7 @@ def _spawn_on_pty(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run"], cwd=tmp_path, stdin=sub, stdout=sub,
                             stderr=sub, start_new_session=True,
                             env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT),
-                                 "COLUMNS": "200", "TERM": "dumb"})
+                                 "COLUMNS": "200", "TERM": "dumb", "PYTHONFAULTHANDLER": "1"})
     os.close(sub)
     return proc, main
 
@@ -117,7 +118,14 @@ def test_ctrl_c_exits_promptly_with_the_goodbye(tmp_path: Path) -> None:
     try:
         assert _read_until(fd, "#general ›", seen), _text(seen)
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            # Where it is stuck: SIGABRT makes faulthandler print every thread's stack.
+            proc.send_signal(signal.SIGABRT)
+            _read_until(fd, "Fatal Python error", seen, timeout=5)
+            _read_until(fd, "\x00", seen, timeout=2)
+            pytest.fail("no exit 15 s after Ctrl-C:\n" + _text(seen)[-6000:])
         _read_until(fd, "Bye", seen, timeout=2)
         assert "Bye. Your progress is saved." in _text(seen)
     finally:
