@@ -84,9 +84,17 @@ def test_intro_keeps_square_brackets_and_names_todays_question(tmp_path: Path) -
     assert "/practice [category]" in out.stdout and "Today's question is in #general" in out.stdout
 
 
+_AS_IN_A_TERMINAL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                     "signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
+                     "sys.argv = ['drillbot', 'run']; runpy.run_module('app.cli', run_name='__main__')")
+
+
 def _spawn_on_pty(tmp_path: Path) -> tuple[subprocess.Popen, int]:
     main, sub = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run"], cwd=tmp_path, stdin=sub, stdout=sub,
+    # Ctrl-C as in a terminal: a shell running this suite in the background (`make test &`) starts it with
+    # SIGINT ignored, which every child inherits and Python then leaves ignored (a clean-clone CI run started
+    # that way failed here twice: the stack dump showed the loop idle, the main task never cancelled).
+    proc = subprocess.Popen([sys.executable, "-c", _AS_IN_A_TERMINAL], cwd=tmp_path, stdin=sub, stdout=sub,
                             stderr=sub, start_new_session=True,
                             env={**os.environ, "DRILLBOT_LOG_JSON": "0", "PYTHONPATH": str(ROOT),
                                  "COLUMNS": "200", "TERM": "dumb", "PYTHONFAULTHANDLER": "1"})
