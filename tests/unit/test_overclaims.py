@@ -136,3 +136,12 @@ def test_waving_a_practice_away_as_over_engineering_or_pointless_is_a_dismissal(
     sentences = [s + "." for s in answer.rstrip(".").split(". ")]
     assert overclaims(LEAK_Q, sentences) == {0, 2, 3, 4}
     assert OfflineJudge().grade_sync(LEAK_Q, answer).total <= 1.5
+
+
+def test_handing_a_point_to_someone_else_is_a_dismissal() -> None:
+    sentences = ["Leaked prompts are the provider's problem.", "Rotating keys is out of scope for us.",
+                 "Canary strings are their responsibility, not ours.", "Assume the prompt can be extracted.",
+                 "Keep credentials out of prompts."]
+    assert overclaims(LEAK_Q, sentences) == {1, 2}
+    # Naming whose job something is, as a plain fact, is not one.
+    assert overclaims(LEAK_Q, ["The on-call engineer owns the rotation.", "Security reviews the tools."]) == set()
