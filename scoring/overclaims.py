@@ -42,7 +42,8 @@ _MARKERS = re.compile(
     r"nothing\s+(?:more\s+|else\s+)?to\s+(?:report|fix|add|do)|no\s+point|by\s+definition|over-?engineer(?:ing|ed)?|"
     r"not\s+worried|(?:only|just)\s+(?:delays?|hurts?|undermines?|wastes?|duplicates?)|"
     # Handing a point to someone else: "out of scope", "their responsibility, not ours", "that's on them".
-    r"out\s+of\s+scope|not\s+our\s+(?:problem|responsibility|job|concern)|"
+    r"out\s+of\s+scope|not\s+our\s+(?:problem|responsibility|job|concern)|untouched|(?:can|may)\s+(?:just\s+)?stay\b|"
+    r"leave\s+(?:it|them)\s+(?:as\s+(?:is|it\s+is)|alone)|"
     r"(?:their|someone\s+else'?s)\s+(?:problem|responsibility|job)|(?:is|are|was|that'?s)\s+on\s+them|"
     # Superlatives and claims about everything: "the best way", "lossless", "store everything".
     r"(?:(?:is|are)\s+)?(?:the|by\s+far\s+the)\s+(?:best|worst|slowest|cheapest)\s+(?:way|option|choice|approach|guide|"

@@ -145,3 +145,12 @@ def test_handing_a_point_to_someone_else_is_a_dismissal() -> None:
     assert overclaims(LEAK_Q, sentences) == {1, 2}
     # Naming whose job something is, as a plain fact, is not one.
     assert overclaims(LEAK_Q, ["The on-call engineer owns the rotation.", "Security reviews the tools."]) == set()
+
+
+def test_waving_an_action_away_is_a_dismissal() -> None:
+    # A fresh contradiction to a data-deletion question: "embeddings can stay", "the model is untouched".
+    sentences = ["Secrets in the prompt can stay where they are.", "The tools are untouched by a leak.",
+                 "Leave the business rules as they are.", "Leave it as is until the review.",
+                 "Assume the prompt can be extracted."]
+    assert overclaims(LEAK_Q, sentences) == {0, 1, 3}
+    assert overclaims(LEAK_Q, ["Keys stay in the vault, out of the prompt.", "Assume it can be extracted."]) == set()
