@@ -84,14 +84,17 @@ def review_due(today: date) -> tuple[ColumnElement[bool], ...]:
     return (ReviewItem.due <= today, ReviewItem.leech.is_(False))
 
 
-def first_channel_zone(member_id: Any, answer: Any = Answer, rnd: Any = Round,
-                       channel: Any = Channel) -> Select[tuple[str]]:
+def first_channel_zone(member_id: Any, answer: Any = None, rnd: Any = None, channel: Any = None
+                       ) -> Select[tuple[str]]:
     """The time zone of the first channel (lowest id) the person answered a round in: the person's local
     day falls back to it when they set no zone of their own (bot/services/days.py). `member_id` may be a
-    column of an outer query (then pass aliases, and use `.scalar_subquery()`)."""
-    return (select(channel.timezone).join(rnd, rnd.channel_id == channel.id)
-            .join(answer, answer.round_id == rnd.id).where(answer.member_id == member_id)
-            .order_by(channel.id).limit(1))
+    column of an outer query (then pass aliases of the three tables, and use `.scalar_subquery()`)."""
+    a = Answer.__table__ if answer is None else answer
+    r = Round.__table__ if rnd is None else rnd
+    c = Channel.__table__ if channel is None else channel
+    return (select(c.c.timezone).select_from(c).join(r, r.c.channel_id == c.c.id)
+            .join(a, a.c.round_id == r.c.id).where(a.c.member_id == member_id)
+            .order_by(c.c.id).limit(1))
 
 
 def round_open_at(at: datetime) -> tuple[ColumnElement[bool], ...]:

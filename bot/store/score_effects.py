@@ -12,7 +12,7 @@ rows costing more than the statements themselves. The recomputation from history
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -36,7 +36,7 @@ from bot.store.models import (
     Score,
     Streak,
 )
-from bot.store.queries import counted
+from bot.store.queries import counted, first_channel_zone
 
 # The tables the score-inputs read returns rows of, in its column order: read-only, then written by a score.
 _READ = (Answer, Member, Round, Channel)
@@ -59,7 +59,7 @@ def _score_inputs_query() -> tuple[Select[Any], tuple[tuple[type[Base], tuple[st
     question, score = t[QuestionRow].c, t[Score].c
     # Aliases: the subqueries read other rows of the tables the outer query joins.
     other_t, other_r_t, other_c_t = t[Answer].alias("other"), t[Round].alias("other_r"), t[Channel].alias("other_c")
-    other, other_q, other_r, other_c = other_t.c, t[QuestionRow].alias("other_q").c, other_r_t.c, other_c_t.c
+    other, other_q, other_r = other_t.c, t[QuestionRow].alias("other_q").c, other_r_t.c
     later = exists().where(
         other.member_id == answer.member_id, *counted(other, score), score.answer_id == other.id,
         other_q.id == other.question_id, other_q.category == question.category,
@@ -67,10 +67,7 @@ def _score_inputs_query() -> tuple[Select[Any], tuple[tuple[type[Base], tuple[st
             and_(other.submitted_at == answer.submitted_at, other.id > answer.id)))
     known = exists().where(other.member_id == answer.member_id, other.id != answer.id,
                            other_r.id == other.round_id, other_r.channel_id == rnd.channel_id)
-    # `queries.first_channel_zone`, on the aliases' tables.
-    first_zone = (select(other_c.timezone).select_from(other_c_t)
-                  .join(other_r_t, other_r.channel_id == other_c.id).join(other_t, other.round_id == other_r.id)
-                  .where(other.member_id == answer.member_id).order_by(other_c.id).limit(1).scalar_subquery())
+    first_zone = first_channel_zone(answer.member_id, other_t, other_r_t, other_c_t).scalar_subquery()
     columns: list[Any] = []
     layout = []
     for model in (*_READ, *_WRITTEN):
@@ -149,8 +146,13 @@ def _insert(model: type[Base]) -> Any:
 def _update(model: type[Base], changed: tuple[str, ...]) -> Any:
     table = model.__table__
     assert isinstance(table, Table)
-    where = [table.c[key] == bindparam(f"key_{key}") for key in NATURAL_KEYS[model]]
-    return table.update().where(*where).values({key: bindparam(key) for key in changed})
+    return table.update().where(*_by_key(table, model, lambda k: bindparam(f"key_{k}"))).values(
+        {key: bindparam(key) for key in changed})
+
+
+def _by_key(table: Table, model: type[Base], value: Callable[[str], Any]) -> list[Any]:
+    """The row's natural key equal to `value(column)`: a bound parameter, or a value."""
+    return [table.c[key] == value(key) for key in NATURAL_KEYS[model]]
 
 
 def _together(inserts: dict[tuple[type[Base], tuple[str, ...]], list[dict[str, Any]]],
@@ -160,11 +162,11 @@ def _together(inserts: dict[tuple[type[Base], tuple[str, ...]], list[dict[str, A
     statement needs to see another's rows (they all see the same snapshot)."""
     ctes = []
     for (model, _cols), (values,) in inserts.items():
-        ctes.append(insert(model.__table__).values(values).cte(f"w{len(ctes)}"))
+        ctes.append(_insert(model).values(values).cte(f"w{len(ctes)}"))
     for (model, changed), (params,) in updates.items():
         table = model.__table__
         assert isinstance(table, Table)
-        ctes.append(table.update().where(*(table.c[k] == params[f"key_{k}"] for k in NATURAL_KEYS[model]))
+        ctes.append(table.update().where(*_by_key(table, model, lambda k, p=params: p[f"key_{k}"]))
                     .values({k: params[k] for k in changed}).cte(f"w{len(ctes)}"))
     return select(literal(1)).add_cte(*ctes)
 
