@@ -53,12 +53,11 @@ _MARKERS = re.compile(
     re.IGNORECASE,
 )
 # At least this many overclaiming sentences, making up at least this share of the answer's sentences.
-# Absolutes alone are common in right answers ("greedy decoding means always taking the top token", "so I never
-# use exact-match tests"): unless one sentence dismisses or waves a point away, half the answer must overclaim.
-MIN_OVERCLAIMS, MIN_SHARE, MIN_SHARE_ABSOLUTES = 2, 0.4, 0.5
-# A one-line model answer without a rubric (a derived rubric) lists few of the hedges a right answer may use, so
-# half the answer must overclaim there too (0.4 cost agreement on SAF's even half).
-MIN_SHARE_DERIVED = 0.5
+# Half the answer must overclaim (MIN_SHARE_STRICT) when its markers are only absolutes, common in right answers
+# ("greedy decoding means always taking the top token", "so I never use exact-match tests"), or when there is
+# no written rubric: a one-line model answer lists few of the hedges a right answer may use (0.4 cost
+# agreement on SAF's even half).
+MIN_OVERCLAIMS, MIN_SHARE, MIN_SHARE_STRICT = 2, 0.4, 0.5
 _ABSOLUTES = frozenset({"always", "never", "fully", "completely", "entirely", "strictly", "totally", "perfectly",
                         "reliably", "guarantee", "guarantees", "guaranteed", "everything", "everywhere", "anyway"})
 # Quoted words are someone else's ("legal's position was 'it must never say anything wrong'").
@@ -95,7 +94,7 @@ def overclaims(question: Question, sentences: Sequence[str]) -> set[int]:
     marked = {i: _markers(s) - allowed for i, s in enumerate(sentences)}
     found = {i for i, m in marked.items() if m}
     dismissive = any(m - _ABSOLUTES for m in marked.values())
-    share = MIN_SHARE if question.rubric and dismissive else max(MIN_SHARE_ABSOLUTES, MIN_SHARE_DERIVED)
+    share = MIN_SHARE if question.rubric and dismissive else MIN_SHARE_STRICT
     if len(found) >= MIN_OVERCLAIMS and len(found) >= share * len(sentences):
         return found
     return set()

@@ -42,11 +42,16 @@ HEDGED_RIGHT = (
 )
 
 
+
+def sentences_of(answer: str) -> list[str]:
+    """The answer's sentences as the judges split these one-line examples (". " between them)."""
+    return [part + "." for part in answer.rstrip(".").split(". ")]
+
 def test_an_answer_made_of_absolutes_the_reference_never_uses_is_confidently_wrong() -> None:
-    sentences = [s + "." for s in CONFIDENTLY_WRONG.split(". ")]
+    sentences = sentences_of(CONFIDENTLY_WRONG)
     assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
     # One absolute among plain sentences is emphasis, not the style.
-    assert overclaims(LEAK_Q, [s + "." for s in HEDGED_RIGHT.split(". ")]) == set()
+    assert overclaims(LEAK_Q, sentences_of(HEDGED_RIGHT)) == set()
 
 
 def test_words_the_reference_uses_and_quoted_words_are_not_overclaims() -> None:
@@ -69,7 +74,7 @@ def test_the_llm_judges_post_check_counts_overclaims_as_wrong_claims() -> None:
     assert wrong == 4 and right == 0
     assert count_claims(LEAK_Q, HEDGED_RIGHT)[0] == 0
     # A model talked into marking every criterion met, each with a real quote from the answer.
-    quotes = [s + "." for s in CONFIDENTLY_WRONG.rstrip(".").split(". ")]
+    quotes = sentences_of(CONFIDENTLY_WRONG)
     verdict = Verdict(criteria=[CriterionResult(c.id, "met", quotes[k], float(c.weight), "")
                                 for k, c in enumerate(LEAK_Q.rubric)])
     assert post_check(LEAK_Q, CONFIDENTLY_WRONG, verdict).total <= 2.5
@@ -84,7 +89,7 @@ DISMISSIVE_WRONG = (
 
 
 def test_everyday_dismissals_read_as_the_confidently_wrong_style() -> None:
-    sentences = [s + "." for s in DISMISSIVE_WRONG.rstrip(".").split(". ")]
+    sentences = sentences_of(DISMISSIVE_WRONG)
     assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
     assert OfflineJudge().grade_sync(LEAK_Q, DISMISSIVE_WRONG).total <= 1.5
 
@@ -101,7 +106,7 @@ def test_superlatives_and_calling_a_safeguard_a_cost_read_as_the_style() -> None
     answer = ("Putting the instruction at the top is the best way to protect the prompt. Moving rules into code is "
               "pure overhead and only slows the team. Canary strings are a vanity metric. Keys in the prompt are "
               "fine. Assume nothing about extraction.")
-    sentences = [s + "." for s in answer.rstrip(".").split(". ")]
+    sentences = sentences_of(answer)
     assert overclaims(LEAK_Q, sentences) == {0, 1, 2, 3}
 
 
@@ -133,7 +138,7 @@ def test_waving_a_practice_away_as_over_engineering_or_pointless_is_a_dismissal(
     answer = ("Not worried at all, it's fixable. Keeping keys in the prompt is acceptable with the new wording. "
               "Duplicating rules in code behind the tools is over-engineering. With a canary string there's "
               "nothing more to do. There's no point reviewing the leaked prompt; it is safe by definition.")
-    sentences = [s + "." for s in answer.rstrip(".").split(". ")]
+    sentences = sentences_of(answer)
     assert overclaims(LEAK_Q, sentences) == {0, 2, 3, 4}
     assert OfflineJudge().grade_sync(LEAK_Q, answer).total <= 1.5
 
